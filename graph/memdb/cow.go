@@ -1,0 +1,157 @@
+package memdb
+
+import (
+	"slices"
+
+	"github.com/riskgraph/riskgraph/graph"
+)
+
+// Elements are numbered by dense slots, and three copy-on-write arrays map a
+// slot to its node, its edge and its adjacency list. A traversal then costs
+// one array index per edge visited, never a radix-tree lookup; readers hold
+// an immutable version while the single writer builds the next one, copying
+// only the chunks it touches.
+
+const (
+	chunkBits = 10
+	chunkSize = 1 << chunkBits
+	chunkMask = chunkSize - 1
+)
+
+// vec is an immutable version of a slot-indexed array.
+type vec[T any] struct {
+	chunks []*[chunkSize]T
+	n      uint32 // slots in use (the next free slot)
+}
+
+func (v *vec[T]) at(i uint32) T {
+	return v.chunks[i>>chunkBits][i&chunkMask]
+}
+
+// vecTxn is a writer's view of a vec: reads fall through to the base
+// version, writes copy the chunk they land in once per transaction.
+type vecTxn[T any] struct {
+	chunks []*[chunkSize]T
+	n      uint32
+	copied bool                // chunks slice already copied
+	owned  map[uint32]struct{} // chunks allocated or copied by this txn
+}
+
+func (v vec[T]) txn() *vecTxn[T] {
+	return &vecTxn[T]{chunks: v.chunks, n: v.n}
+}
+
+func (t *vecTxn[T]) at(i uint32) T {
+	return t.chunks[i>>chunkBits][i&chunkMask]
+}
+
+func (t *vecTxn[T]) set(i uint32, val T) {
+	c := i >> chunkBits
+	if _, ok := t.owned[c]; !ok {
+		if !t.copied {
+			t.chunks = slices.Clone(t.chunks)
+			t.copied = true
+		}
+		if t.owned == nil {
+			t.owned = make(map[uint32]struct{})
+		}
+		fresh := new([chunkSize]T)
+		if int(c) < len(t.chunks) && t.chunks[c] != nil {
+			*fresh = *t.chunks[c]
+		}
+		t.chunks[c] = fresh
+		t.owned[c] = struct{}{}
+	}
+	t.chunks[c][i&chunkMask] = val
+}
+
+// grow makes slot i addressable.
+func (t *vecTxn[T]) grow(i uint32) {
+	c := int(i >> chunkBits)
+	for len(t.chunks) <= c {
+		if !t.copied {
+			t.chunks = slices.Clone(t.chunks)
+			t.copied = true
+		}
+		t.chunks = append(t.chunks, nil)
+	}
+	if t.chunks[c] == nil {
+		if !t.copied {
+			t.chunks = slices.Clone(t.chunks)
+			t.copied = true
+		}
+		if t.owned == nil {
+			t.owned = make(map[uint32]struct{})
+		}
+		t.chunks[c] = new([chunkSize]T)
+		t.owned[uint32(c)] = struct{}{}
+	}
+}
+
+// push appends val at the next free slot and returns the slot.
+func (t *vecTxn[T]) push(val T) uint32 {
+	i := t.n
+	t.grow(i)
+	t.set(i, val)
+	t.n++
+	return i
+}
+
+func (t *vecTxn[T]) commit() vec[T] { return vec[T]{chunks: t.chunks, n: t.n} }
+
+// adj is one adjacency entry: the edge's slot, the node at its other end,
+// the edge kind and whether the edge leaves (out) or enters this node.
+type adj struct {
+	edge  uint32
+	other uint32
+	kind  uint8 // index into graph.EdgeKinds
+	out   bool
+}
+
+// appendAdj returns list with a appended. When the backing array has spare
+// capacity the entry is written in place: versions readers hold end before
+// that index, so they never see it (and an aborted writer's entry is simply
+// overwritten by the next one).
+func appendAdj(list []adj, a adj) []adj { return append(list, a) }
+
+// removeAdj returns a copy of list without the entry for edge slot e.
+func removeAdj(list []adj, e uint32) []adj {
+	i := slices.IndexFunc(list, func(a adj) bool { return a.edge == e })
+	if i < 0 {
+		return list
+	}
+	out := make([]adj, 0, len(list)-1)
+	out = append(out, list[:i]...)
+	return append(out, list[i+1:]...)
+}
+
+var (
+	kindIndex     = map[graph.Kind]uint8{}
+	edgeKindIndex = map[graph.EdgeKind]uint8{}
+)
+
+func init() {
+	for i, k := range graph.Kinds {
+		kindIndex[k] = uint8(i)
+	}
+	for i, k := range graph.EdgeKinds {
+		edgeKindIndex[k] = uint8(i)
+	}
+}
+
+// kindMask is a bit set of edge kinds; zero means every kind.
+type kindMask uint32
+
+func maskOf(kinds []graph.EdgeKind) kindMask {
+	var m kindMask
+	for _, k := range kinds {
+		if i, ok := edgeKindIndex[k]; ok {
+			m |= 1 << i
+		} else {
+			m |= 1 << 31 // an unknown kind matches nothing, but keeps the mask non-zero
+		}
+	}
+	return m
+}
+
+func (m kindMask) has(k uint8) bool { return m == 0 || m&(1<<k) != 0 }
