@@ -1,0 +1,3 @@
+// Package gen generates large, realistic, deterministic estates for
+// benchmarks and load tests.
+package gen
