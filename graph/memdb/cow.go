@@ -99,13 +99,19 @@ func (t *vecTxn[T]) push(val T) uint32 {
 
 func (t *vecTxn[T]) commit() vec[T] { return vec[T]{chunks: t.chunks, n: t.n} }
 
-// adj is one adjacency entry: the edge's slot, the node at its other end,
-// the edge kind and whether the edge leaves (out) or enters this node.
+// adj is one adjacency entry: the edge and the node at its other end, by
+// slot and by id, the edge kind, the other node's kind, and whether the edge
+// leaves (out) or enters this node. Carrying the ids here (string headers
+// shared with the records) lets a walk produce its steps without touching a
+// single record: it reads only adjacency lists and its visited bit set.
 type adj struct {
-	edge  uint32
-	other uint32
-	kind  uint8 // index into graph.EdgeKinds
-	out   bool
+	otherID graph.ID
+	edgeID  graph.ID
+	edge    uint32
+	other   uint32
+	kind    uint8 // index into graph.EdgeKinds
+	okind   uint8 // index into graph.Kinds
+	out     bool
 }
 
 // appendAdj returns list with a appended. When the backing array has spare

@@ -141,53 +141,64 @@ func encodeSnapshot(w io.Writer, st *state) error {
 	e.byte1(frameHead)
 	e.uvarint(FormatVersion)
 	e.uvarint(st.seq)
+	e.uvarint(uint64(st.count.total(st.count.nodes)))
+	e.uvarint(uint64(st.count.total(st.count.edges)))
 	if err := put(e.b); err != nil {
 		return err
 	}
-	txn := st.db.Txn(false)
 	var total [2]uint64
-	for ti, table := range []string{tableNodes, tableEdges} {
-		it, err := txn.Get(table, indexID)
-		if err != nil {
+	var body encoder
+	n := 0
+	flush := func(typ byte) error {
+		if n == 0 {
+			return nil
+		}
+		var h encoder
+		h.byte1(typ)
+		h.uvarint(uint64(n))
+		h.b = append(h.b, body.b...)
+		n, body.b = 0, body.b[:0]
+		return put(h.b)
+	}
+	// Nodes in id order (so loading inserts into go-memdb in key order),
+	// edges in slot order.
+	it, err := st.db.Txn(false).Get(tableNodes, indexID)
+	if err != nil {
+		return err
+	}
+	for o := it.Next(); o != nil; o = it.Next() {
+		if err := body.node(&o.(*nodeRec).Node); err != nil {
 			return err
 		}
-		typ := frameNodes
-		if ti == 1 {
-			typ = frameEdges
-		}
-		flush := func(n int, body []byte) error {
-			var h encoder
-			h.byte1(typ)
-			h.uvarint(uint64(n))
-			h.b = append(h.b, body...)
-			return put(h.b)
-		}
-		var body encoder
-		n := 0
-		for o := it.Next(); o != nil; o = it.Next() {
-			var err error
-			if ti == 0 {
-				err = body.node(&o.(*nodeRec).Node)
-			} else {
-				err = body.edge(&o.(*edgeRec).Edge)
-			}
-			if err != nil {
-				return err
-			}
-			n++
-			total[ti]++
-			if n == snapChunk {
-				if err := flush(n, body.b); err != nil {
-					return err
-				}
-				n, body.b = 0, body.b[:0]
-			}
-		}
-		if n > 0 {
-			if err := flush(n, body.b); err != nil {
+		n++
+		total[0]++
+		if n == snapChunk {
+			if err := flush(frameNodes); err != nil {
 				return err
 			}
 		}
+	}
+	if err := flush(frameNodes); err != nil {
+		return err
+	}
+	for i := uint32(0); i < st.edges.n; i++ {
+		r := st.edges.at(i)
+		if r == nil {
+			continue
+		}
+		if err := body.edge(&r.Edge); err != nil {
+			return err
+		}
+		n++
+		total[1]++
+		if n == snapChunk {
+			if err := flush(frameEdges); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(frameEdges); err != nil {
+		return err
 	}
 	e.b = e.b[:0]
 	e.byte1(frameRuns)
@@ -259,7 +270,18 @@ func (s *Store) loadSnapshot(path string) (err error) {
 		return fmt.Errorf("%s: format %d is newer than this riskgraph understands (%d)", name, v, FormatVersion)
 	}
 	seq := d.uvarint()
+	nodeCount, edgeCount := d.uvarint(), d.uvarint()
+	if d.err != nil || nodeCount > uint64(len(data)) || edgeCount > uint64(len(data)) {
+		return fmt.Errorf("%s: bad header", name)
+	}
 	a := s.begin()
+	// Load into private id maps, sized up front, that replace the store's
+	// only when the whole file has been read.
+	nodeIDs := make(map[graph.ID]uint32, nodeCount)
+	edgeIDs := make(map[graph.ID]uint32, edgeCount)
+	a.nodeIDs = overlay{base: nodeIDs, direct: true}
+	a.edgeIDs = overlay{base: edgeIDs, direct: true}
+	pending := make([]*edgeRec, 0, edgeCount)
 	defer func() {
 		if err != nil {
 			a.abort()
@@ -295,9 +317,11 @@ func (s *Store) loadSnapshot(path string) (err error) {
 				if d.err != nil {
 					break
 				}
-				if err := a.loadEdge(&edge); err != nil {
+				r, err := a.loadEdge(&edge)
+				if err != nil {
 					return fmt.Errorf("%s: %w", name, err)
 				}
+				pending = append(pending, r)
 			}
 			seen[1] += uint64(n)
 		case frameRuns:
@@ -318,7 +342,12 @@ func (s *Store) loadSnapshot(path string) (err error) {
 			if off != len(data) {
 				return fmt.Errorf("%s: %d bytes after the trailer", name, len(data)-off)
 			}
+			a.linkAll(pending)
 			s.publish(a, seq)
+			s.nodeIDs = nodeIDs
+			s.edgeIDs.mu.Lock()
+			s.edgeIDs.m = edgeIDs
+			s.edgeIDs.mu.Unlock()
 			return nil
 		default:
 			return fmt.Errorf("%s: unknown frame type %d", name, typ)
@@ -340,26 +369,44 @@ func (a *applier) loadNode(n *graph.Node) error {
 	rec.slot = a.nodes.push(rec)
 	a.adj.grow(rec.slot)
 	a.adj.n = a.nodes.n
+	a.nodeIDs.put(rec.ID, rec.slot)
 	a.count.nodes[k]++
 	return a.txn.Insert(tableNodes, rec)
 }
 
-func (a *applier) loadEdge(e *graph.Edge) error {
+func (a *applier) loadEdge(e *graph.Edge) (*edgeRec, error) {
 	k, ok := edgeKindIndex[e.Kind]
 	if !ok {
-		return fmt.Errorf("edge %s has unknown kind %q", e.ID, e.Kind)
+		return nil, fmt.Errorf("edge %s has unknown kind %q", e.ID, e.Kind)
 	}
 	from, to := a.node(e.From), a.node(e.To)
 	if from == nil || to == nil {
-		return fmt.Errorf("edge %s: endpoint missing", e.ID)
+		return nil, fmt.Errorf("edge %s: endpoint missing", e.ID)
 	}
 	rec := &edgeRec{from: from.slot, to: to.slot, Edge: *e}
 	rec.From, rec.To = from.ID, to.ID
 	rec.slot = a.edges.push(rec)
+	a.edgeIDs.put(rec.ID, rec.slot)
 	a.count.edges[k]++
-	a.adj.set(from.slot, append(a.adj.at(from.slot), adj{edge: rec.slot, other: to.slot, kind: k, out: true}))
-	a.adj.set(to.slot, append(a.adj.at(to.slot), adj{edge: rec.slot, other: from.slot, kind: k, out: false}))
-	return a.txn.Insert(tableEdges, rec)
+	return rec, nil
+}
+
+// linkAll builds the adjacency of loaded edges, sizing each node's list
+// exactly first: one allocation per node instead of a growing slice.
+func (a *applier) linkAll(edges []*edgeRec) {
+	degree := make([]uint32, a.nodes.n)
+	for _, r := range edges {
+		degree[r.from]++
+		degree[r.to]++
+	}
+	for slot, d := range degree {
+		if d > 0 {
+			a.adj.set(uint32(slot), make([]adj, 0, d))
+		}
+	}
+	for _, r := range edges {
+		a.link(r, a.nodes.at(r.from), a.nodes.at(r.to))
+	}
 }
 
 // recover loads the newest readable snapshot and replays the WAL after it.

@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -65,6 +66,11 @@ type Store struct {
 
 	db  *memdb.MemDB // written only under mu
 	cur atomic.Pointer[state]
+	// nodeIDs maps node ids to slots for the writer only (readers use their
+	// memdb snapshot). The writer looks up both ends of every edge it
+	// applies; a Go map does that several times faster than a radix tree.
+	nodeIDs map[graph.ID]uint32
+	edgeIDs *edgeIndex
 
 	mu         sync.Mutex // serialises writers
 	closed     bool
@@ -108,6 +114,13 @@ type state struct {
 type counts struct {
 	nodes [16]int
 	edges [16]int
+}
+
+func (counts) total(by [16]int) (n int) {
+	for _, c := range by {
+		n += c
+	}
+	return n
 }
 
 // runBook keeps the recent runs of each scope, newest last, so that Sweep
@@ -171,7 +184,8 @@ func Open(dir string, opt Options) (*Store, error) {
 	// A Snapshot of a fresh MemDB is a non-primary database: its write
 	// transactions skip watch-channel tracking, which riskgraph never uses
 	// and which degrades badly past 8,192 changed radix nodes per commit.
-	s := &Store{opt: opt, log: opt.Logger, dir: dir, db: db.Snapshot()}
+	s := &Store{opt: opt, log: opt.Logger, dir: dir, db: db.Snapshot(),
+		nodeIDs: map[graph.ID]uint32{}, edgeIDs: &edgeIndex{m: map[graph.ID]uint32{}}}
 	st := &state{db: s.db.Snapshot(), runs: runBook{}}
 	s.cur.Store(st)
 	if dir == "" {
@@ -203,6 +217,11 @@ func (s *Store) openDir() error {
 		return err
 	}
 	start := time.Now()
+	// Recovery only allocates (the heap grows from nothing to the whole
+	// graph), so collecting along the way is wasted work: run the
+	// collector less often while loading. This is process-wide, hence
+	// restored at once.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	if err := s.recover(); err != nil {
 		return err
 	}
@@ -270,11 +289,9 @@ func (s *Store) Apply(ctx context.Context, b graph.Batch) (graph.Result, error) 
 	}
 	b.ObservedAt = b.ObservedAt.UTC()
 	if verr == nil {
-		st := s.cur.Load()
-		txn := st.db.Txn(false)
 		verr = b.CheckEndpoints(func(id graph.ID) bool {
-			o, _ := txn.First(tableNodes, indexID, string(id))
-			return o != nil
+			_, ok := s.nodeIDs[id]
+			return ok
 		})
 	}
 	if verr != nil {
@@ -398,7 +415,7 @@ func (s *Store) Read(ctx context.Context) (graph.View, error) {
 	if closed {
 		return nil, graph.ErrClosed
 	}
-	return &view{st: s.cur.Load()}, nil
+	return &view{st: s.cur.Load(), edges: s.edgeIDs}, nil
 }
 
 // Close writes a final snapshot (so the next Open is fast), closes the WAL
@@ -496,17 +513,21 @@ func (s *Store) rotateAndSnapshot(st *state) error {
 func (s *Store) begin() *applier {
 	st := s.cur.Load()
 	return &applier{
-		txn:   s.db.Txn(true),
-		nodes: st.nodes.txn(),
-		edges: st.edges.txn(),
-		adj:   st.adj.txn(),
-		count: st.count,
-		runs:  st.runs,
+		txn:     s.db.Txn(true),
+		nodes:   st.nodes.txn(),
+		edges:   st.edges.txn(),
+		adj:     st.adj.txn(),
+		count:   st.count,
+		runs:    st.runs,
+		nodeIDs: overlay{base: s.nodeIDs},
+		edgeIDs: overlay{base: s.edgeIDs.m, mu: &s.edgeIDs.mu},
 	}
 }
 
 func (s *Store) publish(a *applier, seq uint64) {
 	a.txn.Commit()
+	a.nodeIDs.commit()
+	a.edgeIDs.commit()
 	s.cur.Store(&state{
 		db:    s.db.Snapshot(),
 		nodes: a.nodes.commit(),
@@ -528,24 +549,98 @@ type applier struct {
 	runs    runBook
 	res     graph.Result
 	changed bool
+	nodeIDs overlay
+	edgeIDs overlay
+}
+
+// overlay is a transaction's changes to an id → slot map, merged into the
+// map on commit and dropped on abort.
+type overlay struct {
+	base   map[graph.ID]uint32
+	set    map[graph.ID]uint32
+	del    map[graph.ID]struct{}
+	mu     *sync.RWMutex // guards base when readers share it
+	direct bool          // write straight to base: it is a private map being loaded
+}
+
+// edgeIndex maps edge ids to slots for writer and readers alike. An id keeps
+// its slot for the life of the process, also after the edge is deleted
+// (re-creating it reuses the slot), so a reader resolves an id through the
+// latest map and then reads the slot in its own version of the edge array:
+// nil or out of range means absent in that version. Deleted ids are dropped
+// when a snapshot is loaded.
+type edgeIndex struct {
+	mu sync.RWMutex
+	m  map[graph.ID]uint32
+}
+
+func (x *edgeIndex) get(id graph.ID) (uint32, bool) {
+	x.mu.RLock()
+	v, ok := x.m[id]
+	x.mu.RUnlock()
+	return v, ok
+}
+
+func (o *overlay) get(id graph.ID) (uint32, bool) {
+	if v, ok := o.set[id]; ok {
+		return v, true
+	}
+	if _, ok := o.del[id]; ok {
+		return 0, false
+	}
+	v, ok := o.base[id]
+	return v, ok
+}
+
+func (o *overlay) put(id graph.ID, slot uint32) {
+	if o.direct {
+		o.base[id] = slot
+		return
+	}
+	if o.set == nil {
+		o.set = make(map[graph.ID]uint32)
+	}
+	o.set[id] = slot
+}
+
+func (o *overlay) remove(id graph.ID) {
+	delete(o.set, id)
+	if _, ok := o.base[id]; ok {
+		if o.del == nil {
+			o.del = make(map[graph.ID]struct{})
+		}
+		o.del[id] = struct{}{}
+	}
+}
+
+func (o *overlay) commit() {
+	if o.mu != nil {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+	}
+	for id := range o.del {
+		delete(o.base, id)
+	}
+	for id, v := range o.set {
+		o.base[id] = v
+	}
+	o.set, o.del = nil, nil
 }
 
 func (a *applier) abort() { a.txn.Abort() }
 
 func (a *applier) node(id graph.ID) *nodeRec {
-	o, _ := a.txn.First(tableNodes, indexID, string(id))
-	if o == nil {
-		return nil
+	if slot, ok := a.nodeIDs.get(id); ok {
+		return a.nodes.at(slot)
 	}
-	return o.(*nodeRec)
+	return nil
 }
 
 func (a *applier) edge(id graph.ID) *edgeRec {
-	o, _ := a.txn.First(tableEdges, indexID, string(id))
-	if o == nil {
-		return nil
+	if slot, ok := a.edgeIDs.get(id); ok && slot < a.edges.n {
+		return a.edges.at(slot)
 	}
-	return o.(*edgeRec)
+	return nil
 }
 
 func (a *applier) batch(b *graph.Batch) error {
@@ -606,17 +701,15 @@ func (a *applier) deleteNode(r *nodeRec) error {
 	}
 	a.nodes.set(r.slot, nil)
 	a.adj.set(r.slot, nil)
+	a.nodeIDs.remove(r.ID)
 	a.count.nodes[kindIndex[r.Kind]]--
 	a.res.Deleted++
 	return nil
 }
 
 func (a *applier) deleteEdge(r *edgeRec) error {
-	if err := a.txn.Delete(tableEdges, r); err != nil {
-		return fmt.Errorf("delete edge %s: %w", r.ID, err)
-	}
 	a.unlink(r)
-	a.edges.set(r.slot, nil)
+	a.edges.set(r.slot, nil) // the id keeps its slot, see edgeIndex
 	a.count.edges[edgeKindIndex[r.Kind]]--
 	a.res.Deleted++
 	return nil
@@ -637,6 +730,7 @@ func (a *applier) upsertNode(n *graph.Node, c graph.Claim, seen time.Time) error
 		rec.slot = a.nodes.push(rec)
 		a.adj.grow(rec.slot)
 		a.adj.n = a.nodes.n
+		a.nodeIDs.put(rec.ID, rec.slot)
 		a.count.nodes[kindIndex[rec.Kind]]++
 		a.res.NodesCreated++
 	} else {
@@ -663,7 +757,13 @@ func (a *applier) upsertEdge(e *graph.Edge, c graph.Claim, seen time.Time, i int
 	var rec *edgeRec
 	if old == nil {
 		rec = &edgeRec{from: from.slot, to: to.slot, Edge: graph.MergeEdge(nil, e, c, seen)}
-		rec.slot = a.edges.push(rec)
+		if slot, ok := a.edgeIDs.get(e.ID); ok && slot < a.edges.n {
+			rec.slot = slot // deleted earlier: the id keeps its slot
+			a.edges.set(slot, rec)
+		} else {
+			rec.slot = a.edges.push(rec)
+			a.edgeIDs.put(rec.ID, rec.slot)
+		}
 		a.count.edges[edgeKindIndex[rec.Kind]]++
 		a.res.EdgesCreated++
 	} else {
@@ -673,23 +773,20 @@ func (a *applier) upsertEdge(e *graph.Edge, c graph.Claim, seen time.Time, i int
 		a.res.EdgesUpdated++
 		if old.from == from.slot && old.to == to.slot {
 			rec.From, rec.To = from.ID, to.ID
-			return a.insertEdge(rec)
+			return nil
 		}
 		a.unlink(old)
 	}
 	// Share the endpoint id strings with the node records.
 	rec.From, rec.To = from.ID, to.ID
-	k := edgeKindIndex[rec.Kind]
-	a.adj.set(from.slot, appendAdj(a.adj.at(from.slot), adj{edge: rec.slot, other: to.slot, kind: k, out: true}))
-	a.adj.set(to.slot, appendAdj(a.adj.at(to.slot), adj{edge: rec.slot, other: from.slot, kind: k, out: false}))
-	return a.insertEdge(rec)
+	a.link(rec, from, to)
+	return nil
 }
 
-func (a *applier) insertEdge(rec *edgeRec) error {
-	if err := a.txn.Insert(tableEdges, rec); err != nil {
-		return fmt.Errorf("insert edge %s: %w", rec.ID, err)
-	}
-	return nil
+func (a *applier) link(rec *edgeRec, from, to *nodeRec) {
+	k := edgeKindIndex[rec.Kind]
+	a.adj.set(from.slot, appendAdj(a.adj.at(from.slot), adj{otherID: to.ID, edgeID: rec.ID, edge: rec.slot, other: to.slot, kind: k, okind: kindIndex[to.Kind], out: true}))
+	a.adj.set(to.slot, appendAdj(a.adj.at(to.slot), adj{otherID: from.ID, edgeID: rec.ID, edge: rec.slot, other: from.slot, kind: k, okind: kindIndex[from.Kind], out: false}))
 }
 
 // sweep drops scope's claims from older runs and removes what is left
@@ -710,7 +807,6 @@ func (a *applier) sweep(scope graph.Scope, run graph.RunID) int {
 			nr := *r
 			nr.Claims = rest
 			a.edges.set(i, &nr)
-			_ = a.txn.Insert(tableEdges, &nr)
 			a.changed = true
 		}
 	}

@@ -97,7 +97,7 @@ func TestSmoke(t *testing.T) {
 	if len(n1) != len(n2) || len(e1) != len(e2) {
 		t.Fatalf("reopen: %d/%d nodes %d/%d edges", len(n1), len(n2), len(e1), len(e2))
 	}
-	pay, err := (&view{st: s2.cur.Load()}).Node(ctx, graph.APIID(graph.ServiceID("prod", "payments"), "POST", "/v1/charges"))
+	pay, err := (&view{st: s2.cur.Load(), edges: s2.edgeIDs}).Node(ctx, graph.APIID(graph.ServiceID("prod", "payments"), "POST", "/v1/charges"))
 	if err != nil {
 		t.Fatal(err)
 	}

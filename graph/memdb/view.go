@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-memdb"
@@ -15,7 +16,8 @@ import (
 // view is a graph.View over one immutable state. It is safe for concurrent
 // use and never blocks writers.
 type view struct {
-	st *state
+	st    *state
+	edges *edgeIndex
 }
 
 func (v *view) txn() *memdb.Txn { return v.st.db.Txn(false) }
@@ -32,14 +34,12 @@ func (v *view) Node(ctx context.Context, id graph.ID) (graph.Node, error) {
 }
 
 func (v *view) Edge(ctx context.Context, id graph.ID) (graph.Edge, error) {
-	o, err := v.txn().First(tableEdges, indexID, string(id))
-	if err != nil {
-		return graph.Edge{}, err
+	if slot, ok := v.edges.get(id); ok && slot < v.st.edges.n {
+		if r := v.st.edges.at(slot); r != nil {
+			return r.Edge, nil
+		}
 	}
-	if o == nil {
-		return graph.Edge{}, fmt.Errorf("edge %s: %w", id, graph.ErrNotFound)
-	}
-	return o.(*edgeRec).Edge, nil
+	return graph.Edge{}, fmt.Errorf("edge %s: %w", id, graph.ErrNotFound)
 }
 
 // scan calls fn for the rows of table whose id starts with prefix and is
@@ -217,41 +217,41 @@ func (v *view) Edges(ctx context.Context, f graph.EdgeFilter, p graph.Page) (gra
 			page.HasMore = true
 		}
 	}
+	var list []*graph.Edge
 	if f.From != "" || f.To != "" {
-		// Through the adjacency of one endpoint, then sorted by id.
+		// Through the adjacency of one endpoint.
 		end, out := f.From, true
 		if end == "" {
 			end, out = f.To, false
 		}
 		o, _ := v.txn().First(tableNodes, indexID, string(end))
 		if o != nil {
-			var list []*graph.Edge
 			for _, a := range v.st.adj.at(o.(*nodeRec).slot) {
 				if a.out != out {
 					continue
 				}
-				e := &v.st.edges.at(a.edge).Edge
-				if f.Match(e) {
+				if e := &v.st.edges.at(a.edge).Edge; f.Match(e) {
 					list = append(list, e)
 				}
 			}
-			slices.SortFunc(list, func(x, y *graph.Edge) int { return strings.Compare(string(x.ID), string(y.ID)) })
-			for _, e := range list {
-				add(e)
-			}
 		}
 	} else {
-		for _, prefix := range edgePrefixes(f.Kinds) {
-			if err := v.scan(ctx, tableEdges, prefix, "", func(o any) bool {
-				e := &o.(*edgeRec).Edge
-				if f.Match(e) {
-					add(e)
+		// A scan of the edge array: edges are not kept in id order (see
+		// schema.go), and listing all of them is an export, not a query.
+		for i := uint32(0); i < v.st.edges.n; i++ {
+			if i&4095 == 4095 {
+				if err := ctx.Err(); err != nil {
+					return graph.EdgePage{}, err
 				}
-				return true
-			}); err != nil {
-				return graph.EdgePage{}, err
+			}
+			if r := v.st.edges.at(i); r != nil && f.Match(&r.Edge) {
+				list = append(list, &r.Edge)
 			}
 		}
+	}
+	slices.SortFunc(list, func(x, y *graph.Edge) int { return strings.Compare(string(x.ID), string(y.ID)) })
+	for _, e := range list {
+		add(e)
 	}
 	if len(page.Edges) > 0 {
 		page.End = page.Edges[len(page.Edges)-1].ID
@@ -259,17 +259,37 @@ func (v *view) Edges(ctx context.Context, f graph.EdgeFilter, p graph.Page) (gra
 	return page, nil
 }
 
-// Walk is a breadth-first search over the adjacency arrays: one array index
-// per edge looked at and a bit set for visited nodes.
+// walkBuf holds a walk's visited bits and queue between walks: a walk over
+// a large estate would otherwise allocate megabytes each time.
+type walkBuf struct {
+	seen  []uint64
+	queue []walkItem
+}
+
+type walkItem struct {
+	id    graph.ID
+	slot  uint32
+	depth uint32
+}
+
+var walkBufs = sync.Pool{New: func() any { return new(walkBuf) }}
+
+// Walk is a breadth-first search that reads only adjacency lists and a
+// visited bit set: the ids and kinds a Step reports are in the adjacency
+// entries, so no node or edge record is touched.
 func (v *view) Walk(ctx context.Context, w graph.Walk, visit func(graph.Step) graph.Control) error {
 	st := v.st
 	mask := maskOf(w.Kinds)
-	seen := make([]uint64, (st.nodes.n+63)/64)
-	type item struct {
-		slot  uint32
-		depth int
+	buf := walkBufs.Get().(*walkBuf)
+	defer walkBufs.Put(buf)
+	words := int(st.nodes.n+63) / 64
+	if cap(buf.seen) < words {
+		buf.seen = make([]uint64, words)
 	}
-	queue := make([]item, 0, 64)
+	seen := buf.seen[:words]
+	clear(seen)
+	queue := buf.queue[:0]
+	defer func() { buf.queue = queue[:0] }()
 	txn := v.txn()
 	for _, id := range w.From {
 		o, _ := txn.First(tableNodes, indexID, string(id))
@@ -287,8 +307,9 @@ func (v *view) Walk(ctx context.Context, w graph.Walk, visit func(graph.Step) gr
 		case graph.Skip:
 			continue
 		}
-		queue = append(queue, item{r.slot, 0})
+		queue = append(queue, walkItem{id: r.ID, slot: r.slot})
 	}
+	outOnly, inOnly := w.Dir == graph.Out, w.Dir == graph.In
 	for head := 0; head < len(queue); head++ {
 		it := queue[head]
 		if head&4095 == 4095 {
@@ -296,30 +317,26 @@ func (v *view) Walk(ctx context.Context, w graph.Walk, visit func(graph.Step) gr
 				return err
 			}
 		}
-		if w.MaxDepth > 0 && it.depth >= w.MaxDepth {
+		if w.MaxDepth > 0 && int(it.depth) >= w.MaxDepth {
 			continue
 		}
-		var parent *nodeRec
-		for _, a := range st.adj.at(it.slot) {
-			if !mask.has(a.kind) || (w.Dir == graph.Out && !a.out) || (w.Dir == graph.In && a.out) {
+		for i := range st.adj.at(it.slot) {
+			a := &st.adj.chunks[it.slot>>chunkBits][it.slot&chunkMask][i]
+			if (outOnly && !a.out) || (inOnly && a.out) || !mask.has(a.kind) {
 				continue
 			}
-			if seen[a.other/64]&(1<<(a.other%64)) != 0 {
+			bit := uint64(1) << (a.other % 64)
+			if seen[a.other/64]&bit != 0 {
 				continue
 			}
-			seen[a.other/64] |= 1 << (a.other % 64)
-			if parent == nil {
-				parent = st.nodes.at(it.slot)
-			}
-			r := st.nodes.at(a.other)
-			e := st.edges.at(a.edge)
-			switch visit(graph.Step{Node: r.ID, Kind: r.Kind, Depth: it.depth + 1, Parent: parent.ID, Via: e.ID, ViaKind: e.Kind}) {
+			seen[a.other/64] |= bit
+			switch visit(graph.Step{Node: a.otherID, Kind: graph.Kinds[a.okind], Depth: int(it.depth) + 1, Parent: it.id, Via: a.edgeID, ViaKind: graph.EdgeKinds[a.kind]}) {
 			case graph.Stop:
 				return nil
 			case graph.Skip:
 				continue
 			}
-			queue = append(queue, item{a.other, it.depth + 1})
+			queue = append(queue, walkItem{id: a.otherID, slot: a.other, depth: it.depth + 1})
 		}
 	}
 	return nil
