@@ -50,6 +50,7 @@ type generator struct {
 	fn   func(graph.Batch) error
 	err  error
 	b    graph.Batch
+	srcs []graph.Source
 	envs [2]string
 
 	svcIDs   []graph.ID
@@ -71,8 +72,26 @@ func newGenerator(cfg Config, size int, fn func(graph.Batch) error) *generator {
 	return g
 }
 
+// newBatch starts a batch with room for a full one (up to a bound, so that
+// a huge batch size does not reserve memory it may never use): growing the
+// slices by appending was the generator's largest cost.
 func (g *generator) newBatch() {
-	g.b = graph.Batch{Scope: g.cfg.Scope(), Run: g.cfg.Run(), ObservedAt: ObservedAt}
+	c := min(g.size, 1<<16)
+	g.b = graph.Batch{Scope: g.cfg.Scope(), Run: g.cfg.Run(), ObservedAt: ObservedAt,
+		Nodes: make([]graph.Node, 0, c/2), Edges: make([]graph.Edge, 0, c)}
+	g.srcs = make([]graph.Source, 0, c)
+}
+
+// source returns a one-element evidence slice carved from a per-batch
+// array (one allocation per batch instead of one per element). Its capacity
+// is 1, so whoever appends to it copies instead of overwriting a neighbour.
+func (g *generator) source(file string, line int) []graph.Source {
+	if len(g.srcs) == cap(g.srcs) {
+		g.srcs = make([]graph.Source, 0, max(cap(g.srcs), 1024))
+	}
+	k := len(g.srcs)
+	g.srcs = append(g.srcs, graph.Source{Agent: "gen", File: file, Line: line})
+	return g.srcs[k : k+1 : k+1]
 }
 
 func (g *generator) full() bool { return len(g.b.Nodes)+len(g.b.Edges) >= g.size }
@@ -102,15 +121,11 @@ func (g *generator) edge(k graph.EdgeKind, from, to graph.ID, props graph.Props,
 	}
 	e := graph.NewEdge(k, from, to)
 	e.Props = props
-	e.Sources = []graph.Source{{Agent: "gen", File: file}}
+	e.Sources = g.source(file, 0)
 	g.b.Edges = append(g.b.Edges, e)
 	if g.full() {
 		g.flush()
 	}
-}
-
-func src(file string, line int) []graph.Source {
-	return []graph.Source{{Agent: "gen", File: file, Line: line}}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -164,19 +179,19 @@ func (g *generator) run() {
 	g.node(graph.Node{ID: graph.InternetID, Kind: graph.Internet, Name: "Internet"})
 	for i := 0; i < c.Teams; i++ {
 		g.node(graph.Node{ID: graph.TeamID(g.teamName(i)), Kind: graph.Team, Name: g.teamName(i),
-			Props: graph.Props{"contact": g.teamName(i) + "@example.com"}, Sources: src("estate/teams.yaml", i+1)})
+			Props: graph.Props{"contact": g.teamName(i) + "@example.com"}, Sources: g.source("estate/teams.yaml", i+1)})
 	}
 	for i := 0; i < c.Applications; i++ {
 		id := graph.ApplicationID(g.appName(i))
 		g.node(graph.Node{ID: id, Kind: graph.Application, Name: g.appName(i),
 			Props:   graph.Props{"criticality": "tier-" + itoa(1+i%3), "description": "Generated application " + itoa(i)},
-			Sources: src("estate/applications.yaml", i+1)})
+			Sources: g.source("estate/applications.yaml", i+1)})
 		g.edge(graph.OwnedBy, id, graph.TeamID(g.teamName(i%c.Teams)), nil, "estate/applications.yaml")
 	}
 	for i := 0; i < c.ThirdParties; i++ {
 		host := "api." + words[i%len(words)] + "-" + itoa(i) + ".example.net"
 		g.node(graph.Node{ID: graph.ThirdPartyID(host), Kind: graph.ThirdParty, Name: host,
-			Props: graph.Props{"host": host, "category": tpCategory[i%len(tpCategory)]}, Sources: src("estate/third-parties.yaml", i+1)})
+			Props: graph.Props{"host": host, "category": tpCategory[i%len(tpCategory)]}, Sources: g.source("estate/third-parties.yaml", i+1)})
 	}
 	g.gateways()
 	g.stores()
@@ -192,7 +207,7 @@ func (g *generator) gateways() {
 	for e, env := range g.envs {
 		g.lbIDs[e] = graph.GatewayID(env, "public-lb")
 		g.node(graph.Node{ID: g.lbIDs[e], Kind: graph.Gateway, Name: "public-lb", Env: env,
-			Props: graph.Props{"type": "load-balancer", "public": true}, Sources: src("estate/"+env+"/lb.yaml", 1)})
+			Props: graph.Props{"type": "load-balancer", "public": true}, Sources: g.source("estate/"+env+"/lb.yaml", 1)})
 		g.edge(graph.RoutesTo, graph.InternetID, g.lbIDs[e], nil, "estate/"+env+"/lb.yaml")
 	}
 	for i := 0; i < g.cfg.Gateways; i++ {
@@ -209,7 +224,7 @@ func (g *generator) gateways() {
 		file := "estate/" + g.envs[e] + "/gateways/" + name + ".yaml"
 		g.gwIDs, g.gwEnv = append(g.gwIDs, id), append(g.gwEnv, uint8(e))
 		g.node(graph.Node{ID: id, Kind: graph.Gateway, Name: name, Env: g.envs[e],
-			Props: graph.Props{"type": typ, "public": true, "hosts": []string{name + "." + g.envs[e] + ".example.com"}}, Sources: src(file, 1)})
+			Props: graph.Props{"type": typ, "public": true, "hosts": []string{name + "." + g.envs[e] + ".example.com"}}, Sources: g.source(file, 1)})
 		g.edge(graph.RoutesTo, g.lbIDs[e], id, nil, file)
 	}
 }
@@ -230,7 +245,7 @@ func (g *generator) stores() {
 		g.node(graph.Node{ID: id, Kind: graph.DataStore, Name: name, Env: g.envs[e],
 			Props: graph.Props{"engine": engine, "encrypted": r.chance(0.8), "managed": r.chance(0.7),
 				"host": name + "." + g.envs[e] + ".db.example.internal", "port": int64(5432)},
-			DataClasses: res.classes, Sources: src("estate/"+g.envs[e]+"/datastores.yaml", i+1)})
+			DataClasses: res.classes, Sources: g.source("estate/"+g.envs[e]+"/datastores.yaml", i+1)})
 	}
 }
 
@@ -294,7 +309,7 @@ func (g *generator) packages() {
 		g.node(graph.Node{ID: id, Kind: graph.Package, Name: name + "@" + version,
 			Props: graph.Props{"purl": purl, "name": name, "version": version, "ecosystem": eco,
 				"licenses": licenses[r.intn(len(licenses))]},
-			Sources: src(file, i%1000+1)})
+			Sources: g.source(file, i%1000+1)})
 		// Dependencies point at lower-numbered packages (a DAG), biased
 		// towards the popular ones.
 		if i > 0 {
@@ -354,33 +369,33 @@ func (g *generator) services() {
 		g.node(graph.Node{ID: id, Kind: graph.Service, Name: name, Env: env,
 			Props: graph.Props{"namespace": ns, "workload": "Deployment", "replicas": int64(1 + i%5),
 				"image": image, "language": languages[s.lang], "port": int64(8080), "serviceAccount": name},
-			DataClasses: classes, Sources: src(file, 10)})
+			DataClasses: classes, Sources: g.source(file, 10)})
 		team := graph.TeamID(g.teamName(s.app % c.Teams))
 		g.edge(graph.PartOf, id, graph.ApplicationID(g.appName(s.app)), nil, file)
 		g.edge(graph.OwnedBy, id, team, nil, file)
 
 		imgID := graph.ImageID(image)
 		g.node(graph.Node{ID: imgID, Kind: graph.Image, Name: image,
-			Props: graph.Props{"ref": image, "registry": "registry.example.com", "tag": image[strings.LastIndexByte(image, ':')+1:]}, Sources: src(file, 30)})
+			Props: graph.Props{"ref": image, "registry": "registry.example.com", "tag": image[strings.LastIndexByte(image, ':')+1:]}, Sources: g.source(file, 30)})
 		g.edge(graph.RunsImage, id, imgID, nil, file)
 		repoID := graph.RepositoryID(repo)
 		if i < nRepos {
 			g.node(graph.Node{ID: repoID, Kind: graph.Repository, Name: repo,
-				Props: graph.Props{"url": "https://" + repo, "language": languages[s.lang]}, Sources: src(file, 1)})
+				Props: graph.Props{"url": "https://" + repo, "language": languages[s.lang]}, Sources: g.source(file, 1)})
 			g.edge(graph.OwnedBy, repoID, team, nil, file)
 		}
 		g.edge(graph.BuiltFrom, imgID, repoID, nil, file)
 
 		sa := graph.IdentityID("k8s", ns+"/"+name)
 		g.node(graph.Node{ID: sa, Kind: graph.Identity, Name: ns + "/" + name, Env: env,
-			Props: graph.Props{"provider": "k8s", "type": "service-account"}, Sources: src(file, 2)})
+			Props: graph.Props{"provider": "k8s", "type": "service-account"}, Sources: g.source(file, 2)})
 		g.edge(graph.RunsAs, id, sa, nil, file)
 		if i%5 == 0 && len(g.storesBy[s.env]) > 0 { // one in five has a cloud role
 			r := c.rng(saltRole, i)
 			role := "arn:aws:iam::123456789012:role/" + name
 			rid := graph.IdentityID("aws", role)
 			g.node(graph.Node{ID: rid, Kind: graph.Identity, Name: name, Env: env,
-				Props: graph.Props{"provider": "aws", "type": "iam-role", "arn": role}, Sources: src(file, 5)})
+				Props: graph.Props{"provider": "aws", "type": "iam-role", "arn": role}, Sources: g.source(file, 5)})
 			g.edge(graph.CanAccess, sa, rid, nil, file)
 			var seen [3]int32
 			for k, n := 0, 1+r.intn(3); k < n; k++ {
@@ -399,7 +414,7 @@ func (g *generator) services() {
 			g.node(graph.Node{ID: aid, Kind: graph.API, Name: method + " " + path, Env: env,
 				Props: graph.Props{"method": method, "path": path, "operationId": opID,
 					"authenticated": (i+j)%11 != 0, "protocol": "http"},
-				DataClasses: res.classes, Sources: src(specFile, 10+j*12)})
+				DataClasses: res.classes, Sources: g.source(specFile, 10+j*12)})
 			g.edge(graph.Exposes, id, aid, nil, specFile)
 		}
 
@@ -564,7 +579,7 @@ func (g *generator) findings() {
 		props["message"] = title
 		id := graph.FindingID(fp)
 		file := "estate/findings/" + props.String("tool") + ".sarif"
-		g.node(graph.Node{ID: id, Kind: graph.Finding, Name: title, Env: g.envs[s.env], Props: props, Sources: src(file, i+1)})
+		g.node(graph.Node{ID: id, Kind: graph.Finding, Name: title, Env: g.envs[s.env], Props: props, Sources: g.source(file, i+1)})
 		g.edge(graph.FoundOn, id, target, nil, file)
 	}
 }
