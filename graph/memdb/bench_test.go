@@ -5,25 +5,31 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/riskgraph/riskgraph/gen"
 	"github.com/riskgraph/riskgraph/graph"
 )
 
-// Benchmarks run on a generated estate of about 1M nodes and 3M edges
-// (RISKGRAPH_BENCH_NODES scales it; edges are three per node). Numbers and
-// the command that produced them are in BENCHMARKS.md.
+// Benchmarks run on the generated estate gen.Large() (about 1M nodes and
+// 3M edges; RISKGRAPH_BENCH_SMALL=1 uses gen.Small for a quick look).
+// Numbers and the command that produced them are in BENCHMARKS.md.
 //
-//	go test ./graph/memdb -run '^$' -bench . -benchtime 1x -timeout 60m
+//	go test ./graph/memdb -run '^$' -bench . -benchtime 3x -timeout 60m
 
-func benchNodes() int {
-	if v, err := strconv.Atoi(os.Getenv("RISKGRAPH_BENCH_NODES")); err == nil && v > 0 {
-		return v
+func benchEstate() []graph.Batch {
+	cfg := gen.Large()
+	if os.Getenv("RISKGRAPH_BENCH_SMALL") != "" {
+		cfg = gen.Small
 	}
-	return 1_000_000
+	// 50,000-element batches: what a large discovery run hands over.
+	bs, err := cfg.Generate(50_000)
+	if err != nil {
+		panic(err)
+	}
+	return bs
 }
 
 var fixture struct {
@@ -35,7 +41,7 @@ var fixture struct {
 
 func loadFixture(b *testing.B) {
 	fixture.once.Do(func() {
-		batches := benchEstate(benchNodes())
+		batches := benchEstate()
 		for _, bt := range batches {
 			fixture.elems += bt.Len()
 		}
@@ -77,7 +83,7 @@ func TestMain(m *testing.M) {
 // fresh durable store with the WAL fsynced per batch.
 func BenchmarkApply(b *testing.B) {
 	b.StopTimer()
-	batches := benchEstate(benchNodes())
+	batches := benchEstate()
 	elems := 0
 	for _, bt := range batches {
 		elems += bt.Len()
@@ -148,11 +154,12 @@ func walkFixture(b *testing.B) (*Store, []graph.ID) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.wal.close(); s.wal = nil; s.Close() })
-	return s, []graph.ID{graph.ServiceID("prod", "svc-0")}
+	return s, []graph.ID{graph.InternetID}
 }
 
-// BenchmarkNeighbors is a full breadth-first walk over outgoing edges of
-// the estate through View.Walk.
+// BenchmarkNeighbors is a full breadth-first walk from the Internet node
+// over edges in both directions (every node connected to the estate)
+// through View.Walk.
 func BenchmarkNeighbors(b *testing.B) {
 	s, from := walkFixture(b)
 	v, _ := s.Read(context.Background())
@@ -161,7 +168,7 @@ func BenchmarkNeighbors(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		visited = 0
-		if err := v.Walk(context.Background(), graph.Walk{From: from, Dir: graph.Out}, func(graph.Step) graph.Control {
+		if err := v.Walk(context.Background(), graph.Walk{From: from, Dir: graph.Both}, func(graph.Step) graph.Control {
 			visited++
 			return graph.Continue
 		}); err != nil {
@@ -169,24 +176,21 @@ func BenchmarkNeighbors(b *testing.B) {
 		}
 	}
 	st := s.cur.Load()
-	edges = int(st.edges.n)
+	edges = 2 * int(st.edges.n) // each edge is seen from both ends
 	b.ReportMetric(float64(visited), "nodes/walk")
 	b.ReportMetric(float64(edges)*float64(b.N)/b.Elapsed().Seconds(), "edges/s")
 }
 
 // BenchmarkCSRBaseline is the same walk over a plain compressed-sparse-row
-// copy of the same graph: the floor a traversal structure can reach.
+// copy of the same graph (both directions): the floor a traversal
+// structure can reach.
 func BenchmarkCSRBaseline(b *testing.B) {
 	s, from := walkFixture(b)
 	st := s.cur.Load()
 	n := st.nodes.n
 	offsets := make([]uint32, n+1)
 	for i := uint32(0); i < n; i++ {
-		for _, a := range st.adj.at(i) {
-			if a.out {
-				offsets[i+1]++
-			}
-		}
+		offsets[i+1] = uint32(len(st.adj.at(i)))
 	}
 	for i := uint32(1); i <= n; i++ {
 		offsets[i] += offsets[i-1]
@@ -196,10 +200,8 @@ func BenchmarkCSRBaseline(b *testing.B) {
 	copy(fill, offsets[:n])
 	for i := uint32(0); i < n; i++ {
 		for _, a := range st.adj.at(i) {
-			if a.out {
-				targets[fill[i]] = a.other
-				fill[i]++
-			}
+			targets[fill[i]] = a.other
+			fill[i]++
 		}
 	}
 	start := s.nodeIDs[from[0]]

@@ -160,6 +160,20 @@ func (e *encoder) edge(x *graph.Edge) error {
 	e.str(string(x.Kind))
 	e.str(string(x.From))
 	e.str(string(x.To))
+	return e.edgeRest(x)
+}
+
+// snapEdge encodes an edge for a snapshot, naming its ends by their ordinal
+// in the snapshot's node order: recovery then needs no id lookup per edge.
+func (e *encoder) snapEdge(x *graph.Edge, from, to uint32) error {
+	e.str(string(x.ID))
+	e.str(string(x.Kind))
+	e.uvarint(uint64(from))
+	e.uvarint(uint64(to))
+	return e.edgeRest(x)
+}
+
+func (e *encoder) edgeRest(x *graph.Edge) error {
 	if err := e.props(x.Props); err != nil {
 		return fmt.Errorf("edge %s: %w", x.ID, err)
 	}
@@ -444,6 +458,18 @@ func (d *decoder) edge(e *graph.Edge) {
 	e.Kind = graph.EdgeKind(d.istr())
 	e.From = graph.ID(d.str())
 	e.To = graph.ID(d.str())
+	d.edgeRest(e)
+}
+
+func (d *decoder) snapEdge(e *graph.Edge) (from, to uint64) {
+	e.ID = graph.ID(d.str())
+	e.Kind = graph.EdgeKind(d.istr())
+	from, to = d.uvarint(), d.uvarint()
+	d.edgeRest(e)
+	return from, to
+}
+
+func (d *decoder) edgeRest(e *graph.Edge) {
 	e.Props = d.props(0)
 	e.DataClasses = d.classes()
 	e.Sources = d.sources()

@@ -166,8 +166,11 @@ func encodeSnapshot(w io.Writer, st *state) error {
 	if err != nil {
 		return err
 	}
+	ordinal := make([]uint32, st.nodes.n)
 	for o := it.Next(); o != nil; o = it.Next() {
-		if err := body.node(&o.(*nodeRec).Node); err != nil {
+		r := o.(*nodeRec)
+		ordinal[r.slot] = uint32(total[0])
+		if err := body.node(&r.Node); err != nil {
 			return err
 		}
 		n++
@@ -186,7 +189,7 @@ func encodeSnapshot(w io.Writer, st *state) error {
 		if r == nil {
 			continue
 		}
-		if err := body.edge(&r.Edge); err != nil {
+		if err := body.snapEdge(&r.Edge, ordinal[r.from], ordinal[r.to]); err != nil {
 			return err
 		}
 		n++
@@ -274,88 +277,145 @@ func (s *Store) loadSnapshot(path string) (err error) {
 	if d.err != nil || nodeCount > uint64(len(data)) || edgeCount > uint64(len(data)) {
 		return fmt.Errorf("%s: bad header", name)
 	}
+	// Check every frame first, then decode nodes (into go-memdb) and edges
+	// (into records) on two goroutines, then link.
+	var nodeFrames, edgeFrames [][]byte
+	var runsFrame, endFrame []byte
+	for endFrame == nil {
+		typ, d, err := next()
+		if err != nil {
+			return err
+		}
+		switch typ {
+		case frameNodes:
+			nodeFrames = append(nodeFrames, d.b)
+		case frameEdges:
+			edgeFrames = append(edgeFrames, d.b)
+		case frameRuns:
+			runsFrame = d.b
+		case frameEnd:
+			endFrame = d.b
+		default:
+			return fmt.Errorf("%s: unknown frame type %d", name, typ)
+		}
+	}
+	if off != len(data) {
+		return fmt.Errorf("%s: %d bytes after the trailer", name, len(data)-off)
+	}
 	a := s.begin()
-	// Load into private id maps, sized up front, that replace the store's
-	// only when the whole file has been read.
-	nodeIDs := make(map[graph.ID]uint32, nodeCount)
-	edgeIDs := make(map[graph.ID]uint32, edgeCount)
-	a.nodeIDs = overlay{base: nodeIDs, direct: true}
-	a.edgeIDs = overlay{base: edgeIDs, direct: true}
-	pending := make([]*edgeRec, 0, edgeCount)
 	defer func() {
 		if err != nil {
 			a.abort()
 		}
 	}()
-	var seen [2]uint64
-	intern := map[string]string{}
-	for {
-		typ, d, err := next()
-		if err != nil {
-			return err
-		}
-		d.intern = intern
-		switch typ {
-		case frameNodes:
-			n := d.count()
-			for range n {
-				var node graph.Node
-				d.node(&node)
-				if d.err != nil {
-					break
-				}
-				if err := a.loadNode(&node); err != nil {
-					return fmt.Errorf("%s: %w", name, err)
-				}
-			}
-			seen[0] += uint64(n)
-		case frameEdges:
-			n := d.count()
-			for range n {
-				var edge graph.Edge
-				d.edge(&edge)
-				if d.err != nil {
-					break
-				}
-				r, err := a.loadEdge(&edge)
-				if err != nil {
-					return fmt.Errorf("%s: %w", name, err)
-				}
-				pending = append(pending, r)
-			}
-			seen[1] += uint64(n)
-		case frameRuns:
+	// Load into private id maps, sized up front, that replace the store's
+	// only when the whole file has been read.
+	nodeIDs := make(map[graph.ID]uint32, nodeCount)
+	edgeIDs := make(map[graph.ID]uint32, edgeCount)
+	a.nodeIDs = overlay{base: nodeIDs, direct: true}
+
+	type loaded struct {
+		recs []*edgeRec
+		err  error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		var out loaded
+		out.recs = make([]*edgeRec, 0, edgeCount)
+		intern := map[string]string{}
+		for _, fb := range edgeFrames {
+			d := &decoder{b: fb, intern: intern}
 			for range d.count() {
-				sc := graph.Scope{Source: d.istr(), Key: d.istr()}
-				for range d.count() {
-					a.runs = a.runs.with(sc, graph.RunID(d.istr()), d.byte1() == 1, d.time())
+				r := &edgeRec{}
+				from, to := d.snapEdge(&r.Edge)
+				if d.err != nil {
+					break
 				}
-			}
-		case frameEnd:
-			nodes, edges := d.uvarint(), d.uvarint()
-			if d.err == nil && (nodes != seen[0] || edges != seen[1]) {
-				return fmt.Errorf("%s: holds %d nodes and %d edges, its trailer says %d and %d", name, seen[0], seen[1], nodes, edges)
+				if from > nodeCount || to > nodeCount || from > 1<<32-1 || to > 1<<32-1 {
+					out.err = fmt.Errorf("%s: edge %s names node %d/%d of %d", name, r.ID, from, to, nodeCount)
+					done <- out
+					return
+				}
+				r.from, r.to = uint32(from), uint32(to)
+				if _, ok := edgeKindIndex[r.Kind]; !ok {
+					out.err = fmt.Errorf("%s: edge %s has unknown kind %q", name, r.ID, r.Kind)
+					done <- out
+					return
+				}
+				r.slot = uint32(len(out.recs))
+				edgeIDs[r.ID] = r.slot
+				out.recs = append(out.recs, r)
 			}
 			if d.err != nil {
-				return fmt.Errorf("%s: trailer: %v", name, d.err)
+				out.err = fmt.Errorf("%s: edge frame: %v", name, d.err)
+				break
 			}
-			if off != len(data) {
-				return fmt.Errorf("%s: %d bytes after the trailer", name, len(data)-off)
-			}
-			a.linkAll(pending)
-			s.publish(a, seq)
-			s.nodeIDs = nodeIDs
-			s.edgeIDs.mu.Lock()
-			s.edgeIDs.m = edgeIDs
-			s.edgeIDs.mu.Unlock()
-			return nil
-		default:
-			return fmt.Errorf("%s: unknown frame type %d", name, typ)
 		}
-		if d.err != nil {
-			return fmt.Errorf("%s: frame ending at byte %d: %v", name, off, d.err)
+		done <- out
+	}()
+	intern := map[string]string{}
+	var nodeErr error
+	for _, fb := range nodeFrames {
+		d := &decoder{b: fb, intern: intern}
+		for range d.count() {
+			var node graph.Node
+			d.node(&node)
+			if d.err != nil {
+				break
+			}
+			if err := a.loadNode(&node); err != nil {
+				nodeErr = fmt.Errorf("%s: %w", name, err)
+				break
+			}
+		}
+		if d.err != nil && nodeErr == nil {
+			nodeErr = fmt.Errorf("%s: node frame: %v", name, d.err)
+		}
+		if nodeErr != nil {
+			break
 		}
 	}
+	edges := <-done
+	if nodeErr != nil {
+		return nodeErr
+	}
+	if edges.err != nil {
+		return edges.err
+	}
+	if runsFrame != nil {
+		d := &decoder{b: runsFrame}
+		for range d.count() {
+			sc := graph.Scope{Source: d.istr(), Key: d.istr()}
+			for range d.count() {
+				a.runs = a.runs.with(sc, graph.RunID(d.istr()), d.byte1() == 1, d.time())
+			}
+		}
+		if d.err != nil {
+			return fmt.Errorf("%s: runs: %v", name, d.err)
+		}
+	}
+	d = &decoder{b: endFrame}
+	nodes, edgeTotal := d.uvarint(), d.uvarint()
+	if d.err != nil {
+		return fmt.Errorf("%s: trailer: %v", name, d.err)
+	}
+	if nodes != uint64(a.nodes.n) || edgeTotal != uint64(len(edges.recs)) || nodes != nodeCount {
+		return fmt.Errorf("%s: holds %d nodes and %d edges, its trailer says %d and %d", name, a.nodes.n, len(edges.recs), nodes, edgeTotal)
+	}
+	for _, r := range edges.recs {
+		if r.from >= a.nodes.n || r.to >= a.nodes.n {
+			return fmt.Errorf("%s: edge %s names a node past the end", name, r.ID)
+		}
+		a.edges.push(r)
+		a.count.edges[edgeKindIndex[r.Kind]]++
+	}
+	a.linkAll(edges.recs)
+	s.publish(a, seq)
+	s.nodeIDs = nodeIDs
+	s.edgeIDs.mu.Lock()
+	s.edgeIDs.m = edgeIDs
+	s.edgeIDs.mu.Unlock()
+	return nil
 }
 
 // loadNode inserts a stored node as it is (no merge): snapshots hold
@@ -374,23 +434,6 @@ func (a *applier) loadNode(n *graph.Node) error {
 	return a.txn.Insert(tableNodes, rec)
 }
 
-func (a *applier) loadEdge(e *graph.Edge) (*edgeRec, error) {
-	k, ok := edgeKindIndex[e.Kind]
-	if !ok {
-		return nil, fmt.Errorf("edge %s has unknown kind %q", e.ID, e.Kind)
-	}
-	from, to := a.node(e.From), a.node(e.To)
-	if from == nil || to == nil {
-		return nil, fmt.Errorf("edge %s: endpoint missing", e.ID)
-	}
-	rec := &edgeRec{from: from.slot, to: to.slot, Edge: *e}
-	rec.From, rec.To = from.ID, to.ID
-	rec.slot = a.edges.push(rec)
-	a.edgeIDs.put(rec.ID, rec.slot)
-	a.count.edges[k]++
-	return rec, nil
-}
-
 // linkAll builds the adjacency of loaded edges, sizing each node's list
 // exactly first: one allocation per node instead of a growing slice.
 func (a *applier) linkAll(edges []*edgeRec) {
@@ -405,7 +448,9 @@ func (a *applier) linkAll(edges []*edgeRec) {
 		}
 	}
 	for _, r := range edges {
-		a.link(r, a.nodes.at(r.from), a.nodes.at(r.to))
+		from, to := a.nodes.at(r.from), a.nodes.at(r.to)
+		r.From, r.To = from.ID, to.ID
+		a.link(r, from, to)
 	}
 }
 
