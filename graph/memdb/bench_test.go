@@ -72,6 +72,9 @@ func loadFixture(b *testing.B) {
 }
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(crashEnv); dir != "" {
+		crashChild(dir) // never returns
+	}
 	code := m.Run()
 	if fixture.dir != "" {
 		os.RemoveAll(filepath.Dir(fixture.dir))

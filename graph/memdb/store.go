@@ -448,18 +448,27 @@ func (s *Store) Close() error {
 // Snapshot writes a snapshot of the current state now and waits for it.
 func (s *Store) Snapshot() error {
 	s.mu.Lock()
-	if err := s.check(); err != nil {
+	for s.snapBusy {
+		s.mu.Unlock()
+		s.snapWG.Wait()
+		s.mu.Lock()
+	}
+	if err := s.check(); err != nil || s.wal == nil {
 		s.mu.Unlock()
 		return err
 	}
-	s.mu.Unlock()
-	s.snapWG.Wait()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.wal == nil {
-		return nil
+	st := s.cur.Load()
+	if err := s.rotate(st.seq + 1); err != nil {
+		s.mu.Unlock()
+		return err
 	}
-	return s.rotateAndSnapshot(s.cur.Load())
+	s.snapBusy = true
+	s.mu.Unlock()
+	err := s.writeSnapshot(st)
+	s.mu.Lock()
+	s.snapBusy = false
+	s.mu.Unlock()
+	return err
 }
 
 // maybeSnapshot starts a background snapshot when the WAL has grown past
