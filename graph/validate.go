@@ -3,6 +3,7 @@ package graph
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -155,7 +156,7 @@ func (b *Batch) Validate() error {
 }
 
 func checkCommon(p *problems, el string, id ID, props *Props, classes []DataClass, sources []Source) {
-	if *props != nil {
+	if *props != nil && !normalized(*props) {
 		np, err := normalizeMap(*props, "props")
 		if err != nil {
 			p.add(el, id, "props", "%v", err)
@@ -173,6 +174,30 @@ func checkCommon(p *problems, el string, id ID, props *Props, classes []DataClas
 			p.add(el, id, fmt.Sprintf("sources[%d].agent", j), "is empty")
 		}
 	}
+}
+
+// normalized reports whether every value of p already has a property type,
+// so that the common case costs no copy.
+func normalized(p Props) bool {
+	for k, v := range p {
+		if k == "" {
+			return false
+		}
+		switch x := v.(type) {
+		case nil, string, bool, int64, []string, []int64, []bool:
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return false
+			}
+		case Props:
+			if !normalized(x) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // CheckEndpoints reports every edge of b whose from or to node is neither

@@ -47,7 +47,7 @@ const (
 
 func (e *encoder) props(p graph.Props) error {
 	e.uvarint(uint64(len(p)))
-	for _, k := range p.Keys() { // sorted: deterministic bytes
+	for _, k := range sortedKeys(p) { // sorted: deterministic bytes
 		e.str(k)
 		if err := e.value(p[k]); err != nil {
 			return fmt.Errorf("property %q: %w", k, err)
@@ -207,6 +207,25 @@ func (e *encoder) batch(b *graph.Batch) error {
 		e.str(string(id))
 	}
 	return nil
+}
+
+// sortedKeys returns p's keys in order. Most elements have a handful of
+// properties: those are sorted in a stack array without allocating.
+func sortedKeys(p graph.Props) []string {
+	if len(p) > 8 {
+		return p.Keys()
+	}
+	var buf [8]string
+	keys := buf[:0]
+	for k := range p {
+		i := len(keys)
+		keys = append(keys, k)
+		for ; i > 0 && keys[i-1] > k; i-- {
+			keys[i] = keys[i-1]
+		}
+		keys[i] = k
+	}
+	return keys
 }
 
 var errShort = errors.New("record ends early")

@@ -312,7 +312,7 @@ func (s *Store) loadSnapshot(path string) (err error) {
 	// only when the whole file has been read.
 	nodeIDs := make(map[graph.ID]uint32, nodeCount)
 	edgeIDs := make(map[graph.ID]uint32, edgeCount)
-	a.nodeIDs = overlay{base: nodeIDs, direct: true}
+	a.nodeIDs = idMap{m: nodeIDs}
 
 	type loaded struct {
 		recs []*edgeRec

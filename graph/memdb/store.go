@@ -77,6 +77,7 @@ type Store struct {
 	broken     error
 	wal        *wal
 	walBytes   int64 // since the last snapshot started
+	enc        encoder
 	snapWG     sync.WaitGroup
 	snapBusy   bool
 	lock       *os.File
@@ -298,17 +299,22 @@ func (s *Store) Apply(ctx context.Context, b graph.Batch) (graph.Result, error) 
 		s.markFailed(b.Scope, b.Run, b.ObservedAt)
 		return graph.Result{}, verr
 	}
-	var e encoder
-	e.byte1(recBatch)
 	seq := s.cur.Load().seq + 1
-	e.uvarint(seq)
-	if err := e.batch(&b); err != nil {
-		return graph.Result{}, err
-	}
+	// Encode the WAL record on another core while the batch is applied in
+	// memory: both only read the batch.
+	e := s.record(recBatch, seq)
+	encoded := make(chan error, 1)
+	go func() { encoded <- e.batch(&b) }()
 	a := s.begin()
-	if err := a.batch(&b); err != nil {
+	err := a.batch(&b)
+	if eerr := <-encoded; err == nil {
+		err = eerr
+	}
+	if err != nil {
 		a.abort()
-		s.markFailed(b.Scope, b.Run, b.ObservedAt)
+		if errors.Is(err, graph.ErrInvalid) {
+			s.markFailed(b.Scope, b.Run, b.ObservedAt)
+		}
 		return graph.Result{}, err
 	}
 	if err := s.logRecord(e.b); err != nil {
@@ -332,9 +338,7 @@ func (s *Store) markFailed(scope graph.Scope, run graph.RunID, at time.Time) {
 		return
 	}
 	seq := st.seq + 1
-	var e encoder
-	e.byte1(recRunFailed)
-	e.uvarint(seq)
+	e := s.record(recRunFailed, seq)
 	e.str(scope.Source)
 	e.str(scope.Key)
 	e.str(string(run))
@@ -350,6 +354,18 @@ func (s *Store) markFailed(scope graph.Scope, run graph.RunID, at time.Time) {
 	s.cur.Store(&next)
 }
 
+// record starts a WAL record of type typ in the store's reusable buffer,
+// with room for the frame header. Called with mu held.
+func (s *Store) record(typ byte, seq uint64) *encoder {
+	if cap(s.enc.b) > 64<<20 {
+		s.enc.b = nil // do not pin a huge buffer after one huge batch
+	}
+	s.enc.b = append(s.enc.b[:0], make([]byte, frameHeader)...)
+	s.enc.byte1(typ)
+	s.enc.uvarint(seq)
+	return &s.enc
+}
+
 func (s *Store) logRecord(rec []byte) error {
 	if s.wal == nil {
 		return nil
@@ -360,7 +376,7 @@ func (s *Store) logRecord(rec []byte) error {
 		}
 		return err
 	}
-	s.walBytes += int64(len(rec) + frameHeader)
+	s.walBytes += int64(len(rec))
 	return nil
 }
 
@@ -389,9 +405,7 @@ func (s *Store) Sweep(ctx context.Context, scope graph.Scope, run graph.RunID) (
 		a.abort()
 		return 0, nil
 	}
-	var enc encoder
-	enc.byte1(recSweep)
-	enc.uvarint(seq)
+	enc := s.record(recSweep, seq)
 	enc.str(scope.Source)
 	enc.str(scope.Key)
 	enc.str(string(run))
@@ -528,15 +542,13 @@ func (s *Store) begin() *applier {
 		adj:     st.adj.txn(),
 		count:   st.count,
 		runs:    st.runs,
-		nodeIDs: overlay{base: s.nodeIDs},
-		edgeIDs: overlay{base: s.edgeIDs.m, mu: &s.edgeIDs.mu},
+		nodeIDs: idMap{m: s.nodeIDs, keep: true},
+		edgeIDs: idMap{m: s.edgeIDs.m, mu: &s.edgeIDs.mu},
 	}
 }
 
 func (s *Store) publish(a *applier, seq uint64) {
 	a.txn.Commit()
-	a.nodeIDs.commit()
-	a.edgeIDs.commit()
 	s.cur.Store(&state{
 		db:    s.db.Snapshot(),
 		nodes: a.nodes.commit(),
@@ -558,26 +570,77 @@ type applier struct {
 	runs    runBook
 	res     graph.Result
 	changed bool
-	nodeIDs overlay
-	edgeIDs overlay
+	nodeIDs idMap
+	edgeIDs idMap
 }
 
-// overlay is a transaction's changes to an id → slot map, merged into the
-// map on commit and dropped on abort.
-type overlay struct {
-	base   map[graph.ID]uint32
-	set    map[graph.ID]uint32
-	del    map[graph.ID]struct{}
-	mu     *sync.RWMutex // guards base when readers share it
-	direct bool          // write straight to base: it is a private map being loaded
+// idMap is a transaction's access to an id → slot map. Writes go straight
+// into the map; for the node map an undo log restores it on abort. The edge
+// map is shared with readers and is never undone: an entry left by an
+// aborted batch points at a slot that holds another edge or nothing, and
+// every lookup checks the record's id (see edgeIndex).
+type idMap struct {
+	m    map[graph.ID]uint32
+	mu   *sync.RWMutex // set for the shared edge map
+	undo []undoEntry   // node map only
+	keep bool          // record undo entries
+}
+
+type undoEntry struct {
+	id      graph.ID
+	slot    uint32
+	existed bool
+}
+
+func (o *idMap) get(id graph.ID) (uint32, bool) {
+	v, ok := o.m[id] // only the writer mutates the map, so it reads without the lock
+	return v, ok
+}
+
+func (o *idMap) put(id graph.ID, slot uint32) {
+	if o.keep {
+		old, existed := o.m[id]
+		o.undo = append(o.undo, undoEntry{id, old, existed})
+	}
+	if o.mu != nil {
+		o.mu.Lock()
+		o.m[id] = slot
+		o.mu.Unlock()
+		return
+	}
+	o.m[id] = slot
+}
+
+func (o *idMap) remove(id graph.ID) {
+	old, existed := o.m[id]
+	if !existed {
+		return
+	}
+	if o.keep {
+		o.undo = append(o.undo, undoEntry{id, old, true})
+	}
+	delete(o.m, id)
+}
+
+// rollback restores the node map as it was before the transaction.
+func (o *idMap) rollback() {
+	for i := len(o.undo) - 1; i >= 0; i-- {
+		u := o.undo[i]
+		if u.existed {
+			o.m[u.id] = u.slot
+		} else {
+			delete(o.m, u.id)
+		}
+	}
+	o.undo = nil
 }
 
 // edgeIndex maps edge ids to slots for writer and readers alike. An id keeps
 // its slot for the life of the process, also after the edge is deleted
 // (re-creating it reuses the slot), so a reader resolves an id through the
 // latest map and then reads the slot in its own version of the edge array:
-// nil or out of range means absent in that version. Deleted ids are dropped
-// when a snapshot is loaded.
+// nil, out of range or a record with another id means absent in that
+// version. Deleted ids are dropped when a snapshot is loaded.
 type edgeIndex struct {
 	mu sync.RWMutex
 	m  map[graph.ID]uint32
@@ -590,53 +653,10 @@ func (x *edgeIndex) get(id graph.ID) (uint32, bool) {
 	return v, ok
 }
 
-func (o *overlay) get(id graph.ID) (uint32, bool) {
-	if v, ok := o.set[id]; ok {
-		return v, true
-	}
-	if _, ok := o.del[id]; ok {
-		return 0, false
-	}
-	v, ok := o.base[id]
-	return v, ok
+func (a *applier) abort() {
+	a.txn.Abort()
+	a.nodeIDs.rollback()
 }
-
-func (o *overlay) put(id graph.ID, slot uint32) {
-	if o.direct {
-		o.base[id] = slot
-		return
-	}
-	if o.set == nil {
-		o.set = make(map[graph.ID]uint32)
-	}
-	o.set[id] = slot
-}
-
-func (o *overlay) remove(id graph.ID) {
-	delete(o.set, id)
-	if _, ok := o.base[id]; ok {
-		if o.del == nil {
-			o.del = make(map[graph.ID]struct{})
-		}
-		o.del[id] = struct{}{}
-	}
-}
-
-func (o *overlay) commit() {
-	if o.mu != nil {
-		o.mu.Lock()
-		defer o.mu.Unlock()
-	}
-	for id := range o.del {
-		delete(o.base, id)
-	}
-	for id, v := range o.set {
-		o.base[id] = v
-	}
-	o.set, o.del = nil, nil
-}
-
-func (a *applier) abort() { a.txn.Abort() }
 
 func (a *applier) node(id graph.ID) *nodeRec {
 	if slot, ok := a.nodeIDs.get(id); ok {
@@ -647,7 +667,9 @@ func (a *applier) node(id graph.ID) *nodeRec {
 
 func (a *applier) edge(id graph.ID) *edgeRec {
 	if slot, ok := a.edgeIDs.get(id); ok && slot < a.edges.n {
-		return a.edges.at(slot)
+		if r := a.edges.at(slot); r != nil && r.ID == id {
+			return r
+		}
 	}
 	return nil
 }
@@ -664,7 +686,7 @@ func (a *applier) batch(b *graph.Batch) error {
 			return err
 		}
 	}
-	for _, i := range sortedOrder(len(b.Edges), func(i int) graph.ID { return b.Edges[i].ID }) {
+	for i := range b.Edges { // edges are not in go-memdb: no need to sort
 		if err := a.upsertEdge(&b.Edges[i], claim, b.ObservedAt, i); err != nil {
 			return err
 		}
@@ -699,7 +721,7 @@ func (a *applier) deleteID(id graph.ID) error {
 
 func (a *applier) deleteNode(r *nodeRec) error {
 	for _, e := range slices.Clone(a.adj.at(r.slot)) {
-		if er := a.edges.at(e.edge); er != nil {
+		if er := a.edges.at(e.edge); er != nil && er.ID == e.edgeID {
 			if err := a.deleteEdge(er); err != nil {
 				return err
 			}
@@ -766,7 +788,7 @@ func (a *applier) upsertEdge(e *graph.Edge, c graph.Claim, seen time.Time, i int
 	var rec *edgeRec
 	if old == nil {
 		rec = &edgeRec{from: from.slot, to: to.slot, Edge: graph.MergeEdge(nil, e, c, seen)}
-		if slot, ok := a.edgeIDs.get(e.ID); ok && slot < a.edges.n {
+		if slot, ok := a.edgeIDs.get(e.ID); ok && slot < a.edges.n && a.edges.at(slot) == nil {
 			rec.slot = slot // deleted earlier: the id keeps its slot
 			a.edges.set(slot, rec)
 		} else {

@@ -35,7 +35,7 @@ func (v *view) Node(ctx context.Context, id graph.ID) (graph.Node, error) {
 
 func (v *view) Edge(ctx context.Context, id graph.ID) (graph.Edge, error) {
 	if slot, ok := v.edges.get(id); ok && slot < v.st.edges.n {
-		if r := v.st.edges.at(slot); r != nil {
+		if r := v.st.edges.at(slot); r != nil && r.ID == id {
 			return r.Edge, nil
 		}
 	}

@@ -48,7 +48,6 @@ type wal struct {
 	size  int64 // bytes in the current segment
 	first uint64
 	sync  bool
-	buf   []byte
 }
 
 func segmentName(first uint64) string { return fmt.Sprintf("wal-%016x.log", first) }
@@ -108,15 +107,20 @@ func frame(dst, payload []byte) []byte {
 	return append(dst, payload...)
 }
 
-// append writes one record and fsyncs it. On failure it cuts the segment
-// back to where it was, so a half-written record never precedes later ones;
-// if even that fails the log is unusable and the error says so.
-func (w *wal) append(payload []byte) error {
+// append writes one record and fsyncs it. rec starts with frameHeader
+// bytes reserved for the frame header, which append fills in: the payload
+// is encoded once and never copied. On failure append cuts the segment back
+// to where it was, so a half-written record never precedes later ones; if
+// even that fails the log is unusable and the error says so.
+func (w *wal) append(rec []byte) error {
+	payload := rec[frameHeader:]
 	if len(payload) > maxRecordSize {
 		return fmt.Errorf("write-ahead log: record of %d bytes exceeds the %d byte limit; split the batch", len(payload), maxRecordSize)
 	}
-	w.buf = frame(w.buf[:0], payload)
-	n, err := w.f.Write(w.buf)
+	binary.LittleEndian.PutUint32(rec[0:], walMagic)
+	binary.LittleEndian.PutUint32(rec[4:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(rec[8:], crc32.Checksum(payload, castagnoli))
+	n, err := w.f.Write(rec)
 	if err == nil && w.sync {
 		err = w.f.Sync()
 	}
@@ -132,9 +136,6 @@ func (w *wal) append(payload []byte) error {
 		return fmt.Errorf("write-ahead log %s: %w", w.f.Name(), err)
 	}
 	w.size += int64(n)
-	if cap(w.buf) > 1<<24 {
-		w.buf = nil // do not pin a huge buffer after one large batch
-	}
 	return nil
 }
 
