@@ -99,19 +99,17 @@ func (t *vecTxn[T]) push(val T) uint32 {
 
 func (t *vecTxn[T]) commit() vec[T] { return vec[T]{chunks: t.chunks, n: t.n} }
 
-// adj is one adjacency entry: the edge and the node at its other end, by
-// slot and by id, the edge kind, the other node's kind, and whether the edge
-// leaves (out) or enters this node. Carrying the ids here (string headers
-// shared with the records) lets a walk produce its steps without touching a
-// single record: it reads only adjacency lists and its visited bit set.
+// adj is one adjacency entry: the edge and the node at its other end by
+// slot, the edge kind, the other node's kind, and whether the edge leaves
+// (out) or enters this node. Twelve bytes: a walk streams through these and
+// reads ids (from the dense id arrays in state) only for the nodes it
+// reaches, never a record.
 type adj struct {
-	otherID graph.ID
-	edgeID  graph.ID
-	edge    uint32
-	other   uint32
-	kind    uint8 // index into graph.EdgeKinds
-	okind   uint8 // index into graph.Kinds
-	out     bool
+	edge  uint32
+	other uint32
+	kind  uint8 // index into graph.EdgeKinds
+	okind uint8 // index into graph.Kinds
+	out   bool
 }
 
 // appendAdj returns list with a appended. When the backing array has spare

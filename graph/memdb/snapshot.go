@@ -407,6 +407,7 @@ func (s *Store) loadSnapshot(path string) (err error) {
 			return fmt.Errorf("%s: edge %s names a node past the end", name, r.ID)
 		}
 		a.edges.push(r)
+		a.eids.push(r.ID)
 		a.count.edges[edgeKindIndex[r.Kind]]++
 	}
 	a.linkAll(edges.recs)
@@ -427,6 +428,7 @@ func (a *applier) loadNode(n *graph.Node) error {
 	}
 	rec := &nodeRec{Node: *n}
 	rec.slot = a.nodes.push(rec)
+	a.nids.push(rec.ID)
 	a.adj.grow(rec.slot)
 	a.adj.n = a.nodes.n
 	a.nodeIDs.put(rec.ID, rec.slot)
@@ -434,17 +436,23 @@ func (a *applier) loadNode(n *graph.Node) error {
 	return a.txn.Insert(tableNodes, rec)
 }
 
-// linkAll builds the adjacency of loaded edges, sizing each node's list
-// exactly first: one allocation per node instead of a growing slice.
+// linkAll builds the adjacency of loaded edges. The lists are carved, in
+// slot order and with exact capacity, out of one array: as compact as a
+// compressed-sparse-row graph, which is what keeps walks fast. A list that
+// later grows moves out of the array (its capacity is full), so the array
+// is never written past a list's end; it is freed when no list uses it.
 func (a *applier) linkAll(edges []*edgeRec) {
 	degree := make([]uint32, a.nodes.n)
 	for _, r := range edges {
 		degree[r.from]++
 		degree[r.to]++
 	}
+	arena := make([]adj, 2*len(edges))
+	off := 0
 	for slot, d := range degree {
 		if d > 0 {
-			a.adj.set(uint32(slot), make([]adj, 0, d))
+			a.adj.set(uint32(slot), arena[off:off:off+int(d)])
+			off += int(d)
 		}
 	}
 	for _, r := range edges {
