@@ -82,6 +82,12 @@ const (
 		"SET n.claimScopes = [i IN keep | n.claimScopes[i]], n.claimRuns = [i IN keep | n.claimRuns[i]] } IN TRANSACTIONS OF $batch ROWS"
 )
 
+// cyWipe removes every element and run riskgraph wrote (not the schema
+// node). Only tests call it (Store.wipe), to give each contract test an
+// empty database.
+const cyWipe = "MATCH (n) WHERE n:RiskgraphRun OR any(l IN labels(n) WHERE l IN $labels) " +
+	"CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $batch ROWS"
+
 // nodeFilter is the WHERE condition of NodeFilter's fields other than kinds
 // and ids. A parameter that is null disables its condition. $props is a list
 // of {key, mapKey, emptyKey, value, isString}: the stored keys of one
@@ -180,6 +186,7 @@ func buildStatements() *statements {
 		{"sweepNodesDelete", cySweepNodesDelete}, {"sweepNodesPrune", cySweepNodesPrune},
 		{"edgesFrom", cyEdgesFrom}, {"edgesTo", cyEdgesTo},
 		{"walkOut", cyWalkOut}, {"walkIn", cyWalkIn}, {"walkBoth", cyWalkBoth},
+		{"wipe", cyWipe},
 	} {
 		add(c.name, c.text)
 	}

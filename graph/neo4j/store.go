@@ -373,3 +373,16 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	return mapError("close", s.driver.Close(context.Background()))
 }
+
+// wipe deletes everything riskgraph stored, for tests against a live
+// server.
+func (s *Store) wipe(ctx context.Context) error {
+	labels := make([]string, len(graph.Kinds))
+	for i, k := range graph.Kinds {
+		labels[i] = string(k)
+	}
+	sess := s.session(ctx, neo4j.AccessModeWrite)
+	defer sess.Close(ctx)
+	_, err := s.autoCommit(ctx, sess, cyWipe, map[string]any{"labels": labels, "batch": int64(s.cfg.SweepBatch)})
+	return mapError("wipe", err)
+}
