@@ -33,8 +33,8 @@ func (v *vec[T]) at(i uint32) T {
 type vecTxn[T any] struct {
 	chunks []*[chunkSize]T
 	n      uint32
-	copied bool                // chunks slice already copied
-	owned  map[uint32]struct{} // chunks allocated or copied by this txn
+	copied bool   // chunks slice already copied
+	owned  []bool // by chunk: allocated or copied by this txn
 }
 
 func (v vec[T]) txn() *vecTxn[T] {
@@ -47,22 +47,27 @@ func (t *vecTxn[T]) at(i uint32) T {
 
 func (t *vecTxn[T]) set(i uint32, val T) {
 	c := i >> chunkBits
-	if _, ok := t.owned[c]; !ok {
-		if !t.copied {
-			t.chunks = slices.Clone(t.chunks)
-			t.copied = true
-		}
-		if t.owned == nil {
-			t.owned = make(map[uint32]struct{})
-		}
-		fresh := new([chunkSize]T)
-		if int(c) < len(t.chunks) && t.chunks[c] != nil {
-			*fresh = *t.chunks[c]
-		}
-		t.chunks[c] = fresh
-		t.owned[c] = struct{}{}
+	if int(c) >= len(t.owned) || !t.owned[c] {
+		t.own(c)
 	}
 	t.chunks[c][i&chunkMask] = val
+}
+
+// own makes chunk c private to this transaction, copying it once.
+func (t *vecTxn[T]) own(c uint32) {
+	if !t.copied {
+		t.chunks = slices.Clone(t.chunks)
+		t.copied = true
+	}
+	for len(t.owned) < len(t.chunks) {
+		t.owned = append(t.owned, false)
+	}
+	fresh := new([chunkSize]T)
+	if t.chunks[c] != nil {
+		*fresh = *t.chunks[c]
+	}
+	t.chunks[c] = fresh
+	t.owned[c] = true
 }
 
 // grow makes slot i addressable.
@@ -76,15 +81,7 @@ func (t *vecTxn[T]) grow(i uint32) {
 		t.chunks = append(t.chunks, nil)
 	}
 	if t.chunks[c] == nil {
-		if !t.copied {
-			t.chunks = slices.Clone(t.chunks)
-			t.copied = true
-		}
-		if t.owned == nil {
-			t.owned = make(map[uint32]struct{})
-		}
-		t.chunks[c] = new([chunkSize]T)
-		t.owned[uint32(c)] = struct{}{}
+		t.own(uint32(c))
 	}
 }
 
