@@ -15,7 +15,8 @@ type Store interface {
 	// Sweep removes what scope claimed in earlier runs but run no longer
 	// saw, and returns how many elements it removed. It refuses (ErrRunFailed)
 	// when any Apply of run failed, and (ErrUnknownRun) when run applied
-	// nothing in scope — a failed or partial run never deletes anything.
+	// nothing in scope, and (ErrStaleRun) when a newer run has applied in
+	// scope since — a failed, partial or superseded run never deletes anything.
 	Sweep(ctx context.Context, scope Scope, run RunID) (int, error)
 	// Read returns a consistent snapshot: writes after Read are not seen.
 	// The caller closes it.
@@ -45,6 +46,7 @@ var (
 	ErrNotFound   = errors.New("not found")
 	ErrRunFailed  = errors.New("run had a failed apply; refusing to sweep")
 	ErrUnknownRun = errors.New("run applied nothing in this scope; refusing to sweep")
+	ErrStaleRun   = errors.New("a newer run has applied in this scope; refusing to sweep an older one")
 	ErrClosed     = errors.New("store is closed")
 )
 

@@ -425,6 +425,8 @@ func (s *Store) Sweep(ctx context.Context, scope graph.Scope, run graph.RunID) (
 		return 0, fmt.Errorf("sweep %s run %s: %w", scope, run, graph.ErrUnknownRun)
 	case e.failed:
 		return 0, fmt.Errorf("sweep %s run %s: %w", scope, run, graph.ErrRunFailed)
+	case st.runs[scope][len(st.runs[scope])-1].run != run:
+		return 0, fmt.Errorf("sweep %s run %s: %w", scope, run, graph.ErrStaleRun)
 	}
 	seq := st.seq + 1
 	a := s.begin()
