@@ -60,7 +60,7 @@ const (
 
 	cyRunRecord = "MERGE (r:RiskgraphRun {key: $key}) ON CREATE SET r.source = $source, r.scopeKey = $scopeKey, r.run = $run, r.failed = false SET r.at = $at, r.touched = $now"
 	cyRunFail   = "MERGE (r:RiskgraphRun {key: $key}) ON CREATE SET r.source = $source, r.scopeKey = $scopeKey, r.run = $run, r.at = $at SET r.failed = true, r.touched = $now"
-	cyRunFind   = "MATCH (r:RiskgraphRun {key: $key}) RETURN r.failed AS failed"
+	cyRunFind   = "MATCH (r:RiskgraphRun {key: $key}) OPTIONAL MATCH (o:RiskgraphRun {source: r.source, scopeKey: r.scopeKey}) WHERE o.touched > r.touched RETURN r.failed AS failed, count(o) > 0 AS stale"
 	cyRunsLast  = "MATCH (r:RiskgraphRun) WITH r ORDER BY r.touched DESC, r.key WITH r.source AS source, r.scopeKey AS scopeKey, collect(r)[0] AS last RETURN source, scopeKey, last.run AS run, last.failed AS failed, last.at AS at ORDER BY source, scopeKey"
 )
 

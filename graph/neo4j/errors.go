@@ -71,7 +71,7 @@ func mapError(op string, err error) error {
 		return err
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, graph.ErrInvalid), errors.Is(err, graph.ErrNotFound),
-		errors.Is(err, graph.ErrRunFailed), errors.Is(err, graph.ErrUnknownRun), errors.Is(err, graph.ErrClosed):
+		errors.Is(err, graph.ErrRunFailed), errors.Is(err, graph.ErrUnknownRun), errors.Is(err, graph.ErrStaleRun), errors.Is(err, graph.ErrClosed):
 		return err
 	}
 	e := &Error{Op: op, Class: ErrServer, cause: err}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/riskgraph/riskgraph/graph"
+	"github.com/riskgraph/riskgraph/graph/storetest"
 )
 
 // Tests against a live Neo4j run when RISKGRAPH_TEST_NEO4J_URI is set, for
@@ -99,4 +100,9 @@ func TestLiveSmoke(t *testing.T) {
 	if _, err := s.Sweep(ctx, scopeK8s, "never"); !errors.Is(err, graph.ErrUnknownRun) {
 		t.Fatalf("unknown run: %v", err)
 	}
+}
+
+// TestContract runs the shared store contract against a live Neo4j.
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) graph.Store { return openLive(t) })
 }

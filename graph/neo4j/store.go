@@ -306,6 +306,9 @@ func (s *Store) Sweep(ctx context.Context, scope graph.Scope, run graph.RunID) (
 			return nil, err
 		}
 		f, _ := recs[0].Get("failed")
+		if stale, _ := recs[0].Get("stale"); stale == true && f != true {
+			return "stale", nil // a newer run of the scope has applied since
+		}
 		return f == true, nil
 	})
 	switch {
@@ -315,6 +318,8 @@ func (s *Store) Sweep(ctx context.Context, scope graph.Scope, run graph.RunID) (
 		return 0, fmt.Errorf("sweep %s run %s: %w", scope, run, graph.ErrUnknownRun)
 	case failed == true:
 		return 0, fmt.Errorf("sweep %s run %s: %w", scope, run, graph.ErrRunFailed)
+	case failed == "stale":
+		return 0, fmt.Errorf("sweep %s run %s: %w", scope, run, graph.ErrStaleRun)
 	}
 	params := map[string]any{"scope": claimScope(scope), "run": string(run), "batch": int64(s.cfg.SweepBatch)}
 	removed := 0
