@@ -167,6 +167,11 @@ func readSegment(path string) (recs []walRecord, tornAt int64, err error) {
 	if err != nil {
 		return nil, -1, err
 	}
+	return parseSegment(path, data)
+}
+
+// parseSegment is readSegment on bytes already read.
+func parseSegment(path string, data []byte) (recs []walRecord, tornAt int64, err error) {
 	off := 0
 	for off < len(data) {
 		payload, n, ferr := parseFrame(data[off:])
