@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -35,24 +34,7 @@ const (
 
 func snapName(seq uint64) string { return fmt.Sprintf("snap-%016x.rgs", seq) }
 
-func snapshots(dir string) ([]uint64, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []uint64
-	for _, e := range ents {
-		name := e.Name()
-		if !strings.HasPrefix(name, "snap-") || !strings.HasSuffix(name, ".rgs") {
-			continue
-		}
-		if v, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(name, "snap-"), ".rgs"), 16, 64); err == nil {
-			out = append(out, v)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
-}
+func snapshots(dir string) ([]uint64, error) { return numbered(dir, "snap-", ".rgs") }
 
 // writeSnapshot writes st to disk and then removes what it makes obsolete:
 // snapshots older than the previous one and WAL segments the previous one

@@ -53,22 +53,24 @@ type wal struct {
 func segmentName(first uint64) string { return fmt.Sprintf("wal-%016x.log", first) }
 
 // segments lists the WAL segments in dir by first sequence number.
-func segments(dir string) ([]uint64, error) {
+func segments(dir string) ([]uint64, error) { return numbered(dir, "wal-", ".log") }
+
+// numbered lists the files in dir named prefix<hex number>suffix, by number.
+func numbered(dir, prefix, suffix string) ([]uint64, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	var out []uint64
 	for _, e := range ents {
-		name := e.Name()
-		if !strings.HasPrefix(name, "wal-") || !strings.HasSuffix(name, ".log") {
+		hex, okp := strings.CutPrefix(e.Name(), prefix)
+		hex, oks := strings.CutSuffix(hex, suffix)
+		if !okp || !oks {
 			continue
 		}
-		v, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(name, "wal-"), ".log"), 16, 64)
-		if err != nil {
-			continue
+		if v, err := strconv.ParseUint(hex, 16, 64); err == nil {
+			out = append(out, v)
 		}
-		out = append(out, v)
 	}
 	slices.Sort(out)
 	return out, nil
