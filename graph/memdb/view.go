@@ -320,8 +320,9 @@ func (v *view) Walk(ctx context.Context, w graph.Walk, visit func(graph.Step) gr
 		if w.MaxDepth > 0 && int(it.depth) >= w.MaxDepth {
 			continue
 		}
-		for i := range st.adj.at(it.slot) {
-			a := &st.adj.chunks[it.slot>>chunkBits][it.slot&chunkMask][i]
+		list := st.adj.at(it.slot)
+		for i := range list {
+			a := &list[i]
 			if (outOnly && !a.out) || (inOnly && a.out) || !mask.has(a.kind) {
 				continue
 			}
