@@ -361,3 +361,41 @@ func TestClosedStoreRefuses(t *testing.T) {
 		t.Fatalf("read after close: %v", err)
 	}
 }
+
+// TestLargeBatchIsAtomic applies a 50,000-element batch whose last edge is
+// dangling (nothing may change), then the same batch fixed (all of it).
+func TestLargeBatchIsAtomic(t *testing.T) {
+	s := openT(t, t.TempDir())
+	defer s.Close()
+	applyGens(t, s, 0, 1)
+	b := graph.Batch{Scope: graph.Scope{Source: "big", Key: "k"}, Run: "r"}
+	prev := graph.ServiceID("prod", "gen-0")
+	for i := range 25_000 {
+		id := graph.ServiceID("big", fmt.Sprintf("svc-%d", i))
+		b.Nodes = append(b.Nodes, graph.Node{ID: id, Kind: graph.Service, Name: fmt.Sprintf("svc-%d", i)})
+		b.Edges = append(b.Edges, graph.NewEdge(graph.Calls, id, prev))
+		prev = id
+	}
+	b.Edges[len(b.Edges)-1] = graph.NewEdge(graph.Calls, prev, graph.ServiceID("big", "missing"))
+	if _, err := s.Apply(context.Background(), b); !errors.Is(err, graph.ErrInvalid) || !strings.Contains(err.Error(), "edges[24999]") {
+		t.Fatalf("want the dangling edge named, got %v", err)
+	}
+	if n := checkGenerations(t, s); n != 1 {
+		t.Fatalf("a rejected 50k batch changed the store")
+	}
+	b.Edges[len(b.Edges)-1] = graph.NewEdge(graph.Calls, prev, graph.ServiceID("prod", "gen-0"))
+	b.Run = "r2"
+	r, err := s.Apply(context.Background(), b)
+	if err != nil || r.NodesCreated != 25_000 || r.EdgesCreated != 25_000 {
+		t.Fatalf("fixed batch: %+v %v", r, err)
+	}
+	v, _ := s.Read(context.Background())
+	reached := 0
+	v.Walk(context.Background(), graph.Walk{From: []graph.ID{graph.ServiceID("prod", "gen-0")}, Dir: graph.In, Kinds: []graph.EdgeKind{graph.Calls}}, func(graph.Step) graph.Control {
+		reached++
+		return graph.Continue
+	})
+	if reached != 25_001 {
+		t.Fatalf("the call chain reaches %d services, want 25001", reached)
+	}
+}
