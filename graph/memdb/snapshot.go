@@ -389,7 +389,6 @@ func (s *Store) loadSnapshot(path string) (err error) {
 			return fmt.Errorf("%s: edge %s names a node past the end", name, r.ID)
 		}
 		a.edges.push(r)
-		a.eids.push(r.ID)
 		a.count.edges[edgeKindIndex[r.Kind]]++
 	}
 	a.linkAll(edges.recs)
@@ -410,7 +409,6 @@ func (a *applier) loadNode(n *graph.Node) error {
 	}
 	rec := &nodeRec{Node: *n}
 	rec.slot = a.nodes.push(rec)
-	a.nids.push(rec.ID)
 	a.adj.grow(rec.slot)
 	a.adj.n = a.nodes.n
 	a.nodeIDs.put(rec.ID, rec.slot)

@@ -106,9 +106,6 @@ type state struct {
 	db    *memdb.MemDB
 	nodes vec[*nodeRec]
 	edges vec[*edgeRec]
-	// nids and eids hold each slot's id densely, for walks.
-	nids  vec[graph.ID]
-	eids  vec[graph.ID]
 	adj   vec[[]adj]
 	count counts
 	runs  runBook
@@ -566,8 +563,6 @@ func (s *Store) rotateAndSnapshot(st *state) error {
 func (s *Store) begin() *applier {
 	st := s.cur.Load()
 	return &applier{
-		nids:    st.nids.txn(),
-		eids:    st.eids.txn(),
 		txn:     s.db.Txn(true),
 		nodes:   st.nodes.txn(),
 		edges:   st.edges.txn(),
@@ -584,8 +579,6 @@ func (s *Store) publish(a *applier, seq uint64) {
 	s.cur.Store(&state{
 		db:    s.db.Snapshot(),
 		nodes: a.nodes.commit(),
-		nids:  a.nids.commit(),
-		eids:  a.eids.commit(),
 		edges: a.edges.commit(),
 		adj:   a.adj.commit(),
 		count: a.count,
@@ -597,8 +590,6 @@ func (s *Store) publish(a *applier, seq uint64) {
 // applier builds the next state inside one go-memdb write transaction.
 type applier struct {
 	txn     *memdb.Txn
-	nids    *vecTxn[graph.ID]
-	eids    *vecTxn[graph.ID]
 	nodes   *vecTxn[*nodeRec]
 	edges   *vecTxn[*edgeRec]
 	adj     *vecTxn[[]adj]
@@ -795,7 +786,6 @@ func (a *applier) upsertNode(n *graph.Node, c graph.Claim, seen time.Time) error
 	if old == nil {
 		rec = &nodeRec{Node: graph.MergeNode(nil, n, c, seen)}
 		rec.slot = a.nodes.push(rec)
-		a.nids.push(rec.ID)
 		a.adj.grow(rec.slot)
 		a.adj.n = a.nodes.n
 		a.nodeIDs.put(rec.ID, rec.slot)
@@ -828,10 +818,8 @@ func (a *applier) upsertEdge(e *graph.Edge, c graph.Claim, seen time.Time, i int
 		if slot, ok := a.edgeIDs.get(e.ID); ok && slot < a.edges.n && a.edges.at(slot) == nil {
 			rec.slot = slot // deleted earlier: the id keeps its slot
 			a.edges.set(slot, rec)
-			a.eids.set(slot, rec.ID)
 		} else {
 			rec.slot = a.edges.push(rec)
-			a.eids.push(rec.ID)
 			a.edgeIDs.put(rec.ID, rec.slot)
 		}
 		a.count.edges[edgeKindIndex[rec.Kind]]++
@@ -855,8 +843,8 @@ func (a *applier) upsertEdge(e *graph.Edge, c graph.Claim, seen time.Time, i int
 
 func (a *applier) link(rec *edgeRec, from, to *nodeRec) {
 	k := edgeKindIndex[rec.Kind]
-	a.adj.set(from.slot, appendAdj(a.adj.at(from.slot), adj{edge: rec.slot, other: to.slot, kind: k, okind: kindIndex[to.Kind], out: true}))
-	a.adj.set(to.slot, appendAdj(a.adj.at(to.slot), adj{edge: rec.slot, other: from.slot, kind: k, okind: kindIndex[from.Kind], out: false}))
+	a.adj.set(from.slot, appendAdj(a.adj.at(from.slot), adj{otherID: to.ID, edgeID: rec.ID, edge: rec.slot, other: to.slot, kind: k, okind: kindIndex[to.Kind], out: true}))
+	a.adj.set(to.slot, appendAdj(a.adj.at(to.slot), adj{otherID: from.ID, edgeID: rec.ID, edge: rec.slot, other: from.slot, kind: k, okind: kindIndex[from.Kind], out: false}))
 }
 
 // sweep drops scope's claims from older runs and removes what is left

@@ -331,8 +331,8 @@ func (v *view) Walk(ctx context.Context, w graph.Walk, visit func(graph.Step) gr
 				continue
 			}
 			seen[a.other/64] |= bit
-			id := st.nids.at(a.other)
-			switch visit(graph.Step{Node: id, Kind: graph.Kinds[a.okind], Depth: int(it.depth) + 1, Parent: it.id, Via: st.eids.at(a.edge), ViaKind: graph.EdgeKinds[a.kind]}) {
+			id := a.otherID
+			switch visit(graph.Step{Node: id, Kind: graph.Kinds[a.okind], Depth: int(it.depth) + 1, Parent: it.id, Via: a.edgeID, ViaKind: graph.EdgeKinds[a.kind]}) {
 			case graph.Stop:
 				return nil
 			case graph.Skip:
