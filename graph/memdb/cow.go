@@ -113,12 +113,6 @@ type adj struct {
 	out     bool
 }
 
-// appendAdj returns list with a appended. When the backing array has spare
-// capacity the entry is written in place: versions readers hold end before
-// that index, so they never see it (and an aborted writer's entry is simply
-// overwritten by the next one).
-func appendAdj(list []adj, a adj) []adj { return append(list, a) }
-
 // removeAdj returns a copy of list without the entry for edge slot e.
 func removeAdj(list []adj, e uint32) []adj {
 	i := slices.IndexFunc(list, func(a adj) bool { return a.edge == e })

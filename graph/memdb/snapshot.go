@@ -461,9 +461,6 @@ func (s *Store) recover() error {
 		s.lastSnap = snaps[i]
 		break
 	}
-	if len(snaps) > 0 && !loaded {
-		s.recoveries = bad
-	}
 	segs, err := segments(s.dir)
 	if err != nil {
 		return fmt.Errorf("data dir %s: %w", s.dir, err)
@@ -544,7 +541,10 @@ func (s *Store) replay(r walRecord) error {
 			return fmt.Errorf("sweep record %d: %v", r.seq, d.err)
 		}
 		a := s.begin()
-		a.sweep(scope, run)
+		if _, err := a.sweep(scope, run); err != nil {
+			a.abort()
+			return fmt.Errorf("sweep record %d does not apply: %w", r.seq, err)
+		}
 		s.publish(a, r.seq)
 	case recRunFailed:
 		scope := graph.Scope{Source: d.str(), Key: d.str()}

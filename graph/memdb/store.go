@@ -72,17 +72,16 @@ type Store struct {
 	nodeIDs map[graph.ID]uint32
 	edgeIDs *edgeIndex
 
-	mu         sync.Mutex // serialises writers
-	closed     bool
-	broken     error
-	wal        *wal
-	walBytes   int64 // since the last snapshot started
-	enc        encoder
-	snapWG     sync.WaitGroup
-	snapBusy   bool
-	lock       *os.File
-	lastSnap   uint64 // seq of the newest snapshot on disk
-	recoveries []string
+	mu       sync.Mutex // serialises writers
+	closed   bool
+	broken   error
+	wal      *wal
+	walBytes int64 // since the last snapshot started
+	enc      encoder
+	snapWG   sync.WaitGroup
+	snapBusy bool
+	lock     *os.File
+	lastSnap uint64 // seq of the newest snapshot on disk
 }
 
 var _ graph.Store = (*Store)(nil)
@@ -427,10 +426,10 @@ func (s *Store) Sweep(ctx context.Context, scope graph.Scope, run graph.RunID) (
 	}
 	seq := st.seq + 1
 	a := s.begin()
-	n := a.sweep(scope, run)
-	if n == 0 && a.res == (graph.Result{}) && !a.changed {
+	n, err := a.sweep(scope, run)
+	if err != nil || (n == 0 && !a.changed) {
 		a.abort()
-		return 0, nil
+		return 0, err
 	}
 	enc := s.record(recSweep, seq)
 	enc.str(scope.Source)
@@ -741,7 +740,7 @@ func (a *applier) deleteID(id graph.ID) error {
 		return nil
 	}
 	if r := a.edge(id); r != nil {
-		return a.deleteEdge(r)
+		a.deleteEdge(r)
 	}
 	return nil
 }
@@ -749,9 +748,7 @@ func (a *applier) deleteID(id graph.ID) error {
 func (a *applier) deleteNode(r *nodeRec) error {
 	for _, e := range slices.Clone(a.adj.at(r.slot)) {
 		if er := a.edges.at(e.edge); er != nil {
-			if err := a.deleteEdge(er); err != nil {
-				return err
-			}
+			a.deleteEdge(er)
 		}
 	}
 	if err := a.txn.Delete(tableNodes, r); err != nil {
@@ -765,12 +762,11 @@ func (a *applier) deleteNode(r *nodeRec) error {
 	return nil
 }
 
-func (a *applier) deleteEdge(r *edgeRec) error {
+func (a *applier) deleteEdge(r *edgeRec) {
 	a.unlink(r)
 	a.edges.set(r.slot, nil) // the id keeps its slot, see edgeIndex
 	a.count.edges[edgeKindIndex[r.Kind]]--
 	a.res.Deleted++
-	return nil
 }
 
 func (a *applier) unlink(r *edgeRec) {
@@ -841,17 +837,22 @@ func (a *applier) upsertEdge(e *graph.Edge, c graph.Claim, seen time.Time, i int
 	return nil
 }
 
+// link appends the edge to both ends' adjacency lists. When a backing array
+// has spare capacity the entry is written in place: the versions readers
+// hold end before that index, so they never see it (and an aborted writer's
+// entry is simply overwritten by the next one).
 func (a *applier) link(rec *edgeRec, from, to *nodeRec) {
 	k := edgeKindIndex[rec.Kind]
-	a.adj.set(from.slot, appendAdj(a.adj.at(from.slot), adj{otherID: to.ID, edgeID: rec.ID, edge: rec.slot, other: to.slot, kind: k, okind: kindIndex[to.Kind], out: true}))
-	a.adj.set(to.slot, appendAdj(a.adj.at(to.slot), adj{otherID: from.ID, edgeID: rec.ID, edge: rec.slot, other: from.slot, kind: k, okind: kindIndex[from.Kind], out: false}))
+	a.adj.set(from.slot, append(a.adj.at(from.slot), adj{otherID: to.ID, edgeID: rec.ID, edge: rec.slot, other: to.slot, kind: k, okind: kindIndex[to.Kind], out: true}))
+	a.adj.set(to.slot, append(a.adj.at(to.slot), adj{otherID: from.ID, edgeID: rec.ID, edge: rec.slot, other: from.slot, kind: k, okind: kindIndex[from.Kind], out: false}))
 }
 
 // sweep drops scope's claims from older runs and removes what is left
 // unclaimed. It returns the number of elements removed.
-func (a *applier) sweep(scope graph.Scope, run graph.RunID) int {
+func (a *applier) sweep(scope graph.Scope, run graph.RunID) (int, error) {
 	before := a.res.Deleted
-	// Edges first: an edge whose claim goes may outlive a node that stays.
+	// Edges first, then nodes: an edge can lose its claim while both its
+	// ends stay; a removed node takes its remaining edges with it.
 	for i := uint32(0); i < a.edges.n; i++ {
 		r := a.edges.at(i)
 		if r == nil {
@@ -860,7 +861,7 @@ func (a *applier) sweep(scope graph.Scope, run graph.RunID) int {
 		rest, changed, remove := graph.SweepClaims(r.Claims, scope, run)
 		switch {
 		case remove:
-			_ = a.deleteEdge(r)
+			a.deleteEdge(r)
 		case changed:
 			nr := *r
 			nr.Claims = rest
@@ -876,14 +877,18 @@ func (a *applier) sweep(scope graph.Scope, run graph.RunID) int {
 		rest, changed, remove := graph.SweepClaims(r.Claims, scope, run)
 		switch {
 		case remove:
-			_ = a.deleteNode(r)
+			if err := a.deleteNode(r); err != nil {
+				return 0, err
+			}
 		case changed:
 			nr := *r
 			nr.Claims = rest
 			a.nodes.set(i, &nr)
-			_ = a.txn.Insert(tableNodes, &nr)
+			if err := a.txn.Insert(tableNodes, &nr); err != nil {
+				return 0, fmt.Errorf("sweep: node %s: %w", r.ID, err)
+			}
 			a.changed = true
 		}
 	}
-	return a.res.Deleted - before
+	return a.res.Deleted - before, nil
 }

@@ -84,9 +84,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
-// StatsResponse is the body of GET /api/v1/stats.
-type StatsResponse = graph.Stats
-
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	v, err := s.store.Read(r.Context())
 	if err != nil {
