@@ -54,8 +54,21 @@ type DirAgent interface {
 // route, an OpenAPI spec matched to its service, data classes from fields).
 type Linker interface {
 	Name() string
+	// Phase orders linkers: lower first. PhaseMatch attaches specs and
+	// routes to services, PhaseClassify tags data classes, PhaseExposure
+	// derives internet exposure, PhasePropagate rolls classes up (API →
+	// service) once everything else is in place.
+	Phase() int
 	Link(ctx context.Context, c *Collector) error
 }
+
+// Linker phases.
+const (
+	PhaseMatch     = 10
+	PhaseClassify  = 20
+	PhaseExposure  = 30
+	PhasePropagate = 40
+)
 
 // FileError is a problem in one input file: where and what was expected.
 type FileError struct {

@@ -3,7 +3,11 @@
 // (k8s.go, specs.go, …), so adding an agent never edits a shared list.
 package all
 
-import "github.com/riskgraph/riskgraph/discovery"
+import (
+	"sort"
+
+	"github.com/riskgraph/riskgraph/discovery"
+)
 
 var (
 	fileAgents []discovery.Agent
@@ -17,6 +21,9 @@ func Agents() []discovery.Agent { return append([]discovery.Agent(nil), fileAgen
 // DirAgents returns the directory agents (Helm charts, Kustomize overlays).
 func DirAgents() []discovery.DirAgent { return append([]discovery.DirAgent(nil), dirAgents...) }
 
-// Linkers returns the linkers. They run in registration order after all
-// files were read; files named so their init order is the intended one.
-func Linkers() []discovery.Linker { return append([]discovery.Linker(nil), linkers...) }
+// Linkers returns the linkers ordered by phase (stable within a phase).
+func Linkers() []discovery.Linker {
+	out := append([]discovery.Linker(nil), linkers...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Phase() < out[j].Phase() })
+	return out
+}
