@@ -8,11 +8,18 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/riskgraph/riskgraph/api"
 
 	"github.com/riskgraph/riskgraph/graph"
 	"github.com/riskgraph/riskgraph/graph/memdb"
 	"github.com/riskgraph/riskgraph/graph/neo4j"
+	"github.com/riskgraph/riskgraph/internal/auth"
 	"github.com/riskgraph/riskgraph/internal/server"
 	"github.com/riskgraph/riskgraph/testdata/demo"
 )
@@ -22,18 +29,75 @@ var mounts []func(g *globals, st graph.Store, srv *server.Server, m mountOptions
 
 // mountOptions tell mounted handlers how the server runs.
 type mountOptions struct {
-	Demo bool   // riskgraph demo: loopback, open for reading
-	Addr string // the --addr given
+	Demo   bool   // riskgraph demo: loopback, open for reading
+	Addr   string // the --addr given
+	Shared bool   // other processes may write the store (Neo4j)
 }
 
 type serveFlags struct {
-	addr     string
-	addrFile string
+	addr           string
+	addrFile       string
+	tokensFile     string
+	insecureNoAuth bool
+	limits         api.Limits
 }
 
 func (f *serveFlags) bind(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to serve HTTP on (port 0 picks a free one)")
-	cmd.Flags().StringVar(&f.addrFile, "addr-file", "", "write the bound address to this file once listening")
+	fs := cmd.Flags()
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to serve HTTP on (port 0 picks a free one)")
+	fs.StringVar(&f.addrFile, "addr-file", "", "write the bound address to this file once listening")
+	fs.StringVar(&f.tokensFile, "tokens-file", "", "file of bearer tokens, one token:role per line (roles: read, ingest, admin); RISKGRAPH_TOKENS adds comma-separated pairs")
+	fs.BoolVar(&f.insecureNoAuth, "insecure-no-auth", false, "serve without tokens on a non-loopback address (everyone is admin)")
+	bindLimits(fs, &f.limits)
+	fs.Int64Var(&f.limits.MaxBodyBytes, "max-body", 64<<20, "largest request body in bytes (ingest batches)")
+	fs.DurationVar(&f.limits.Timeout, "request-timeout", 30*time.Second, "time limit per GraphQL request")
+	fs.IntVar(&f.limits.MaxPageSize, "max-page-size", 1000, "largest page (first:) a list accepts")
+	fs.BoolVar(&f.limits.NoIntrospection, "no-introspection", false, "turn GraphQL schema introspection off")
+}
+
+// bindLimits adds the query cost flags shared by serve, demo and query.
+func bindLimits(fs *pflag.FlagSet, l *api.Limits) {
+	fs.IntVar(&l.MaxDepth, "max-depth", 12, "deepest GraphQL selection accepted (introspection excluded)")
+	fs.IntVar(&l.MaxComplexity, "max-complexity", 200_000, "largest GraphQL query complexity accepted (connections count first × selection)")
+}
+
+// authFor decides who may do what. Without tokens, serve on loopback (or
+// with --insecure-no-auth) is open to everyone as admin, and demo is open
+// for reading; with tokens, every request but the probes needs one.
+func authFor(sf serveFlags, demoMode bool) (*auth.Authenticator, error) {
+	toks, err := auth.Load(sf.tokensFile, os.Getenv("RISKGRAPH_TOKENS"))
+	if err != nil {
+		return nil, err
+	}
+	loopback := isLoopback(sf.addr)
+	if demoMode && !loopback {
+		return nil, fmt.Errorf("demo: --addr %s is not a loopback address; the demo is open for reading and binds loopback only (use serve with tokens to share an estate)", sf.addr)
+	}
+	a := &auth.Authenticator{Tokens: toks}
+	switch {
+	case toks.Len() > 0:
+		a.Anonymous = auth.None
+	case demoMode:
+		a.Anonymous = auth.Read
+	case loopback || sf.insecureNoAuth:
+		a.Anonymous = auth.Admin
+	default:
+		return nil, fmt.Errorf("serve: --addr %s is not a loopback address and no tokens are configured: give --tokens-file or RISKGRAPH_TOKENS, or --insecure-no-auth to serve without authentication", sf.addr)
+	}
+	return a, nil
+}
+
+// isLoopback reports whether addr (host:port) only accepts local clients.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -79,7 +143,7 @@ func newServeCmd(g *globals) *cobra.Command {
 		default:
 			return fmt.Errorf("serve: --store %q: want memdb or neo4j", kind)
 		}
-		return runServer(cmd.Context(), g, st, sf, mountOptions{Addr: sf.addr})
+		return runServer(cmd.Context(), g, st, sf, mountOptions{Addr: sf.addr, Shared: kind == "neo4j"})
 	}
 	return cmd
 }
@@ -99,6 +163,9 @@ func newDemoCmd(g *globals) *cobra.Command {
 	sf.bind(cmd)
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "keep the demo store in this directory instead of in memory")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if _, err := authFor(sf, true); err != nil {
+			return err
+		}
 		s, err := memdb.Open(dataDir, memdb.Options{Logger: g.logger})
 		if err != nil {
 			return err
@@ -124,9 +191,21 @@ func runServer(ctx context.Context, g *globals, st graph.Store, sf serveFlags, m
 		}
 		g.logger.Info("store closed", "took", time.Since(start).Round(time.Millisecond))
 	}()
-	srv := server.New(st, server.Options{Logger: g.logger})
+	a, err := authFor(sf, m.Demo)
+	if err != nil {
+		return err
+	}
+	srv := server.New(st, server.Options{Logger: g.logger, Auth: a, MaxBodyBytes: sf.limits.MaxBodyBytes})
+	// Writes go through the versioned store so the API's derived data
+	// (exposure, scores) is recomputed once per change.
+	vst := api.NewVersioned(st, m.Shared)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	gql := api.NewHandler(vst, api.Options{Limits: sf.limits, Logger: g.logger, Registry: reg})
+	srv.Handle("/graphql", gql)
+	srv.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	for _, mount := range mounts {
-		if err := mount(g, st, srv, m); err != nil {
+		if err := mount(g, vst, srv, m); err != nil {
 			return err
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/riskgraph/riskgraph/graph"
+	"github.com/riskgraph/riskgraph/internal/auth"
 )
 
 // Options tune the server.
@@ -26,6 +27,8 @@ type Options struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to drain.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
+	// Auth, when set, guards every endpoint but the probes.
+	Auth *auth.Authenticator
 }
 
 // Server serves one store.
@@ -63,7 +66,13 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 
 // Handler is the server's root handler (for tests and embedding).
 func (s *Server) Handler() http.Handler {
-	return http.MaxBytesHandler(s.mux, s.opt.MaxBodyBytes)
+	var h http.Handler = s.mux
+	if s.opt.Auth != nil {
+		a := *s.opt.Auth
+		a.Public = map[string]bool{"/healthz": true, "/readyz": true}
+		h = a.Middleware(h)
+	}
+	return http.MaxBytesHandler(h, s.opt.MaxBodyBytes)
 }
 
 // SetReady marks the server ready (or not) for /readyz.

@@ -1,0 +1,103 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Options configure the GraphQL handler.
+type Options struct {
+	Limits Limits
+	Logger *slog.Logger
+	// Registry receives the request metrics (nil: none are recorded).
+	Registry prometheus.Registerer
+}
+
+// Handler serves POST /graphql (and GET for queries) and, for browsers
+// asking for HTML, the GraphiQL page.
+type Handler struct {
+	gql      *handler.Server
+	graphiql http.Handler
+	limits   Limits
+	resolver *Resolver
+}
+
+// NewHandler returns the GraphQL handler over st.
+func NewHandler(st *Versioned, opt Options) *Handler {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	lim := opt.Limits.withDefaults()
+	r := NewResolver(st, lim)
+	cfg := Config{Resolvers: r}
+	connectionComplexity(&cfg.Complexity, lim.DefaultPageSize)
+	es := NewExecutableSchema(cfg)
+
+	srv := handler.New(es)
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(postTransport{maxBody: lim.MaxBodyBytes})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if !lim.NoIntrospection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(depthLimit{max: lim.MaxDepth})
+	srv.Use(complexityLimit{extension.FixedComplexityLimit(lim.MaxComplexity)})
+	if opt.Registry != nil {
+		srv.Use(newMetrics(opt.Registry))
+	}
+	srv.Use(viewPerOperation{r})
+	srv.SetErrorPresenter(presentError(opt.Logger))
+	srv.SetRecoverFunc(recoverPanic(opt.Logger))
+	return &Handler{
+		gql:      srv,
+		graphiql: playground.Handler("riskgraph GraphQL", "/graphql"),
+		limits:   lim,
+		resolver: r,
+	}
+}
+
+// Resolver returns the root resolver (for in-process use by the CLI).
+func (h *Handler) Resolver() *Resolver { return h.resolver }
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && r.URL.RawQuery == "" && strings.Contains(r.Header.Get("Accept"), "text/html") {
+		h.graphiql.ServeHTTP(w, r)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.limits.Timeout)
+	defer cancel()
+	r = r.WithContext(ctx)
+	if r.ContentLength > h.limits.MaxBodyBytes {
+		writeError(w, http.StatusRequestEntityTooLarge, CodeLimitExceeded,
+			"request body is %d bytes; the limit is %d (--max-body)", r.ContentLength, h.limits.MaxBodyBytes)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, h.limits.MaxBodyBytes)
+	h.gql.ServeHTTP(w, r)
+}
+
+// complexityLimit wraps gqlgen's limit so its error carries our code.
+type complexityLimit struct{ *extension.ComplexityLimit }
+
+func (c complexityLimit) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	err := c.ComplexityLimit.MutateOperationContext(ctx, rc)
+	if err != nil {
+		if err.Extensions == nil {
+			err.Extensions = map[string]any{}
+		}
+		err.Extensions["code"] = CodeLimitExceeded
+	}
+	return err
+}
