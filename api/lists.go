@@ -78,12 +78,12 @@ func conn[T any, E any](nodes []graph.Node, pg pageOf[graph.ID], mk func(graph.N
 	return items, edges, pageInfo(firstID, lastID, pg.hasMore, pg.hasPrev), pg.total
 }
 
-func asNode(n graph.Node) Node               { return wrap(n) }
-func asService(n graph.Node) Service         { return Service{nodeBase{n}} }
-func asAPI(n graph.Node) API                 { return API{nodeBase{n}} }
-func asDataStore(n graph.Node) DataStore     { return DataStore{nodeBase{n}} }
-func asPackage(n graph.Node) Package         { return Package{nodeBase{n}} }
-func asFinding(n graph.Node) Finding         { return Finding{nodeBase{n}} }
+func asNode(n graph.Node) Node                   { return wrap(n) }
+func asService(n graph.Node) Service             { return Service{nodeBase{n}} }
+func asAPI(n graph.Node) API                     { return API{nodeBase{n}} }
+func asDataStore(n graph.Node) DataStore         { return DataStore{nodeBase{n}} }
+func asPackage(n graph.Node) Package             { return Package{nodeBase{n}} }
+func asFinding(n graph.Node) Finding             { return Finding{nodeBase{n}} }
 func asVulnerability(n graph.Node) Vulnerability { return Vulnerability{nodeBase{n}} }
 
 func (r *Resolver) nodeConn(ctx context.Context, ids []graph.ID, first *int, after *string) (*NodeConnection, error) {

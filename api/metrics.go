@@ -38,7 +38,7 @@ var _ interface {
 	graphql.ResponseInterceptor
 } = (*metrics)(nil)
 
-func (*metrics) ExtensionName() string                     { return "Metrics" }
+func (*metrics) ExtensionName() string                   { return "Metrics" }
 func (*metrics) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (m *metrics) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {

@@ -49,19 +49,19 @@ type nodeBase struct{ n graph.Node }
 
 func (b nodeBase) IsNode() {}
 
-func (b nodeBase) ID() graph.ID                    { return b.n.ID }
-func (b nodeBase) Kind() graph.Kind                { return b.n.Kind }
-func (b nodeBase) Name() string                    { return b.n.Name }
-func (b nodeBase) Env() *string                    { return optString(b.n.Env) }
-func (b nodeBase) DataClasses() []graph.DataClass  { return nonNil(b.n.DataClasses) }
-func (b nodeBase) Sources() []graph.Source         { return nonNil(b.n.Sources) }
-func (b nodeBase) FirstSeen() *time.Time           { return optTime(b.n.FirstSeen) }
-func (b nodeBase) LastSeen() *time.Time            { return optTime(b.n.LastSeen) }
-func (b nodeBase) Properties() JSON                { return JSON(b.n.Props) }
-func (b nodeBase) graphNode() graph.Node           { return b.n }
-func (b nodeBase) str(key string) *string          { return optString(b.n.Props.String(key)) }
-func (b nodeBase) strs(key string) []string        { return nonNil(b.n.Props.Strings(key)) }
-func (b nodeBase) optBool(key string) *bool        { return optAny[bool](b.n.Props, key) }
+func (b nodeBase) ID() graph.ID                   { return b.n.ID }
+func (b nodeBase) Kind() graph.Kind               { return b.n.Kind }
+func (b nodeBase) Name() string                   { return b.n.Name }
+func (b nodeBase) Env() *string                   { return optString(b.n.Env) }
+func (b nodeBase) DataClasses() []graph.DataClass { return nonNil(b.n.DataClasses) }
+func (b nodeBase) Sources() []graph.Source        { return nonNil(b.n.Sources) }
+func (b nodeBase) FirstSeen() *time.Time          { return optTime(b.n.FirstSeen) }
+func (b nodeBase) LastSeen() *time.Time           { return optTime(b.n.LastSeen) }
+func (b nodeBase) Properties() JSON               { return JSON(b.n.Props) }
+func (b nodeBase) graphNode() graph.Node          { return b.n }
+func (b nodeBase) str(key string) *string         { return optString(b.n.Props.String(key)) }
+func (b nodeBase) strs(key string) []string       { return nonNil(b.n.Props.Strings(key)) }
+func (b nodeBase) optBool(key string) *bool       { return optAny[bool](b.n.Props, key) }
 func (b nodeBase) optFloat(key string) *float64 {
 	if _, ok := b.n.Props[key]; !ok {
 		return nil
@@ -108,11 +108,11 @@ func (g *Gateway) Hosts() []string { return g.strs("hosts") }
 // DataStore is a database, cache, queue or bucket.
 type DataStore struct{ nodeBase }
 
-func (d *DataStore) Engine() *string   { return d.str("engine") }
-func (d *DataStore) Encrypted() *bool  { return d.optBool("encrypted") }
-func (d *DataStore) Managed() *bool    { return d.optBool("managed") }
-func (d *DataStore) Host() *string     { return d.str("host") }
-func (d *DataStore) Tables() []string  { return d.strs("tables") }
+func (d *DataStore) Engine() *string  { return d.str("engine") }
+func (d *DataStore) Encrypted() *bool { return d.optBool("encrypted") }
+func (d *DataStore) Managed() *bool   { return d.optBool("managed") }
+func (d *DataStore) Host() *string    { return d.str("host") }
+func (d *DataStore) Tables() []string { return d.strs("tables") }
 
 // Package is a dependency, keyed by purl.
 type Package struct{ nodeBase }

@@ -35,7 +35,7 @@ var _ interface {
 	graphql.OperationInterceptor
 } = viewPerOperation{}
 
-func (viewPerOperation) ExtensionName() string                     { return "ViewPerOperation" }
+func (viewPerOperation) ExtensionName() string                   { return "ViewPerOperation" }
 func (viewPerOperation) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (x viewPerOperation) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
