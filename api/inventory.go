@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"github.com/riskgraph/riskgraph/graph"
@@ -113,9 +114,6 @@ func (r *Resolver) packages(ctx context.Context, f *PackageFilter) ([]graph.ID, 
 	if f == nil {
 		f = &PackageFilter{}
 	}
-	if f.Name != nil {
-		nf.Props["name"] = *f.Name
-	}
 	if f.Ecosystem != nil {
 		nf.Props["ecosystem"] = *f.Ecosystem
 	}
@@ -128,6 +126,9 @@ func (r *Resolver) packages(ctx context.Context, f *PackageFilter) ([]graph.ID, 
 	var out []graph.ID
 	var firstErr error
 	err = eachNode(ctx, v, nf, func(n graph.Node) {
+		if f.Name != nil && !packageNamed(n, *f.Name) {
+			return
+		}
 		if f.PurlPrefix != nil && !strings.HasPrefix(strings.ToLower(n.Props.String("purl")), strings.ToLower(*f.PurlPrefix)) {
 			return
 		}
@@ -253,4 +254,33 @@ func (r *Resolver) relationships(ctx context.Context, f *RelationshipFilter, fir
 	}
 	c.PageInfo = pageInfo(firstID, lastID, pg.HasMore, p.After != "")
 	return c, nil
+}
+
+// packageNamed matches a package by its stored name (npm "@scope/x",
+// Maven "group:artifact") or by the purl's bare name, so that
+// "log4j-core" finds pkg:maven/org.apache.logging.log4j/log4j-core.
+func packageNamed(n graph.Node, name string) bool {
+	if strings.EqualFold(n.Props.String("name"), name) {
+		return true
+	}
+	return strings.EqualFold(purlName(n.Props.String("purl")), name)
+}
+
+// purlName is the name segment of a package URL (type and namespace,
+// version, qualifiers and subpath removed, percent-decoding applied).
+func purlName(purl string) string {
+	s := strings.TrimPrefix(purl, "pkg:")
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.LastIndexByte(s, '@'); i > strings.LastIndexByte(s, '/') {
+		s = s[:i]
+	}
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		s = s[i+1:]
+	}
+	if u, err := url.PathUnescape(s); err == nil {
+		s = u
+	}
+	return s
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/riskgraph/riskgraph/graph"
+	"github.com/riskgraph/riskgraph/internal/wire"
 )
 
 // postTransport is gqlgen's POST transport with two changes that matter
@@ -150,64 +151,14 @@ func ingestVariable(query, opName string) string {
 	return a.Value.Raw
 }
 
-// batchWire is BatchInput as JSON, decoded with graph's own types.
-type batchWire struct {
-	Source     string      `json:"source"`
-	Scope      string      `json:"scope"`
-	Run        graph.RunID `json:"run"`
-	Nodes      []nodeWire  `json:"nodes"`
-	Edges      []edgeWire  `json:"edges"`
-	Delete     []graph.ID  `json:"delete"`
-	ObservedAt *string     `json:"observedAt"`
-}
-
-type nodeWire struct {
-	ID          graph.ID          `json:"id"`
-	Kind        graph.Kind        `json:"kind"`
-	Name        string            `json:"name"`
-	Env         string            `json:"env"`
-	Props       graph.Props       `json:"props"`
-	DataClasses []graph.DataClass `json:"dataClasses"`
-	Sources     []graph.Source    `json:"sources"`
-}
-
-type edgeWire struct {
-	ID          graph.ID          `json:"id"`
-	Kind        graph.EdgeKind    `json:"kind"`
-	From        graph.ID          `json:"from"`
-	To          graph.ID          `json:"to"`
-	Props       graph.Props       `json:"props"`
-	DataClasses []graph.DataClass `json:"dataClasses"`
-	Sources     []graph.Source    `json:"sources"`
-}
-
 func decodeBatchVar(raw []byte) (graph.Batch, error) {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()
-	var w batchWire
+	var w wire.Batch
 	if err := d.Decode(&w); err != nil {
 		return graph.Batch{}, badInput("variables.batch", "%s", describeJSONError(raw, err))
 	}
-	b := graph.Batch{Scope: graph.Scope{Source: w.Source, Key: w.Scope}, Run: w.Run, Delete: w.Delete}
-	if w.ObservedAt != nil {
-		t, err := graphql.UnmarshalTime(*w.ObservedAt)
-		if err != nil {
-			return graph.Batch{}, badInput("variables.batch.observedAt", "want an RFC 3339 time: %v", err)
-		}
-		b.ObservedAt = t
-	}
-	b.Nodes = make([]graph.Node, len(w.Nodes))
-	for i, n := range w.Nodes {
-		b.Nodes[i] = graph.Node{ID: n.ID, Kind: n.Kind, Name: n.Name, Env: n.Env, Props: n.Props,
-			DataClasses: n.DataClasses, Sources: n.Sources}
-	}
-	w.Nodes = nil
-	b.Edges = make([]graph.Edge, len(w.Edges))
-	for i, e := range w.Edges {
-		b.Edges[i] = graph.Edge{ID: e.ID, Kind: e.Kind, From: e.From, To: e.To, Props: e.Props,
-			DataClasses: e.DataClasses, Sources: e.Sources}
-	}
-	return b, nil
+	return w.ToBatch(), nil
 }
 
 // describeJSONError names the line and column of a JSON error in data.
