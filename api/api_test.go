@@ -191,9 +191,9 @@ func TestInternetFacingAPIsTouchingPII(t *testing.T) {
 			TotalCount int
 			Nodes      []struct {
 				ID, Method, Path, Env string
-				Authenticated        bool
-				DataClasses          []string
-				Service              struct{ Name string }
+				Authenticated         bool
+				DataClasses           []string
+				Service               struct{ Name string }
 			}
 		}
 	}
@@ -211,9 +211,9 @@ func TestInternetFacingAPIsTouchingPII(t *testing.T) {
 	slices.Sort(want)
 	gotIDs := ids(got.APIs.Nodes, func(n struct {
 		ID, Method, Path, Env string
-		Authenticated        bool
-		DataClasses          []string
-		Service              struct{ Name string }
+		Authenticated         bool
+		DataClasses           []string
+		Service               struct{ Name string }
 	}) string {
 		return n.ID
 	})
@@ -322,10 +322,13 @@ func TestServiceNeighbours(t *testing.T) {
 	svc := graph.ServiceID("prod", "customer-service")
 	var got struct {
 		Node struct {
-			Name        string
-			Kind        string
-			Sources     []struct{ Agent, File string }
-			Apis        struct{ TotalCount int; Nodes []idNode }
+			Name    string
+			Kind    string
+			Sources []struct{ Agent, File string }
+			Apis    struct {
+				TotalCount int
+				Nodes      []idNode
+			}
 			Calls       struct{ Nodes []idNode }
 			DataStores  struct{ Nodes []idNode }
 			Packages    struct{ TotalCount int }
