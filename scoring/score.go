@@ -1,0 +1,462 @@
+package scoring
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/riskgraph/riskgraph/graph"
+)
+
+// Factor is one visible input of a score.
+type Factor struct {
+	Name   string  `json:"name"`
+	Value  float64 `json:"value"`
+	Detail string  `json:"detail"`
+}
+
+// Score is a finding's risk with its reasoning.
+type Score struct {
+	Finding graph.ID `json:"finding"`
+	// Risk = 100 × Severity × Exploitability × Impact, two decimals.
+	Risk           float64 `json:"risk"`
+	Severity       float64 `json:"severity"`
+	Exploitability float64 `json:"exploitability"`
+	Impact         float64 `json:"impact"`
+	Factors        []Factor `json:"factors"`
+	// Path is the evidence: the way in from the Internet to the finding's
+	// subject, then the step to the most sensitive data it reaches.
+	Path          []Hop             `json:"path,omitempty"`
+	ReachableData []graph.DataClass `json:"reachableData,omitempty"`
+	// Open: status open (or unset). Findings in any other status score 0.
+	Open bool `json:"open"`
+	// Subject is the node the finding was found on ("" when unresolved).
+	Subject graph.ID `json:"subject,omitempty"`
+}
+
+// findingFacts is what scoring needs from the graph about one finding,
+// gathered once per view.
+type findingFacts struct {
+	id       graph.ID
+	name     string
+	env      string
+	props    graph.Props
+	classes  []graph.DataClass
+	subject  graph.ID
+	carriers []graph.ID
+	vuln     *graph.Node
+	open     bool
+	exp      Exposure
+	imp      *impactInfo
+}
+
+func isOpen(p graph.Props) bool {
+	s := strings.ToLower(p.String("status"))
+	return s == "" || s == "open"
+}
+
+// gather loads every finding's facts once. Callers hold e.mu.
+func (e *Engine) gather(ctx context.Context) error {
+	if e.facts != nil {
+		return nil
+	}
+	if _, err := e.exposure(ctx); err != nil {
+		return err
+	}
+	var facts []*findingFacts
+	err := e.eachNode(ctx, graph.NodeFilter{Kinds: []graph.Kind{graph.Finding}}, func(n *graph.Node) error {
+		f, err := e.factsOf(ctx, n)
+		if err != nil {
+			return err
+		}
+		facts = append(facts, f)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.setFacts(facts)
+	return nil
+}
+
+func (e *Engine) setFacts(facts []*findingFacts) {
+	if facts == nil {
+		facts = []*findingFacts{}
+	}
+	slices.SortFunc(facts, func(a, b *findingFacts) int { return strings.Compare(string(a.id), string(b.id)) })
+	e.facts = facts
+	e.byID = make(map[graph.ID]*findingFacts, len(facts))
+	e.bySub = map[graph.ID][]int{}
+	for i, f := range facts {
+		e.byID[f.id] = f
+		if f.subject != "" {
+			e.bySub[f.subject] = append(e.bySub[f.subject], i)
+		}
+		for _, c := range f.carriers {
+			if c != f.subject {
+				e.bySub[c] = append(e.bySub[c], i)
+			}
+		}
+	}
+	e.scores, e.riskBy = nil, nil
+}
+
+// factsOf gathers one finding's facts.
+func (e *Engine) factsOf(ctx context.Context, n *graph.Node) (*findingFacts, error) {
+	f := &findingFacts{id: n.ID, name: n.Name, env: n.Env, props: n.Props, classes: n.DataClasses, open: isOpen(n.Props)}
+	on, err := e.edgesOf(ctx, n.ID, true, graph.FoundOn)
+	if err != nil {
+		return nil, err
+	}
+	if len(on) > 0 {
+		// One subject per finding by convention; the smallest id if several.
+		f.subject = on[0].To
+		for _, ed := range on[1:] {
+			if ed.To < f.subject {
+				f.subject = ed.To
+			}
+		}
+	}
+	adv := n.Props.String("vulnerability")
+	if adv == "" && n.Props.String("category") == "vulnerability" {
+		adv = n.Props.String("rule")
+	}
+	if f.vuln, err = e.vulnerability(ctx, adv); err != nil {
+		return nil, err
+	}
+	if f.subject == "" {
+		f.exp = Exposure{Hops: -1}
+		f.imp = &impactInfo{}
+		return f, nil
+	}
+	if f.carriers, err = e.carriers(ctx, f.subject); err != nil {
+		return nil, err
+	}
+	if f.exp, err = e.exposureOf(ctx, f.subject); err != nil {
+		return nil, err
+	}
+	if f.imp, err = e.impactOf(ctx, f.subject, f.carriers); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// ScoreFinding scores one finding.
+func (e *Engine) ScoreFinding(ctx context.Context, id graph.ID) (Score, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if f, ok := e.byID[id]; ok {
+		return e.score(ctx, f), nil
+	}
+	n, err := e.v.Node(ctx, id)
+	if err != nil {
+		return Score{}, err
+	}
+	if n.Kind != graph.Finding {
+		return Score{}, fmt.Errorf("scoring: %s is a %s, not a Finding", id, n.Kind)
+	}
+	if _, err := e.exposure(ctx); err != nil {
+		return Score{}, err
+	}
+	f, err := e.factsOf(ctx, &n)
+	if err != nil {
+		return Score{}, err
+	}
+	return e.score(ctx, f), nil
+}
+
+// ScoreAll scores every finding, highest risk first (ties by id).
+func (e *Engine) ScoreAll(ctx context.Context) ([]Score, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.scoreAll(ctx); err != nil {
+		return nil, err
+	}
+	return slices.Clone(e.scores), nil
+}
+
+// scoreAll fills e.scores (ranked) and e.riskBy. Callers hold e.mu.
+func (e *Engine) scoreAll(ctx context.Context) error {
+	if e.scores != nil {
+		return nil
+	}
+	if err := e.gather(ctx); err != nil {
+		return err
+	}
+	scores := make([]Score, len(e.facts))
+	for i, f := range e.facts {
+		scores[i] = e.score(ctx, f)
+	}
+	riskBy := map[graph.ID]float64{}
+	for i, f := range e.facts {
+		r := scores[i].Risk
+		if !scores[i].Open || r == 0 {
+			continue
+		}
+		bump := func(id graph.ID) {
+			if r > riskBy[id] {
+				riskBy[id] = r
+			}
+		}
+		if f.subject != "" {
+			bump(f.subject)
+		}
+		for _, c := range f.carriers {
+			bump(c)
+			apps, err := e.appsOf(ctx, c)
+			if err != nil {
+				return err
+			}
+			for _, a := range apps {
+				bump(a)
+			}
+			teams, err := e.teamsOf(ctx, c)
+			if err != nil {
+				return err
+			}
+			for _, t := range teams {
+				bump(t)
+			}
+		}
+	}
+	slices.SortStableFunc(scores, func(a, b Score) int {
+		if a.Risk != b.Risk {
+			if a.Risk > b.Risk {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(string(a.Finding), string(b.Finding))
+	})
+	e.scores, e.riskBy = scores, riskBy
+	return nil
+}
+
+// RiskOfNode returns the highest risk of the open findings on id or under
+// it: findings on the node itself, on what it carries (a service's APIs'
+// findings count for the API; its packages', image's and repository's for
+// the service), and for an application or team those of its services.
+func (e *Engine) RiskOfNode(ctx context.Context, id graph.ID) (float64, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.scoreAll(ctx); err != nil {
+		return 0, err
+	}
+	r := e.riskBy[id]
+	if kindOf(id) == graph.Service {
+		// Findings on the service's operations are under it too.
+		ops, err := e.edgesOf(ctx, id, true, graph.Exposes)
+		if err != nil {
+			return 0, err
+		}
+		for _, op := range ops {
+			r = math.Max(r, e.riskBy[op.To])
+		}
+	}
+	return r, nil
+}
+
+// score computes one finding's score from its facts.
+func (e *Engine) score(ctx context.Context, f *findingFacts) Score {
+	p := &e.p
+	s := Score{Finding: f.id, Open: f.open, Subject: f.subject}
+
+	// Severity.
+	sev, detail := e.baseSeverity(f)
+	s.Factors = append(s.Factors, Factor{Name: "severity", Value: round4(sev), Detail: detail})
+	if epss := e.epss(f); epss > 0 && p.Severity.EPSSWeight > 0 {
+		before := sev
+		sev += p.Severity.EPSSWeight * epss * (1 - sev)
+		s.Factors = append(s.Factors, Factor{Name: "epss", Value: round4(sev - before),
+			Detail: fmt.Sprintf("EPSS probability %.3f raises severity", epss)})
+	}
+	if e.kev(f) && p.Severity.KEVBoost > 0 {
+		before := sev
+		sev += p.Severity.KEVBoost * (1 - sev)
+		s.Factors = append(s.Factors, Factor{Name: "kev", Value: round4(sev - before), Detail: "listed in CISA Known Exploited Vulnerabilities"})
+	}
+
+	// Exploitability.
+	x := &p.Exploitability
+	exp := f.exp
+	var ex float64
+	var exDetail string
+	switch {
+	case f.subject == "":
+		ex, exDetail = x.NotDeployed, "no subject in the graph (unresolved)"
+	case !exp.Reachable && len(f.carriers) == 0 && needsCarrier(f.subject):
+		ex, exDetail = x.NotDeployed, "not deployed: no running service carries "+string(kindOf(f.subject))
+	case !exp.Reachable:
+		ex, exDetail = x.Unreachable, "not reachable from the Internet"
+	case exp.Authenticated:
+		ex, exDetail = x.InternetAuthenticated, fmt.Sprintf("internet-facing behind authentication, %d hops", exp.Hops)
+	default:
+		ex, exDetail = x.InternetUnauthenticated, fmt.Sprintf("internet-facing without authentication, %d hops", exp.Hops)
+	}
+	s.Factors = append(s.Factors, Factor{Name: "exposure", Value: round4(ex), Detail: exDetail + pathText(exp.Path)})
+	if exp.Reachable && exp.ServiceHops > 0 {
+		d := math.Pow(x.HopDecay, float64(exp.ServiceHops))
+		ex *= d
+		s.Factors = append(s.Factors, Factor{Name: "hops", Value: round4(d), Detail: fmt.Sprintf("%d service-to-service hops", exp.ServiceHops)})
+	}
+	if exp.Reachable && len(exp.Controls) > 0 {
+		d := math.Pow(x.ControlFactor, float64(len(exp.Controls)))
+		ex *= d
+		s.Factors = append(s.Factors, Factor{Name: "controls", Value: round4(d), Detail: strings.Join(exp.Controls, ", ")})
+	}
+	env := exp.Env
+	if env == "" {
+		env = f.env
+	}
+	if env != "" {
+		w, ok := x.Environments[strings.ToLower(env)]
+		if !ok {
+			w = x.OtherEnvironment
+		}
+		ex *= w
+		s.Factors = append(s.Factors, Factor{Name: "environment", Value: round4(w), Detail: env})
+	}
+	switch vex := strings.ToLower(f.props.String("vexState")); vex {
+	case "not_affected", "false_positive":
+		ex *= x.VEXNotAffected
+		d := "VEX " + vex
+		if j := f.props.String("vexJustification"); j != "" {
+			d += ": " + j
+		}
+		s.Factors = append(s.Factors, Factor{Name: "vex", Value: round4(x.VEXNotAffected), Detail: d})
+	case "exploitable":
+		if ex < x.VEXExploitableFloor {
+			ex = x.VEXExploitableFloor
+		}
+		s.Factors = append(s.Factors, Factor{Name: "vex", Value: round4(x.VEXExploitableFloor), Detail: "VEX exploitable"})
+	}
+
+	// Impact.
+	im := &p.Impact
+	classes := addClasses(slices.Clone(f.imp.classes), f.classes...)
+	classes = sortClasses(classes)
+	data, top := im.NoData, graph.DataClass("")
+	for _, c := range classes {
+		if w := im.DataClasses[c]; w > data {
+			data, top = w, c
+		}
+	}
+	if len(classes) > 1 {
+		data = math.Min(1, data+im.BreadthBonus*float64(len(classes)-1))
+	}
+	dd := "reaches no classified data"
+	if top != "" {
+		dd = "reaches " + joinClasses(classes)
+		if ev := f.imp.evidence[top]; ev.store != "" {
+			dd += " (" + string(top) + " in " + e.name(ctx, ev.store) + ")"
+		}
+	}
+	s.Factors = append(s.Factors, Factor{Name: "data", Value: round4(data), Detail: dd})
+	crit, cd := im.UnknownCriticality, "no application criticality"
+	if f.imp.app != "" {
+		if w, ok := im.Criticality[f.imp.tier]; ok {
+			crit = w
+		}
+		cd = e.name(ctx, f.imp.app) + " " + f.imp.tier
+	}
+	s.Factors = append(s.Factors, Factor{Name: "criticality", Value: round4(crit), Detail: cd})
+	impact := data * crit
+
+	if !f.open {
+		s.Factors = append(s.Factors, Factor{Name: "status", Value: 0, Detail: "status " + f.props.String("status")})
+	}
+	s.Severity, s.Exploitability, s.Impact = round4(sev), round4(ex), round4(impact)
+	if f.open {
+		s.Risk = round2(100 * sev * ex * impact)
+	}
+	s.ReachableData = classes
+	s.Path = slices.Clone(exp.Path)
+	if ev, ok := f.imp.evidence[top]; ok && top != "" {
+		s.Path = append(s.Path, ev.hops...)
+	}
+	for i := range s.Path {
+		s.Path[i].Findings = e.findingsAt(s.Path[i].Node)
+	}
+	return s
+}
+
+// needsCarrier reports whether a subject of kind k only matters when a
+// service runs it.
+func needsCarrier(id graph.ID) bool {
+	switch kindOf(id) {
+	case graph.Package, graph.Image, graph.Repository:
+		return true
+	}
+	return false
+}
+
+// baseSeverity is CVSS/10 when known (the finding's, else its
+// vulnerability's), otherwise the tool severity's weight.
+func (e *Engine) baseSeverity(f *findingFacts) (float64, string) {
+	if c := f.props.Float("cvss"); c > 0 {
+		return math.Min(c, 10) / 10, fmt.Sprintf("CVSS %.1f", c)
+	}
+	if f.vuln != nil {
+		if c := f.vuln.Props.Float("cvss"); c > 0 {
+			return math.Min(c, 10) / 10, fmt.Sprintf("CVSS %.1f (%s)", c, f.vuln.Name)
+		}
+	}
+	sev := strings.ToLower(f.props.String("severity"))
+	if sev == "" && f.vuln != nil {
+		sev = strings.ToLower(f.vuln.Props.String("severity"))
+	}
+	if w, ok := e.p.Severity.Levels[sev]; ok {
+		return w, "tool severity " + sev
+	}
+	return e.p.Severity.Unknown, "unknown severity"
+}
+
+func (e *Engine) epss(f *findingFacts) float64 {
+	if v := f.props.Float("epss"); v > 0 {
+		return math.Min(v, 1)
+	}
+	if f.vuln != nil {
+		return math.Min(f.vuln.Props.Float("epss"), 1)
+	}
+	return 0
+}
+
+func (e *Engine) kev(f *findingFacts) bool {
+	return f.props.Bool("kev") || (f.vuln != nil && f.vuln.Props.Bool("kev"))
+}
+
+// findingsAt lists the open findings on a node or carried by it (a
+// service's package, image and repository findings), by id. Only known once
+// findings are gathered.
+func (e *Engine) findingsAt(id graph.ID) []graph.ID {
+	var out []graph.ID
+	for _, i := range e.bySub[id] {
+		if e.facts[i].open {
+			out = append(out, e.facts[i].id)
+		}
+	}
+	return out
+}
+
+func pathText(p []Hop) string {
+	if len(p) < 2 {
+		return ""
+	}
+	names := make([]string, len(p))
+	for i, h := range p {
+		names[i] = h.Name
+	}
+	return ": " + strings.Join(names, " → ")
+}
+
+func joinClasses(cs []graph.DataClass) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
+}
+
+func round4(x float64) float64 { return math.Round(x*10000) / 10000 }
