@@ -25,6 +25,10 @@ type Exposure struct {
 	// Controls are the network controls on Path and at the node
 	// ("NetworkPolicy/name", "SecurityGroup/name", "Authorizer/name", "WAF/name").
 	Controls []string `json:"controls,omitempty"`
+	// InternetFacing: reachable from the Internet over ROUTES_TO alone (a
+	// service: itself or one of its operations), as opposed to reachable
+	// only through the services that call it.
+	InternetFacing bool `json:"internetFacing"`
 	// Env is the node's environment.
 	Env string `json:"env,omitempty"`
 	// Path is the way in: the unauthenticated path when there is one,
@@ -58,6 +62,7 @@ type exposureIndex struct {
 type expNode struct {
 	hops, uhops   int32
 	reach, unauth bool
+	routed        bool // reachable over ROUTES_TO alone (internet-facing)
 	parent, upar  graph.ID
 	via, uvia     graph.ID
 	vk, uvk       graph.EdgeKind
@@ -222,6 +227,27 @@ func (e *Engine) exposure(ctx context.Context) (*exposureIndex, error) {
 			queue = append(queue, s.to)
 		}
 	}
+	// Third: internet-facing, over ROUTES_TO alone; a service is
+	// internet-facing when one of its routed operations is.
+	x.m[graph.InternetID].routed = true
+	queue = append(queue[:0], graph.InternetID)
+	for head := 0; head < len(queue); head++ {
+		u := queue[head]
+		for _, s := range adj[u] {
+			if s.kind != graph.RoutesTo || x.m[s.to].routed {
+				continue
+			}
+			x.m[s.to].routed = true
+			queue = append(queue, s.to)
+			if kindOf(s.to) == graph.API {
+				for _, b := range adj[s.to] {
+					if b.rev {
+						x.m[b.to].routed = true
+					}
+				}
+			}
+		}
+	}
 	e.exp = x
 	return x, nil
 }
@@ -311,7 +337,7 @@ func rankLess(a, b [4]int) bool {
 
 // describe turns an index entry into an Exposure with its path.
 func (e *Engine) describe(ctx context.Context, x *exposureIndex, id graph.ID, xn *expNode) (Exposure, error) {
-	ex := Exposure{Node: id, Reachable: xn.reach, Hops: int(xn.hops), Authenticated: xn.reach && !xn.unauth}
+	ex := Exposure{Node: id, Reachable: xn.reach, Hops: int(xn.hops), Authenticated: xn.reach && !xn.unauth, InternetFacing: xn.routed}
 	if n, err := e.node(ctx, id); err == nil {
 		ex.Env = n.Env
 	}

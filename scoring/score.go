@@ -94,9 +94,11 @@ func (e *Engine) setFacts(facts []*findingFacts) {
 		if f.subject != "" {
 			e.bySub[f.subject] = append(e.bySub[f.subject], i)
 		}
-		for _, c := range f.carriers {
-			if c != f.subject {
-				e.bySub[c] = append(e.bySub[c], i)
+		if carriesFindings(f.subject) {
+			for _, c := range f.carriers {
+				if c != f.subject {
+					e.bySub[c] = append(e.bySub[c], i)
+				}
 			}
 		}
 	}
@@ -380,6 +382,18 @@ func (e *Engine) score(ctx context.Context, f *findingFacts) Score {
 		s.Path[i].Findings = e.findingsAt(s.Path[i].Node)
 	}
 	return s
+}
+
+// carriesFindings reports whether a finding on a node of id's kind is a
+// weakness of the services carrying it: an operation's, a package's, an
+// image's or a repository's finding is the service's. A data store's
+// finding is not its clients'.
+func carriesFindings(id graph.ID) bool {
+	switch kindOf(id) {
+	case graph.API, graph.Package, graph.Image, graph.Repository:
+		return true
+	}
+	return false
 }
 
 // needsCarrier reports whether a subject of kind k only matters when a

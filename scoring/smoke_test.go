@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"github.com/riskgraph/riskgraph/graph"
 	"context"
 	"fmt"
 	"testing"
@@ -18,4 +19,36 @@ func TestSmokeDemo(t *testing.T) {
 			fmt.Printf("        %-12s %.3f %s\n", f.Name, f.Value, f.Detail)
 		}
 	}
+}
+
+func TestSmokePaths(t *testing.T) {
+	e := demoEngine(t)
+	ps, err := e.AttackPaths(context.Background(), PathQuery{To: []graph.DataClass{graph.PII}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		fmt.Printf("%6.2f auth=%v %v %s\n", p.Score, p.Authenticated, p.DataClasses, pathText(p.Hops))
+	}
+}
+
+func TestSmokeBlast(t *testing.T) {
+	e := demoEngine(t)
+	br, err := e.BlastRadiusOfVulnerability(context.Background(), "GHSA-jfh8-c2jp-5v3q", 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("score %v deps %v\nsvcs %v\nstores %v\nclasses %v\napps %v teams %v inet %v\n", br.Score, names(e, br.Dependents), names(e, br.Services), names(e, br.DataStores), br.DataClasses, names(e, br.Applications), names(e, br.Teams), names(e, br.InternetFacing))
+	br, err = e.BlastRadius(context.Background(), []graph.ID{prodSvc("refund-worker")}, 0)
+	for _, r := range br.Reached {
+		fmt.Printf("  %d %s %s via %s %s\n", r.Depth, r.Kind, r.Name, r.Via, r.Lateral)
+	}
+}
+
+func names(e *Engine, ids []graph.ID) []string {
+	var out []string
+	for _, id := range ids {
+		out = append(out, e.name(context.Background(), id))
+	}
+	return out
 }
