@@ -22,24 +22,28 @@ type Engine struct {
 
 	mu sync.Mutex
 
-	nodes map[graph.ID]*graph.Node   // node cache (not findings)
-	outs  map[graph.ID][]graph.Edge  // out-edge cache, all kinds
-	ins   map[graph.ID][]graph.Edge  // in-edge cache, all kinds
-	carr  map[graph.ID][]graph.ID    // subject → services carrying it
-	imp   map[graph.ID]*impactInfo   // service or store → data it reaches
-	apps  map[graph.ID][]graph.ID    // service → applications
-	teams map[graph.ID][]graph.ID    // node → owning teams
-	vulns map[graph.ID]*graph.Node   // vulnerability nodes by id (nil: absent)
-	alias map[string]graph.ID        // advisory id or alias (upper case) → vulnerability id
+	nodes map[graph.ID]*graph.Node  // node cache (not findings)
+	outs  map[graph.ID][]graph.Edge // out-edge cache, all kinds
+	ins   map[graph.ID][]graph.Edge // in-edge cache, all kinds
+	carr  map[graph.ID][]graph.ID   // subject → services carrying it
+	imp   map[graph.ID]*impactInfo  // service or store → data it reaches
+	apps  map[graph.ID][]graph.ID   // service → applications
+	teams map[graph.ID][]graph.ID   // node → owning teams
+	vulns map[graph.ID]*graph.Node  // vulnerability nodes by id (nil: absent)
+	alias map[string]graph.ID       // advisory id or alias (upper case) → vulnerability id
 
 	exp *exposureIndex // built on first use
 
-	facts   []*findingFacts // every finding, in id order; nil until gathered
-	byID    map[graph.ID]*findingFacts
-	scores  []Score                 // parallel to facts; nil until scored
-	bySub   map[graph.ID][]int      // carrier or subject node → indexes into facts
-	riskBy  map[graph.ID]float64    // node → max open risk on or under it
-	secrets map[string][]graph.ID   // secret name → services mounting it
+	// Findings: facts in gathering order (by id; Update appends), their
+	// scores in the same order, and derived indexes. A removed finding
+	// keeps its slot with removed set.
+	facts   []*findingFacts
+	idx     map[graph.ID]int      // finding id → slot
+	scored  []Score               // parallel to facts; nil until scored
+	ranked  []Score               // scored, highest risk first; nil when stale
+	bySub   map[graph.ID][]int    // subject (or carrier) → slots
+	riskBy  map[graph.ID]float64  // node → max open risk on or under it; nil when stale
+	secrets map[string][]graph.ID // env/secret name → services mounting it
 }
 
 // New returns an engine over v with profile p.

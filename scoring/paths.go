@@ -70,7 +70,7 @@ func (h labelHeap) Less(i, j int) bool {
 	}
 	return a.seq < b.seq
 }
-func (h labelHeap) Swap(i, j int)  { h[i], h[j] = h[j], h[i]; h[i].idx = i; h[j].idx = j }
+func (h labelHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i]; h[i].idx = i; h[j].idx = j }
 func (h *labelHeap) Push(x any)   { l := x.(*label); l.idx = len(*h); *h = append(*h, l) }
 func (h *labelHeap) Pop() any {
 	old := *h
@@ -307,8 +307,7 @@ func (e *Engine) stepFactor(ctx context.Context, from graph.ID, s attackStep) (f
 // finding's severity there (VEX not_affected findings barely count).
 func (e *Engine) compromise(n graph.ID) (float64, bool) {
 	best, ok := e.p.Paths.NoFindingStep, false
-	for _, i := range e.bySub[n] {
-		f := e.facts[i]
+	for _, f := range e.at(n) {
 		if !f.open {
 			continue
 		}

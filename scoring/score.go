@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/riskgraph/riskgraph/graph"
 )
@@ -21,10 +22,10 @@ type Factor struct {
 type Score struct {
 	Finding graph.ID `json:"finding"`
 	// Risk = 100 × Severity × Exploitability × Impact, two decimals.
-	Risk           float64 `json:"risk"`
-	Severity       float64 `json:"severity"`
-	Exploitability float64 `json:"exploitability"`
-	Impact         float64 `json:"impact"`
+	Risk           float64  `json:"risk"`
+	Severity       float64  `json:"severity"`
+	Exploitability float64  `json:"exploitability"`
+	Impact         float64  `json:"impact"`
 	Factors        []Factor `json:"factors"`
 	// Path is the evidence: the way in from the Internet to the finding's
 	// subject, then the step to the most sensitive data it reaches.
@@ -50,6 +51,8 @@ type findingFacts struct {
 	open     bool
 	exp      Exposure
 	imp      *impactInfo
+	removed  bool
+	first    time.Time // when the finding was first seen
 }
 
 func isOpen(p graph.Props) bool {
@@ -87,27 +90,52 @@ func (e *Engine) setFacts(facts []*findingFacts) {
 	}
 	slices.SortFunc(facts, func(a, b *findingFacts) int { return strings.Compare(string(a.id), string(b.id)) })
 	e.facts = facts
-	e.byID = make(map[graph.ID]*findingFacts, len(facts))
+	e.idx = make(map[graph.ID]int, len(facts))
 	e.bySub = map[graph.ID][]int{}
 	for i, f := range facts {
-		e.byID[f.id] = f
-		if f.subject != "" {
-			e.bySub[f.subject] = append(e.bySub[f.subject], i)
-		}
-		if carriesFindings(f.subject) {
-			for _, c := range f.carriers {
-				if c != f.subject {
-					e.bySub[c] = append(e.bySub[c], i)
-				}
+		e.idx[f.id] = i
+		e.index(i)
+	}
+	e.scored, e.ranked, e.riskBy = nil, nil, nil
+}
+
+// index records slot i under its subject and, for findings that are their
+// carriers' weaknesses, under each carrier.
+func (e *Engine) index(i int) {
+	f := e.facts[i]
+	if f.subject != "" {
+		e.bySub[f.subject] = append(e.bySub[f.subject], i)
+	}
+	if carriesFindings(f.subject) {
+		for _, c := range f.carriers {
+			if c != f.subject {
+				e.bySub[c] = append(e.bySub[c], i)
 			}
 		}
 	}
-	e.scores, e.riskBy = nil, nil
+}
+
+// at returns the current findings on (or carried by) node id. Slots of
+// findings that moved or were removed since indexing are skipped.
+func (e *Engine) at(id graph.ID) []*findingFacts {
+	var out []*findingFacts
+	for _, i := range e.bySub[id] {
+		f := e.facts[i]
+		if f.removed {
+			continue
+		}
+		if f.subject == id || (carriesFindings(f.subject) && slices.Contains(f.carriers, id)) {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
 }
 
 // factsOf gathers one finding's facts.
 func (e *Engine) factsOf(ctx context.Context, n *graph.Node) (*findingFacts, error) {
-	f := &findingFacts{id: n.ID, name: n.Name, env: n.Env, props: n.Props, classes: n.DataClasses, open: isOpen(n.Props)}
+	f := &findingFacts{id: n.ID, name: n.Name, env: n.Env, props: n.Props, classes: n.DataClasses, open: isOpen(n.Props), first: n.FirstSeen}
 	on, err := e.edgesOf(ctx, n.ID, true, graph.FoundOn)
 	if err != nil {
 		return nil, err
@@ -149,8 +177,11 @@ func (e *Engine) factsOf(ctx context.Context, n *graph.Node) (*findingFacts, err
 func (e *Engine) ScoreFinding(ctx context.Context, id graph.ID) (Score, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if f, ok := e.byID[id]; ok {
-		return e.score(ctx, f), nil
+	if i, ok := e.idx[id]; ok && !e.facts[i].removed {
+		if e.scored != nil {
+			return e.scored[i], nil
+		}
+		return e.score(ctx, e.facts[i]), nil
 	}
 	n, err := e.v.Node(ctx, id)
 	if err != nil {
@@ -176,64 +207,106 @@ func (e *Engine) ScoreAll(ctx context.Context) ([]Score, error) {
 	if err := e.scoreAll(ctx); err != nil {
 		return nil, err
 	}
-	return slices.Clone(e.scores), nil
+	return slices.Clone(e.ranked), nil
 }
 
-// scoreAll fills e.scores (ranked) and e.riskBy. Callers hold e.mu.
-func (e *Engine) scoreAll(ctx context.Context) error {
-	if e.scores != nil {
-		return nil
+// Rescore scores every finding again from the facts already gathered (for
+// instance after WithProfile): no graph access unless facts are missing.
+func (e *Engine) Rescore(ctx context.Context) ([]Score, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.scored, e.ranked, e.riskBy = nil, nil, nil
+	if err := e.scoreAll(ctx); err != nil {
+		return nil, err
 	}
+	return slices.Clone(e.ranked), nil
+}
+
+// WithProfile returns an engine over the same view with profile p that
+// keeps every cache that does not depend on weights (exposure, finding
+// facts, impact); scores are recomputed on demand. e must not be used
+// afterwards.
+func (e *Engine) WithProfile(p Profile) *Engine {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ne := e.handOver()
+	ne.p = p
+	ne.scored, ne.ranked, ne.riskBy = nil, nil, nil
+	return ne
+}
+
+// scoreAll fills e.scored, e.ranked and e.riskBy as needed. Callers hold
+// e.mu.
+func (e *Engine) scoreAll(ctx context.Context) error {
 	if err := e.gather(ctx); err != nil {
 		return err
 	}
-	scores := make([]Score, len(e.facts))
-	for i, f := range e.facts {
-		scores[i] = e.score(ctx, f)
+	if e.scored == nil {
+		scored := make([]Score, len(e.facts))
+		for i, f := range e.facts {
+			if !f.removed {
+				scored[i] = e.score(ctx, f)
+			}
+		}
+		e.scored, e.ranked, e.riskBy = scored, nil, nil
 	}
-	riskBy := map[graph.ID]float64{}
-	for i, f := range e.facts {
-		r := scores[i].Risk
-		if !scores[i].Open || r == 0 {
-			continue
-		}
-		bump := func(id graph.ID) {
-			if r > riskBy[id] {
-				riskBy[id] = r
+	if e.ranked == nil {
+		ranked := make([]Score, 0, len(e.scored))
+		for i, f := range e.facts {
+			if !f.removed {
+				ranked = append(ranked, e.scored[i])
 			}
 		}
-		if f.subject != "" {
-			bump(f.subject)
-		}
-		for _, c := range f.carriers {
-			bump(c)
-			apps, err := e.appsOf(ctx, c)
-			if err != nil {
-				return err
-			}
-			for _, a := range apps {
-				bump(a)
-			}
-			teams, err := e.teamsOf(ctx, c)
-			if err != nil {
-				return err
-			}
-			for _, t := range teams {
-				bump(t)
-			}
-		}
+		slices.SortFunc(ranked, compareScores)
+		e.ranked = ranked
 	}
-	slices.SortStableFunc(scores, func(a, b Score) int {
-		if a.Risk != b.Risk {
-			if a.Risk > b.Risk {
-				return -1
+	if e.riskBy == nil {
+		riskBy := map[graph.ID]float64{}
+		for i, f := range e.facts {
+			r := e.scored[i].Risk
+			if f.removed || !f.open || r == 0 {
+				continue
 			}
-			return 1
+			bump := func(id graph.ID) {
+				if r > riskBy[id] {
+					riskBy[id] = r
+				}
+			}
+			if f.subject != "" {
+				bump(f.subject)
+			}
+			for _, c := range f.carriers {
+				bump(c)
+				apps, err := e.appsOf(ctx, c)
+				if err != nil {
+					return err
+				}
+				for _, a := range apps {
+					bump(a)
+				}
+				teams, err := e.teamsOf(ctx, c)
+				if err != nil {
+					return err
+				}
+				for _, t := range teams {
+					bump(t)
+				}
+			}
 		}
-		return strings.Compare(string(a.Finding), string(b.Finding))
-	})
-	e.scores, e.riskBy = scores, riskBy
+		e.riskBy = riskBy
+	}
 	return nil
+}
+
+// compareScores orders by risk, highest first, then by finding id.
+func compareScores(a, b Score) int {
+	if a.Risk != b.Risk {
+		if a.Risk > b.Risk {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(string(a.Finding), string(b.Finding))
 }
 
 // RiskOfNode returns the highest risk of the open findings on id or under
@@ -446,12 +519,12 @@ func (e *Engine) kev(f *findingFacts) bool {
 // findings are gathered.
 func (e *Engine) findingsAt(id graph.ID) []graph.ID {
 	var out []graph.ID
-	for _, i := range e.bySub[id] {
-		if e.facts[i].open {
-			out = append(out, e.facts[i].id)
+	for _, f := range e.at(id) {
+		if f.open {
+			out = append(out, f.id)
 		}
 	}
-	return out
+	return sortIDs(out)
 }
 
 func pathText(p []Hop) string {

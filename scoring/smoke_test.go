@@ -1,9 +1,9 @@
 package scoring
 
 import (
-	"github.com/riskgraph/riskgraph/graph"
 	"context"
 	"fmt"
+	"github.com/riskgraph/riskgraph/graph"
 	"testing"
 )
 
@@ -51,4 +51,26 @@ func names(e *Engine, ids []graph.ID) []string {
 		out = append(out, e.name(context.Background(), id))
 	}
 	return out
+}
+
+func TestSmokeFlows(t *testing.T) {
+	e := demoEngine(t)
+	df, err := e.DataFlows(context.Background(), graph.PII)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("apis %d svcs %v\nstores %v\ntps %v\nsvc->tp %v\nsteps %d\n", len(df.APIs), names(e, df.Services), names(e, df.DataStores), names(e, df.ThirdParties), names(e, df.ServicesToThirdParties), len(df.Steps))
+}
+
+func TestSmokeRisks(t *testing.T) {
+	e := demoEngine(t)
+	rs, err := e.TopRisks(context.Background(), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		fmt.Printf("%6.2f %v %s  [%s]\n", r.Risk, r.Toxic, r.Title, r.Key)
+	}
+	k, _ := e.KPIs(context.Background())
+	fmt.Printf("%+v\n", k)
 }
