@@ -48,6 +48,8 @@ type BlastRadius struct {
 	// Dependents (package and vulnerability radii only): every service that
 	// depends on the package, directly or transitively; From holds the same.
 	Dependents []graph.ID `json:"dependents,omitempty"`
+	// DependentsInternetFacing: the dependents that are internet-facing.
+	DependentsInternetFacing []graph.ID `json:"dependentsInternetFacing,omitempty"`
 }
 
 // lateralKinds are the edges a compromise moves over: calls, the stores a
@@ -81,16 +83,12 @@ func (e *Engine) blast(ctx context.Context, from []graph.ID, maxDepth int) (Blas
 	}
 	seen := make(map[graph.ID]int, 256)
 	var reached []Reached
-	writable := map[graph.ID]bool{}
 	walk := func(seeds []graph.ID, base int) error {
 		w := graph.Walk{From: seeds, Dir: graph.Out, Kinds: lateralKinds}
 		if maxDepth > 0 {
 			w.MaxDepth = maxDepth - base
 		}
 		return e.v.Walk(ctx, w, func(s graph.Step) graph.Control {
-			if s.ViaKind == graph.Writes || s.ViaKind == graph.CanAccess {
-				writable[s.Node] = true
-			}
 			if _, ok := seen[s.Node]; ok {
 				return graph.Continue
 			}
@@ -104,7 +102,13 @@ func (e *Engine) blast(ctx context.Context, from []graph.ID, maxDepth int) (Blas
 	}
 	// Lateral hops without edges, in rounds, until nothing new is found.
 	for round := 0; round < 8; round++ {
-		extra, err := e.lateral(ctx, reached, seen, writable, maxDepth)
+		// Walk order depends on the backend's adjacency order; lateral
+		// hops are derived in (depth, id) order so that they do not.
+		slices.SortStableFunc(reached, compareReached)
+		for i := range reached {
+			seen[reached[i].Node] = i
+		}
+		extra, err := e.lateral(ctx, reached, seen, maxDepth)
 		if err != nil {
 			return br, err
 		}
@@ -126,12 +130,7 @@ func (e *Engine) blast(ctx context.Context, from []graph.ID, maxDepth int) (Blas
 			}
 		}
 	}
-	slices.SortStableFunc(reached, func(a, b Reached) int {
-		if a.Depth != b.Depth {
-			return a.Depth - b.Depth
-		}
-		return strings.Compare(string(a.Node), string(b.Node))
-	})
+	slices.SortStableFunc(reached, compareReached)
 	x, err := e.exposure(ctx)
 	if err != nil {
 		return br, err
@@ -218,7 +217,14 @@ func (e *Engine) blastScore(ctx context.Context, br *BlastRadius) float64 {
 
 // lateral finds the nodes one lateral hop without an edge away from the
 // reached set: secret-sharing services and readers of writable stores.
-func (e *Engine) lateral(ctx context.Context, reached []Reached, seen map[graph.ID]int, writable map[graph.ID]bool, maxDepth int) ([]Reached, error) {
+func compareReached(a, b Reached) int {
+	if a.Depth != b.Depth {
+		return a.Depth - b.Depth
+	}
+	return strings.Compare(string(a.Node), string(b.Node))
+}
+
+func (e *Engine) lateral(ctx context.Context, reached []Reached, seen map[graph.ID]int, maxDepth int) ([]Reached, error) {
 	var extra []Reached
 	added := map[graph.ID]bool{}
 	add := func(r Reached) {
@@ -250,14 +256,25 @@ func (e *Engine) lateral(ctx context.Context, reached []Reached, seen map[graph.
 				}
 			}
 		case graph.DataStore:
-			if !writable[r.Node] {
-				continue
-			}
-			in, err := e.edgesOf(ctx, r.Node, false, graph.Reads)
+			// Writable: some reached node writes it (or may access it).
+			in, err := e.edgesOf(ctx, r.Node, false, graph.Reads, graph.Writes, graph.CanAccess)
 			if err != nil {
 				return nil, err
 			}
+			writable := false
 			for _, ed := range in {
+				if _, ok := seen[ed.From]; ok && ed.Kind != graph.Reads {
+					writable = true
+					break
+				}
+			}
+			if !writable {
+				continue
+			}
+			for _, ed := range in {
+				if ed.Kind != graph.Reads {
+					continue
+				}
 				add(Reached{Node: ed.From, Kind: kindOf(ed.From), Depth: r.Depth + 1, Parent: r.Node, Via: graph.Reads, Lateral: "shared-store"})
 			}
 		}
@@ -377,5 +394,14 @@ func (e *Engine) blastOfSubjects(ctx context.Context, subjects, direct []graph.I
 		return br, err
 	}
 	br.Dependents = svcs
+	x, err := e.exposure(ctx)
+	if err != nil {
+		return br, err
+	}
+	for _, s := range svcs {
+		if xn, ok := x.m[s]; ok && xn.routed {
+			br.DependentsInternetFacing = append(br.DependentsInternetFacing, s)
+		}
+	}
 	return br, nil
 }

@@ -255,8 +255,8 @@ func TestDemoBlastRadius(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(bp.Dependents, []graph.ID{prodSvc("recommendation-service")}) || len(bp.InternetFacing) != 0 {
-		t.Errorf("log4j dependents %v internet-facing %v", bp.Dependents, bp.InternetFacing)
+	if !slices.Equal(bp.Dependents, []graph.ID{prodSvc("recommendation-service")}) || len(bp.DependentsInternetFacing) != 0 {
+		t.Errorf("log4j dependents %v internet-facing %v", bp.Dependents, bp.DependentsInternetFacing)
 	}
 	if !slices.Contains(bp.DataStores, prodDS("events-kafka")) || !slices.Contains(bp.Services, prodSvc("catalog-service")) {
 		t.Errorf("log4j radius stores %v services %v", bp.DataStores, bp.Services)
@@ -277,8 +277,8 @@ func TestDemoBlastRadius(t *testing.T) {
 		}
 	}
 	for _, s := range []graph.ID{prodSvc("auth-service"), prodSvc("checkout-service"), prodSvc("customer-service")} {
-		if !slices.Contains(bn.InternetFacing, s) {
-			t.Errorf("x/net internet-facing lacks %s (has %v)", e.name(ctx, s), bn.InternetFacing)
+		if !slices.Contains(bn.DependentsInternetFacing, s) {
+			t.Errorf("x/net internet-facing lacks %s (has %v)", e.name(ctx, s), bn.DependentsInternetFacing)
 		}
 	}
 	if slices.Contains(bn.Dependents, prodSvc("records-service")) {

@@ -271,6 +271,7 @@ func newBlastCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(w, "score %.2f\n", br.Score)
 				if br.Dependents != nil {
 					list("dependents", br.Dependents)
+					list("  internet-facing", br.DependentsInternetFacing)
 				}
 				list("internet-facing", br.InternetFacing)
 				list("services", br.Services)
