@@ -252,6 +252,9 @@ func joinPath(p []string) string {
 // lineOf returns the line of the key at path in a parsed YAML document, or 0
 // when the key is not in the document (a default value).
 func lineOf(root *yaml.Node, path ...string) int {
+	if root == nil {
+		return 0
+	}
 	n := root
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]

@@ -64,7 +64,7 @@ func (e *Engine) TopRisks(ctx context.Context, limit int) ([]Risk, error) {
 		if !ok {
 			sum := sha256.Sum256([]byte(key))
 			r = &Risk{ID: "risk:" + hex.EncodeToString(sum[:8]), Key: key, Risk: s.Risk, Subject: s.Subject,
-				Path: s.Path, DataClasses: s.ReachableData, Factors: slices.Clone(s.Factors)}
+				Path: e.decorate(s).Path, DataClasses: s.ReachableData, Factors: slices.Clone(s.Factors)}
 			r.Toxic = s.Exploitability >= e.p.ExploitableAbove && slices.ContainsFunc(s.ReachableData, func(c graph.DataClass) bool {
 				return slices.Contains(sensitive, c)
 			})

@@ -179,9 +179,9 @@ func (e *Engine) ScoreFinding(ctx context.Context, id graph.ID) (Score, error) {
 	defer e.mu.Unlock()
 	if i, ok := e.idx[id]; ok && !e.facts[i].removed {
 		if e.scored != nil {
-			return e.scored[i], nil
+			return e.decorate(e.scored[i]), nil
 		}
-		return e.score(ctx, e.facts[i]), nil
+		return e.decorate(e.score(ctx, e.facts[i])), nil
 	}
 	n, err := e.v.Node(ctx, id)
 	if err != nil {
@@ -197,7 +197,7 @@ func (e *Engine) ScoreFinding(ctx context.Context, id graph.ID) (Score, error) {
 	if err != nil {
 		return Score{}, err
 	}
-	return e.score(ctx, f), nil
+	return e.decorate(e.score(ctx, f)), nil
 }
 
 // ScoreAll scores every finding, highest risk first (ties by id).
@@ -207,7 +207,7 @@ func (e *Engine) ScoreAll(ctx context.Context) ([]Score, error) {
 	if err := e.scoreAll(ctx); err != nil {
 		return nil, err
 	}
-	return slices.Clone(e.ranked), nil
+	return e.decorateAll(e.ranked), nil
 }
 
 // Rescore scores every finding again from the facts already gathered (for
@@ -219,7 +219,7 @@ func (e *Engine) Rescore(ctx context.Context) ([]Score, error) {
 	if err := e.scoreAll(ctx); err != nil {
 		return nil, err
 	}
-	return slices.Clone(e.ranked), nil
+	return e.decorateAll(e.ranked), nil
 }
 
 // WithProfile returns an engine over the same view with profile p that
@@ -451,10 +451,25 @@ func (e *Engine) score(ctx context.Context, f *findingFacts) Score {
 	if ev, ok := f.imp.evidence[top]; ok && top != "" {
 		s.Path = append(s.Path, ev.hops...)
 	}
+	return s
+}
+
+// decorate returns s with the open findings on each hop of its path, as of
+// now (they change when findings do, so they are not cached with s).
+func (e *Engine) decorate(s Score) Score {
+	s.Path = slices.Clone(s.Path)
 	for i := range s.Path {
 		s.Path[i].Findings = e.findingsAt(s.Path[i].Node)
 	}
 	return s
+}
+
+func (e *Engine) decorateAll(ss []Score) []Score {
+	out := make([]Score, len(ss))
+	for i := range ss {
+		out[i] = e.decorate(ss[i])
+	}
+	return out
 }
 
 // carriesFindings reports whether a finding on a node of id's kind is a

@@ -157,5 +157,6 @@ func (e *Engine) Update(ctx context.Context, v graph.View, b graph.Batch) (*Engi
 	}
 	ne.ranked, ne.riskBy = nil, nil
 	slices.SortFunc(out, compareScores)
+	out = ne.decorateAll(out)
 	return ne, out, nil
 }
