@@ -359,11 +359,11 @@ func (e *Engine) BlastRadiusOfVulnerability(ctx context.Context, id string, maxD
 		if adv == "" || !slices.Contains(names, adv) || !isOpen(n.Props) {
 			return nil
 		}
-		on, err := e.edgesOf(ctx, n.ID, true, graph.FoundOn)
+		pg, err := e.v.Edges(ctx, graph.EdgeFilter{From: n.ID, Kinds: []graph.EdgeKind{graph.FoundOn}}, graph.Page{Limit: graph.MaxPageLimit})
 		if err != nil {
 			return err
 		}
-		for _, ed := range on {
+		for _, ed := range pg.Edges {
 			direct = append(direct, ed.To)
 		}
 		return nil

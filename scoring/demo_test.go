@@ -213,11 +213,11 @@ func TestDemoBlastRadius(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[graph.ID]string{
-		prodDS("payments-db"):                   "WRITES",
-		prodDS("events-kafka"):                  "READS",
-		graph.ThirdPartyID("api.stripe.com"):    "CALLS",
-		prodSvc("payments-api"):                 "shared-secret", // both mount stripe-secret-key
-		prodSvc("ledger-service"):               "shared-store",  // reads payments-db, which refund-worker writes
+		prodDS("payments-db"):                "WRITES",
+		prodDS("events-kafka"):               "READS",
+		graph.ThirdPartyID("api.stripe.com"): "CALLS",
+		prodSvc("payments-api"):              "shared-secret", // both mount stripe-secret-key
+		prodSvc("ledger-service"):            "shared-store",  // reads payments-db, which refund-worker writes
 		graph.IdentityID("aws", "arn:aws:iam::418273645501:role/refund-worker-prod"): "CAN_ACCESS",
 	}
 	got := map[graph.ID]Reached{}

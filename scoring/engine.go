@@ -44,6 +44,7 @@ type Engine struct {
 	bySub   map[graph.ID][]int    // subject (or carrier) → slots
 	riskBy  map[graph.ID]float64  // node → max open risk on or under it; nil when stale
 	secrets map[string][]graph.ID // env/secret name → services mounting it
+	onNode  map[graph.ID]*nodeFindings
 }
 
 // New returns an engine over v with profile p.

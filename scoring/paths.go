@@ -304,23 +304,11 @@ func (e *Engine) stepFactor(ctx context.Context, from graph.ID, s attackStep) (f
 }
 
 // compromise is the chance an attacker takes over node n: the best open
-// finding's severity there (VEX not_affected findings barely count).
+// finding's severity there (VEX not_affected findings barely count), or
+// paths.noFindingStep when it has none.
 func (e *Engine) compromise(n graph.ID) (float64, bool) {
-	best, ok := e.p.Paths.NoFindingStep, false
-	for _, f := range e.at(n) {
-		if !f.open {
-			continue
-		}
-		sev, _ := e.baseSeverity(f)
-		switch strings.ToLower(f.props.String("vexState")) {
-		case "not_affected", "false_positive":
-			sev *= e.p.Exploitability.VEXNotAffected
-		}
-		if sev > best {
-			best, ok = sev, true
-		}
-	}
-	return best, ok
+	nf := e.findingsOn(n)
+	return nf.best, nf.found
 }
 
 // targetClasses returns the query classes the label's node holds, and

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,6 +54,7 @@ type findingFacts struct {
 	imp      *impactInfo
 	removed  bool
 	first    time.Time // when the finding was first seen
+	txt      *texts
 }
 
 func isOpen(p graph.Props) bool {
@@ -96,7 +98,7 @@ func (e *Engine) setFacts(facts []*findingFacts) {
 		e.idx[f.id] = i
 		e.index(i)
 	}
-	e.scored, e.ranked, e.riskBy = nil, nil, nil
+	e.scored, e.ranked, e.riskBy, e.onNode = nil, nil, nil, nil
 }
 
 // index records slot i under its subject and, for findings that are their
@@ -125,21 +127,65 @@ func (e *Engine) at(id graph.ID) []*findingFacts {
 			continue
 		}
 		if f.subject == id || (carriesFindings(f.subject) && slices.Contains(f.carriers, id)) {
-			if !slices.Contains(out, f) {
-				out = append(out, f)
-			}
+			out = append(out, f)
 		}
 	}
 	return out
 }
 
+// nodeFindings summarises the open findings on a node: the first
+// MaxHopFindings ids and the node's compromise factor (see compromise).
+type nodeFindings struct {
+	ids   []graph.ID
+	best  float64
+	found bool
+}
+
+// MaxHopFindings caps Hop.Findings: a hub service can carry thousands of
+// findings, and a path needs to show that there are some, not all of them.
+const MaxHopFindings = 20
+
+// findingsOn returns the summary for node id (cached until findings change).
+func (e *Engine) findingsOn(id graph.ID) *nodeFindings {
+	if nf, ok := e.onNode[id]; ok {
+		return nf
+	}
+	nf := &nodeFindings{best: e.p.Paths.NoFindingStep}
+	for _, f := range e.at(id) {
+		if !f.open {
+			continue
+		}
+		nf.ids = append(nf.ids, f.id)
+		sev, _ := e.baseSeverity(f)
+		switch strings.ToLower(f.props.String("vexState")) {
+		case "not_affected", "false_positive":
+			sev *= e.p.Exploitability.VEXNotAffected
+		}
+		if sev > nf.best {
+			nf.best, nf.found = sev, true
+		}
+	}
+	nf.ids = sortIDs(nf.ids)
+	if len(nf.ids) > MaxHopFindings {
+		nf.ids = nf.ids[:MaxHopFindings:MaxHopFindings]
+	}
+	if e.onNode == nil {
+		e.onNode = map[graph.ID]*nodeFindings{}
+	}
+	e.onNode[id] = nf
+	return nf
+}
+
 // factsOf gathers one finding's facts.
 func (e *Engine) factsOf(ctx context.Context, n *graph.Node) (*findingFacts, error) {
 	f := &findingFacts{id: n.ID, name: n.Name, env: n.Env, props: n.Props, classes: n.DataClasses, open: isOpen(n.Props), first: n.FirstSeen}
-	on, err := e.edgesOf(ctx, n.ID, true, graph.FoundOn)
+	// Not through the edge cache: a finding's edges are read once, and
+	// caching hundreds of thousands of them would cost more than it saves.
+	pg, err := e.v.Edges(ctx, graph.EdgeFilter{From: n.ID, Kinds: []graph.EdgeKind{graph.FoundOn}}, graph.Page{Limit: graph.MaxPageLimit})
 	if err != nil {
 		return nil, err
 	}
+	on := pg.Edges
 	if len(on) > 0 {
 		// One subject per finding by convention; the smallest id if several.
 		f.subject = on[0].To
@@ -159,6 +205,7 @@ func (e *Engine) factsOf(ctx context.Context, n *graph.Node) (*findingFacts, err
 	if f.subject == "" {
 		f.exp = Exposure{Hops: -1}
 		f.imp = &impactInfo{}
+		f.txt = e.textsOf(ctx, f)
 		return f, nil
 	}
 	if f.carriers, err = e.carriers(ctx, f.subject); err != nil {
@@ -170,6 +217,7 @@ func (e *Engine) factsOf(ctx context.Context, n *graph.Node) (*findingFacts, err
 	if f.imp, err = e.impactOf(ctx, f.subject, f.carriers); err != nil {
 		return nil, err
 	}
+	f.txt = e.textsOf(ctx, f)
 	return f, nil
 }
 
@@ -200,14 +248,16 @@ func (e *Engine) ScoreFinding(ctx context.Context, id graph.ID) (Score, error) {
 	return e.decorate(e.score(ctx, f)), nil
 }
 
-// ScoreAll scores every finding, highest risk first (ties by id).
+// ScoreAll scores every finding, highest risk first (ties by id). The hops
+// of the returned paths do not list their findings (ScoreFinding and
+// TopRisks do): over a large estate that list would dwarf the scores.
 func (e *Engine) ScoreAll(ctx context.Context) ([]Score, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err := e.scoreAll(ctx); err != nil {
 		return nil, err
 	}
-	return e.decorateAll(e.ranked), nil
+	return slices.Clone(e.ranked), nil
 }
 
 // Rescore scores every finding again from the facts already gathered (for
@@ -215,11 +265,11 @@ func (e *Engine) ScoreAll(ctx context.Context) ([]Score, error) {
 func (e *Engine) Rescore(ctx context.Context) ([]Score, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.scored, e.ranked, e.riskBy = nil, nil, nil
+	e.scored, e.ranked, e.riskBy, e.onNode = nil, nil, nil, nil
 	if err := e.scoreAll(ctx); err != nil {
 		return nil, err
 	}
-	return e.decorateAll(e.ranked), nil
+	return slices.Clone(e.ranked), nil
 }
 
 // WithProfile returns an engine over the same view with profile p that
@@ -231,7 +281,7 @@ func (e *Engine) WithProfile(p Profile) *Engine {
 	defer e.mu.Unlock()
 	ne := e.handOver()
 	ne.p = p
-	ne.scored, ne.ranked, ne.riskBy = nil, nil, nil
+	ne.scored, ne.ranked, ne.riskBy, ne.onNode = nil, nil, nil, nil
 	return ne
 }
 
@@ -333,19 +383,80 @@ func (e *Engine) RiskOfNode(ctx context.Context, id graph.ID) (float64, error) {
 	return r, nil
 }
 
+// texts are a finding's factor details that do not depend on weights,
+// built once when its facts are gathered.
+type texts struct {
+	sevCVSS   float64 // CVSS/10, 0 when unknown
+	sevDetail string  // "CVSS 9.8 (CVE-…)" or the tool severity (lower case)
+	exposure  string  // the way in, as text
+	hops      string
+	controls  string
+	classes   []graph.DataClass // reachable data: impact's and the finding's own
+	reaches   string            // "reaches PII, PCI"
+	app       string            // "payments tier-1"
+}
+
+func (e *Engine) textsOf(ctx context.Context, f *findingFacts) *texts {
+	t := &texts{}
+	if c := f.props.Float("cvss"); c > 0 {
+		t.sevCVSS, t.sevDetail = math.Min(c, 10)/10, fmt.Sprintf("CVSS %.1f", c)
+	} else if f.vuln != nil && f.vuln.Props.Float("cvss") > 0 {
+		c := f.vuln.Props.Float("cvss")
+		t.sevCVSS, t.sevDetail = math.Min(c, 10)/10, fmt.Sprintf("CVSS %.1f (%s)", c, f.vuln.Name)
+	} else {
+		t.sevDetail = strings.ToLower(f.props.String("severity"))
+		if t.sevDetail == "" && f.vuln != nil {
+			t.sevDetail = strings.ToLower(f.vuln.Props.String("severity"))
+		}
+	}
+	exp := &f.exp
+	switch {
+	case f.subject == "":
+		t.exposure = "no subject in the graph (unresolved)"
+	case !exp.Reachable && len(f.carriers) == 0 && needsCarrier(f.subject):
+		t.exposure = "not deployed: no running service carries " + string(kindOf(f.subject))
+	case !exp.Reachable:
+		t.exposure = "not reachable from the Internet"
+	case exp.Authenticated:
+		t.exposure = fmt.Sprintf("internet-facing behind authentication, %d hops", exp.Hops) + pathText(exp.Path)
+	default:
+		t.exposure = fmt.Sprintf("internet-facing without authentication, %d hops", exp.Hops) + pathText(exp.Path)
+	}
+	if exp.ServiceHops > 0 {
+		t.hops = fmt.Sprintf("%d service-to-service hops", exp.ServiceHops)
+	}
+	t.controls = strings.Join(exp.Controls, ", ")
+	t.classes = sortClasses(addClasses(slices.Clone(f.imp.classes), f.classes...))
+	if len(t.classes) > 0 {
+		t.reaches = "reaches " + joinClasses(t.classes)
+	}
+	if f.imp.app != "" {
+		t.app = e.name(ctx, f.imp.app) + " " + f.imp.tier
+	}
+	return t
+}
+
 // score computes one finding's score from its facts.
 func (e *Engine) score(ctx context.Context, f *findingFacts) Score {
 	p := &e.p
-	s := Score{Finding: f.id, Open: f.open, Subject: f.subject}
+	t := f.txt
+	s := Score{Finding: f.id, Open: f.open, Subject: f.subject, Factors: make([]Factor, 0, 10)}
 
 	// Severity.
-	sev, detail := e.baseSeverity(f)
+	sev, detail := t.sevCVSS, t.sevDetail
+	if sev == 0 {
+		if w, ok := p.Severity.Levels[t.sevDetail]; ok {
+			sev, detail = w, "tool severity "+t.sevDetail
+		} else {
+			sev, detail = p.Severity.Unknown, "unknown severity"
+		}
+	}
 	s.Factors = append(s.Factors, Factor{Name: "severity", Value: round4(sev), Detail: detail})
 	if epss := e.epss(f); epss > 0 && p.Severity.EPSSWeight > 0 {
 		before := sev
 		sev += p.Severity.EPSSWeight * epss * (1 - sev)
 		s.Factors = append(s.Factors, Factor{Name: "epss", Value: round4(sev - before),
-			Detail: fmt.Sprintf("EPSS probability %.3f raises severity", epss)})
+			Detail: "EPSS probability " + strconv.FormatFloat(epss, 'f', 3, 64) + " raises severity"})
 	}
 	if e.kev(f) && p.Severity.KEVBoost > 0 {
 		before := sev
@@ -355,45 +466,45 @@ func (e *Engine) score(ctx context.Context, f *findingFacts) Score {
 
 	// Exploitability.
 	x := &p.Exploitability
-	exp := f.exp
+	exp := &f.exp
 	var ex float64
-	var exDetail string
 	switch {
-	case f.subject == "":
-		ex, exDetail = x.NotDeployed, "no subject in the graph (unresolved)"
-	case !exp.Reachable && len(f.carriers) == 0 && needsCarrier(f.subject):
-		ex, exDetail = x.NotDeployed, "not deployed: no running service carries "+string(kindOf(f.subject))
+	case f.subject == "", !exp.Reachable && len(f.carriers) == 0 && needsCarrier(f.subject):
+		ex = x.NotDeployed
 	case !exp.Reachable:
-		ex, exDetail = x.Unreachable, "not reachable from the Internet"
+		ex = x.Unreachable
 	case exp.Authenticated:
-		ex, exDetail = x.InternetAuthenticated, fmt.Sprintf("internet-facing behind authentication, %d hops", exp.Hops)
+		ex = x.InternetAuthenticated
 	default:
-		ex, exDetail = x.InternetUnauthenticated, fmt.Sprintf("internet-facing without authentication, %d hops", exp.Hops)
+		ex = x.InternetUnauthenticated
 	}
-	s.Factors = append(s.Factors, Factor{Name: "exposure", Value: round4(ex), Detail: exDetail + pathText(exp.Path)})
+	s.Factors = append(s.Factors, Factor{Name: "exposure", Value: round4(ex), Detail: t.exposure})
 	if exp.Reachable && exp.ServiceHops > 0 {
 		d := math.Pow(x.HopDecay, float64(exp.ServiceHops))
 		ex *= d
-		s.Factors = append(s.Factors, Factor{Name: "hops", Value: round4(d), Detail: fmt.Sprintf("%d service-to-service hops", exp.ServiceHops)})
+		s.Factors = append(s.Factors, Factor{Name: "hops", Value: round4(d), Detail: t.hops})
 	}
 	if exp.Reachable && len(exp.Controls) > 0 {
 		d := math.Pow(x.ControlFactor, float64(len(exp.Controls)))
 		ex *= d
-		s.Factors = append(s.Factors, Factor{Name: "controls", Value: round4(d), Detail: strings.Join(exp.Controls, ", ")})
+		s.Factors = append(s.Factors, Factor{Name: "controls", Value: round4(d), Detail: t.controls})
 	}
 	env := exp.Env
 	if env == "" {
 		env = f.env
 	}
 	if env != "" {
-		w, ok := x.Environments[strings.ToLower(env)]
+		w, ok := x.Environments[env]
+		if !ok {
+			w, ok = x.Environments[strings.ToLower(env)]
+		}
 		if !ok {
 			w = x.OtherEnvironment
 		}
 		ex *= w
 		s.Factors = append(s.Factors, Factor{Name: "environment", Value: round4(w), Detail: env})
 	}
-	switch vex := strings.ToLower(f.props.String("vexState")); vex {
+	switch vex := f.props.String("vexState"); strings.ToLower(vex) {
 	case "not_affected", "false_positive":
 		ex *= x.VEXNotAffected
 		d := "VEX " + vex
@@ -410,21 +521,20 @@ func (e *Engine) score(ctx context.Context, f *findingFacts) Score {
 
 	// Impact.
 	im := &p.Impact
-	classes := addClasses(slices.Clone(f.imp.classes), f.classes...)
-	classes = sortClasses(classes)
 	data, top := im.NoData, graph.DataClass("")
-	for _, c := range classes {
+	for _, c := range t.classes {
 		if w := im.DataClasses[c]; w > data {
 			data, top = w, c
 		}
 	}
-	if len(classes) > 1 {
-		data = math.Min(1, data+im.BreadthBonus*float64(len(classes)-1))
+	if len(t.classes) > 1 {
+		data = math.Min(1, data+im.BreadthBonus*float64(len(t.classes)-1))
 	}
 	dd := "reaches no classified data"
+	ev, hasEv := f.imp.evidence[top]
 	if top != "" {
-		dd = "reaches " + joinClasses(classes)
-		if ev := f.imp.evidence[top]; ev.store != "" {
+		dd = t.reaches
+		if hasEv && ev.store != "" {
 			dd += " (" + string(top) + " in " + e.name(ctx, ev.store) + ")"
 		}
 	}
@@ -434,7 +544,7 @@ func (e *Engine) score(ctx context.Context, f *findingFacts) Score {
 		if w, ok := im.Criticality[f.imp.tier]; ok {
 			crit = w
 		}
-		cd = e.name(ctx, f.imp.app) + " " + f.imp.tier
+		cd = t.app
 	}
 	s.Factors = append(s.Factors, Factor{Name: "criticality", Value: round4(crit), Detail: cd})
 	impact := data * crit
@@ -446,9 +556,9 @@ func (e *Engine) score(ctx context.Context, f *findingFacts) Score {
 	if f.open {
 		s.Risk = round2(100 * sev * ex * impact)
 	}
-	s.ReachableData = classes
-	s.Path = slices.Clone(exp.Path)
-	if ev, ok := f.imp.evidence[top]; ok && top != "" {
+	s.ReachableData = t.classes
+	s.Path = exp.Path[:len(exp.Path):len(exp.Path)] // shared; appending copies
+	if hasEv && top != "" && len(ev.hops) > 0 {
 		s.Path = append(s.Path, ev.hops...)
 	}
 	return s
@@ -530,16 +640,10 @@ func (e *Engine) kev(f *findingFacts) bool {
 }
 
 // findingsAt lists the open findings on a node or carried by it (a
-// service's package, image and repository findings), by id. Only known once
-// findings are gathered.
+// service's package, image and repository findings), the first
+// MaxHopFindings by id. Only known once findings are gathered.
 func (e *Engine) findingsAt(id graph.ID) []graph.ID {
-	var out []graph.ID
-	for _, f := range e.at(id) {
-		if f.open {
-			out = append(out, f.id)
-		}
-	}
-	return sortIDs(out)
+	return e.findingsOn(id).ids
 }
 
 func pathText(p []Hop) string {

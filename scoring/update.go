@@ -15,12 +15,13 @@ import (
 func (e *Engine) handOver() *Engine {
 	ne := &Engine{v: e.v, p: e.p, nodes: e.nodes, outs: e.outs, ins: e.ins, carr: e.carr, imp: e.imp,
 		apps: e.apps, teams: e.teams, vulns: e.vulns, alias: e.alias, exp: e.exp,
-		facts: e.facts, idx: e.idx, scored: e.scored, ranked: e.ranked, bySub: e.bySub, riskBy: e.riskBy, secrets: e.secrets}
+		facts: e.facts, idx: e.idx, scored: e.scored, ranked: e.ranked, bySub: e.bySub, riskBy: e.riskBy, secrets: e.secrets,
+		onNode: e.onNode}
 	fresh := New(e.v, e.p)
 	fresh.exp = e.exp // immutable once built
 	e.nodes, e.outs, e.ins, e.carr, e.imp = fresh.nodes, fresh.outs, fresh.ins, fresh.carr, fresh.imp
 	e.apps, e.teams, e.vulns, e.alias = fresh.apps, fresh.teams, fresh.vulns, nil
-	e.facts, e.idx, e.scored, e.ranked, e.bySub, e.riskBy, e.secrets = nil, nil, nil, nil, nil, nil, nil
+	e.facts, e.idx, e.scored, e.ranked, e.bySub, e.riskBy, e.secrets, e.onNode = nil, nil, nil, nil, nil, nil, nil, nil
 	return ne
 }
 
@@ -133,6 +134,7 @@ func (e *Engine) Update(ctx context.Context, v graph.View, b graph.Batch) (*Engi
 		if errors.Is(err, graph.ErrNotFound) {
 			if had {
 				ne.facts[i].removed = true
+				ne.forget(ne.facts[i])
 				delete(ne.idx, id)
 			}
 			continue
@@ -146,8 +148,11 @@ func (e *Engine) Update(ctx context.Context, v graph.View, b graph.Batch) (*Engi
 		}
 		s := ne.score(ctx, f)
 		if had {
-			ne.facts[i].removed = true // the old slot; indexes skip it
+			old := ne.facts[i]
+			old.removed = true // the old slot; indexes skip it
+			ne.forget(old)
 		}
+		ne.forget(f)
 		i = len(ne.facts)
 		ne.facts = append(ne.facts, f)
 		ne.scored = append(ne.scored, s)
@@ -159,4 +164,12 @@ func (e *Engine) Update(ctx context.Context, v graph.View, b graph.Batch) (*Engi
 	slices.SortFunc(out, compareScores)
 	out = ne.decorateAll(out)
 	return ne, out, nil
+}
+
+// forget drops the per-node finding summaries a finding appears in.
+func (e *Engine) forget(f *findingFacts) {
+	delete(e.onNode, f.subject)
+	for _, c := range f.carriers {
+		delete(e.onNode, c)
+	}
 }
