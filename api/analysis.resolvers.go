@@ -7,42 +7,58 @@ package api
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/riskgraph/riskgraph/graph"
+	"github.com/riskgraph/riskgraph/scoring"
 )
 
 // Score is the resolver for the score field.
 func (r *findingResolver) Score(ctx context.Context, obj *Finding) (*Score, error) {
-	panic(fmt.Errorf("not implemented: Score - score"))
+	return r.findingScore(ctx, obj.n)
 }
 
 // AttackPaths is the resolver for the attackPaths field.
 func (r *queryResolver) AttackPaths(ctx context.Context, to *PathTarget, from *graph.ID, limit *int, maxHops *int) ([]AttackPath, error) {
-	panic(fmt.Errorf("not implemented: AttackPaths - attackPaths"))
+	return r.attackPaths(ctx, to, from, limit, maxHops)
 }
 
 // BlastRadius is the resolver for the blastRadius field.
 func (r *queryResolver) BlastRadius(ctx context.Context, from graph.ID, maxDepth *int) (*BlastRadius, error) {
-	panic(fmt.Errorf("not implemented: BlastRadius - blastRadius"))
+	if _, ok, err := r.node(ctx, from); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, notFound("from: no node %s", from)
+	}
+	return r.blastRadius(ctx, maxDepth, func(e *scoring.Engine, d int) (scoring.BlastRadius, error) {
+		return e.BlastRadius(ctx, []graph.ID{from}, d)
+	})
 }
 
 // BlastRadiusOfPackage is the resolver for the blastRadiusOfPackage field.
 func (r *queryResolver) BlastRadiusOfPackage(ctx context.Context, purl string, maxDepth *int) (*BlastRadius, error) {
-	panic(fmt.Errorf("not implemented: BlastRadiusOfPackage - blastRadiusOfPackage"))
+	return r.blastRadius(ctx, maxDepth, func(e *scoring.Engine, d int) (scoring.BlastRadius, error) {
+		return e.BlastRadiusOfPackage(ctx, purl, d)
+	})
 }
 
 // BlastRadiusOfVulnerability is the resolver for the blastRadiusOfVulnerability field.
 func (r *queryResolver) BlastRadiusOfVulnerability(ctx context.Context, id string, maxDepth *int) (*BlastRadius, error) {
-	panic(fmt.Errorf("not implemented: BlastRadiusOfVulnerability - blastRadiusOfVulnerability"))
+	return r.blastRadius(ctx, maxDepth, func(e *scoring.Engine, d int) (scoring.BlastRadius, error) {
+		return e.BlastRadiusOfVulnerability(ctx, id, d)
+	})
 }
 
 // DataFlows is the resolver for the dataFlows field.
 func (r *queryResolver) DataFlows(ctx context.Context, dataClass graph.DataClass) (*DataFlow, error) {
-	panic(fmt.Errorf("not implemented: DataFlows - dataFlows"))
+	return r.dataFlows(ctx, dataClass)
 }
 
 // TopRisks is the resolver for the topRisks field.
 func (r *queryResolver) TopRisks(ctx context.Context, limit *int) ([]Risk, error) {
-	panic(fmt.Errorf("not implemented: TopRisks - topRisks"))
+	return r.topRisks(ctx, limit)
+}
+
+// Kpis is the resolver for the kpis field.
+func (r *queryResolver) Kpis(ctx context.Context) (*scoring.KPIs, error) {
+	return r.kpis(ctx)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/riskgraph/riskgraph/graph"
+	"github.com/riskgraph/riskgraph/scoring"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -89,6 +90,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AppRisk struct {
+		Application func(childComplexity int) int
+		Criticality func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Risk        func(childComplexity int) int
+	}
+
 	Application struct {
 		Criticality func(childComplexity int) int
 		DataClasses func(childComplexity int) int
@@ -116,28 +124,31 @@ type ComplexityRoot struct {
 	}
 
 	BlastRadius struct {
-		Apis           func(childComplexity int) int
-		Applications   func(childComplexity int) int
-		DataClasses    func(childComplexity int) int
-		DataStores     func(childComplexity int) int
-		From           func(childComplexity int) int
-		Identities     func(childComplexity int) int
-		InternetFacing func(childComplexity int) int
-		Reached        func(childComplexity int) int
-		Score          func(childComplexity int) int
-		Services       func(childComplexity int) int
-		Teams          func(childComplexity int) int
-		ThirdParties   func(childComplexity int) int
-		TotalReached   func(childComplexity int) int
+		Apis                     func(childComplexity int) int
+		Applications             func(childComplexity int) int
+		DataClasses              func(childComplexity int) int
+		DataStores               func(childComplexity int) int
+		Dependents               func(childComplexity int) int
+		DependentsInternetFacing func(childComplexity int) int
+		From                     func(childComplexity int) int
+		Identities               func(childComplexity int) int
+		InternetFacing           func(childComplexity int) int
+		Reached                  func(childComplexity int) int
+		Score                    func(childComplexity int) int
+		Services                 func(childComplexity int) int
+		Teams                    func(childComplexity int) int
+		ThirdParties             func(childComplexity int) int
+		TotalReached             func(childComplexity int) int
 	}
 
 	DataFlow struct {
-		Apis         func(childComplexity int) int
-		DataClass    func(childComplexity int) int
-		DataStores   func(childComplexity int) int
-		Services     func(childComplexity int) int
-		Steps        func(childComplexity int) int
-		ThirdParties func(childComplexity int) int
+		Apis                   func(childComplexity int) int
+		DataClass              func(childComplexity int) int
+		DataStores             func(childComplexity int) int
+		Services               func(childComplexity int) int
+		ServicesToThirdParties func(childComplexity int) int
+		Steps                  func(childComplexity int) int
+		ThirdParties           func(childComplexity int) int
 	}
 
 	DataStore struct {
@@ -307,6 +318,22 @@ type ComplexityRoot struct {
 		Sources     func(childComplexity int) int
 	}
 
+	KPIs struct {
+		Accepted                 func(childComplexity int) int
+		Applications             func(childComplexity int) int
+		AutoTriaged              func(childComplexity int) int
+		AutoTriagedShare         func(childComplexity int) int
+		CriticalApplicationRisk  func(childComplexity int) int
+		FalsePositive            func(childComplexity int) int
+		Findings                 func(childComplexity int) int
+		FixRate                  func(childComplexity int) int
+		Fixed                    func(childComplexity int) int
+		MTTRHours                func(childComplexity int) int
+		MTTRSamples              func(childComplexity int) int
+		Open                     func(childComplexity int) int
+		OpenExploitableReachable func(childComplexity int) int
+	}
+
 	KindCount struct {
 		Count func(childComplexity int) int
 		Kind  func(childComplexity int) int
@@ -378,6 +405,7 @@ type ComplexityRoot struct {
 		DataFlows                  func(childComplexity int, dataClass graph.DataClass) int
 		DataStores                 func(childComplexity int, filter *DataStoreFilter, first *int, after *string) int
 		Findings                   func(childComplexity int, filter *FindingFilter, orderBy *FindingOrder, first *int, after *string) int
+		Kpis                       func(childComplexity int) int
 		Node                       func(childComplexity int, id graph.ID) int
 		Nodes                      func(childComplexity int, filter *NodeFilter, first *int, after *string) int
 		Packages                   func(childComplexity int, filter *PackageFilter, first *int, after *string) int
@@ -388,10 +416,11 @@ type ComplexityRoot struct {
 	}
 
 	Reached struct {
-		Depth  func(childComplexity int) int
-		Node   func(childComplexity int) int
-		Parent func(childComplexity int) int
-		Via    func(childComplexity int) int
+		Depth   func(childComplexity int) int
+		Lateral func(childComplexity int) int
+		Node    func(childComplexity int) int
+		Parent  func(childComplexity int) int
+		Via     func(childComplexity int) int
 	}
 
 	Relationship struct {
@@ -647,6 +676,7 @@ type QueryResolver interface {
 	BlastRadiusOfVulnerability(ctx context.Context, id string, maxDepth *int) (*BlastRadius, error)
 	DataFlows(ctx context.Context, dataClass graph.DataClass) (*DataFlow, error)
 	TopRisks(ctx context.Context, limit *int) ([]Risk, error)
+	Kpis(ctx context.Context) (*scoring.KPIs, error)
 	Findings(ctx context.Context, filter *FindingFilter, orderBy *FindingOrder, first *int, after *string) (*FindingConnection, error)
 	Node(ctx context.Context, id graph.ID) (Node, error)
 	Services(ctx context.Context, filter *ServiceFilter, first *int, after *string) (*ServiceConnection, error)
@@ -894,6 +924,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.APIEdge.Node(childComplexity), true
 
+	case "AppRisk.application":
+		if e.ComplexityRoot.AppRisk.Application == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppRisk.Application(childComplexity), true
+	case "AppRisk.criticality":
+		if e.ComplexityRoot.AppRisk.Criticality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppRisk.Criticality(childComplexity), true
+	case "AppRisk.name":
+		if e.ComplexityRoot.AppRisk.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppRisk.Name(childComplexity), true
+	case "AppRisk.risk":
+		if e.ComplexityRoot.AppRisk.Risk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppRisk.Risk(childComplexity), true
+
 	case "Application.criticality":
 		if e.ComplexityRoot.Application.Criticality == nil {
 			break
@@ -1050,6 +1105,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BlastRadius.DataStores(childComplexity), true
+	case "BlastRadius.dependents":
+		if e.ComplexityRoot.BlastRadius.Dependents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BlastRadius.Dependents(childComplexity), true
+	case "BlastRadius.dependentsInternetFacing":
+		if e.ComplexityRoot.BlastRadius.DependentsInternetFacing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BlastRadius.DependentsInternetFacing(childComplexity), true
 	case "BlastRadius.from":
 		if e.ComplexityRoot.BlastRadius.From == nil {
 			break
@@ -1129,6 +1196,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataFlow.Services(childComplexity), true
+	case "DataFlow.servicesToThirdParties":
+		if e.ComplexityRoot.DataFlow.ServicesToThirdParties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataFlow.ServicesToThirdParties(childComplexity), true
 	case "DataFlow.steps":
 		if e.ComplexityRoot.DataFlow.Steps == nil {
 			break
@@ -1966,6 +2039,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Internet.Sources(childComplexity), true
 
+	case "KPIs.accepted":
+		if e.ComplexityRoot.KPIs.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIs.Accepted(childComplexity), true
+	case "KPIs.applications":
+		if e.ComplexityRoot.KPIs.Applications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIs.Applications(childComplexity), true
+	case "KPIs.autoTriaged":
+		if e.ComplexityRoot.KPIs.AutoTriaged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIs.AutoTriaged(childComplexity), true
+	case "KPIs.autoTriagedShare":
+		if e.ComplexityRoot.KPIs.AutoTriagedShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIs.AutoTriagedShare(childComplexity), true
+	case "KPIs.criticalApplicationRisk":
+		if e.ComplexityRoot.KPIs.CriticalApplicationRisk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIs.CriticalApplicationRisk(childComplexity), true
+	case "KPIs.falsePositive":
+		if e.ComplexityRoot.KPIs.FalsePositive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIs.FalsePositive(childComplexity), true
+	case "KPIs.findings":
+		if e.ComplexityRoot.KPIs.Findings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIs.Findings(childComplexity), true
+	case "KPIs.fixRate":
+		if e.ComplexityRoot.KPIs.FixRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIs.FixRate(childComplexity), true
+	case "KPIs.fixed":
+		if e.ComplexityRoot.KPIs.Fixed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIs.Fixed(childComplexity), true
+	case "KPIs.mttrHours":
+		if e.ComplexityRoot.KPIs.MTTRHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIs.MTTRHours(childComplexity), true
+	case "KPIs.mttrSamples":
+		if e.ComplexityRoot.KPIs.MTTRSamples == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIs.MTTRSamples(childComplexity), true
+	case "KPIs.open":
+		if e.ComplexityRoot.KPIs.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIs.Open(childComplexity), true
+	case "KPIs.openExploitableReachable":
+		if e.ComplexityRoot.KPIs.OpenExploitableReachable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIs.OpenExploitableReachable(childComplexity), true
+
 	case "KindCount.count":
 		if e.ComplexityRoot.KindCount.Count == nil {
 			break
@@ -2321,6 +2473,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Findings(childComplexity, args["filter"].(*FindingFilter), args["orderBy"].(*FindingOrder), args["first"].(*int), args["after"].(*string)), true
 
+	case "Query.kpis":
+		if e.ComplexityRoot.Query.Kpis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Kpis(childComplexity), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -2400,6 +2558,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reached.Depth(childComplexity), true
+	case "Reached.lateral":
+		if e.ComplexityRoot.Reached.Lateral == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reached.Lateral(childComplexity), true
 	case "Reached.node":
 		if e.ComplexityRoot.Reached.Node == nil {
 			break
@@ -3438,6 +3602,8 @@ type Reached {
   "The node it was reached from."
   parent: ID
   via: EdgeKind
+  "A step no edge records: shared-secret or shared-store."
+  lateral: String
 }
 
 type BlastRadius {
@@ -3453,8 +3619,13 @@ type BlastRadius {
   applications: [Application!]!
   teams: [Team!]!
   dataClasses: [DataClass!]!
-  "Start nodes (or dependents) that are internet-facing."
+  "Reached services and APIs (start nodes included) that are internet-facing."
   internetFacing: [Node!]!
+  "Package and vulnerability views: every service depending on it, directly or transitively."
+  dependents: [Service!]!
+  "The dependents that are internet-facing (the incident view's first question)."
+  dependentsInternetFacing: [Service!]!
+  "0–100: the most sensitive data reached × the most critical application × breadth."
   score: Float!
 }
 
@@ -3472,6 +3643,8 @@ type DataFlow {
   services: [Service!]!
   dataStores: [DataStore!]!
   thirdParties: [ThirdParty!]!
+  "Services handling this data that talk to third parties."
+  servicesToThirdParties: [Service!]!
   steps: [FlowStep!]!
 }
 
@@ -3516,6 +3689,39 @@ extend type Query {
   blastRadiusOfVulnerability(id: String!, maxDepth: Int = 6): BlastRadius!
   dataFlows(dataClass: DataClass!): DataFlow!
   topRisks(limit: Int = 3): [Risk!]!
+}
+
+type AppRisk {
+  application: ID!
+  name: String!
+  criticality: String
+  risk: Float!
+}
+
+"Program KPIs of the AppSec programme."
+type KPIs {
+  findings: Int!
+  open: Int!
+  "Open findings reachable from the Internet and exploitable."
+  openExploitableReachable: Int!
+  "Highest risk among the most critical applications."
+  criticalApplicationRisk: Float!
+  applications: [AppRisk!]!
+  fixed: Int!
+  "fixed / (open + fixed)"
+  fixRate: Float!
+  "Mean hours from first seen to fixed."
+  mttrHours: Float!
+  mttrSamples: Int!
+  "Open findings scoring below the auto-triage threshold."
+  autoTriaged: Int!
+  autoTriagedShare: Float!
+  accepted: Int!
+  falsePositive: Int!
+}
+
+extend type Query {
+  kpis: KPIs!
 }
 `, BuiltIn: false},
 	{Name: "../schema/connection.graphqls", Input: `# Relay-style connections. Cursors are opaque; pages are ordered by id and
@@ -4283,6 +4489,20 @@ func (ec *executionContext) childFields_APIEdge(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type APIEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_AppRisk(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "application":
+		return ec.fieldContext_AppRisk_application(ctx, field)
+	case "name":
+		return ec.fieldContext_AppRisk_name(ctx, field)
+	case "criticality":
+		return ec.fieldContext_AppRisk_criticality(ctx, field)
+	case "risk":
+		return ec.fieldContext_AppRisk_risk(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppRisk", field.Name)
+}
+
 func (ec *executionContext) childFields_Application(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4361,6 +4581,10 @@ func (ec *executionContext) childFields_BlastRadius(ctx context.Context, field g
 		return ec.fieldContext_BlastRadius_dataClasses(ctx, field)
 	case "internetFacing":
 		return ec.fieldContext_BlastRadius_internetFacing(ctx, field)
+	case "dependents":
+		return ec.fieldContext_BlastRadius_dependents(ctx, field)
+	case "dependentsInternetFacing":
+		return ec.fieldContext_BlastRadius_dependentsInternetFacing(ctx, field)
 	case "score":
 		return ec.fieldContext_BlastRadius_score(ctx, field)
 	}
@@ -4379,6 +4603,8 @@ func (ec *executionContext) childFields_DataFlow(ctx context.Context, field grap
 		return ec.fieldContext_DataFlow_dataStores(ctx, field)
 	case "thirdParties":
 		return ec.fieldContext_DataFlow_thirdParties(ctx, field)
+	case "servicesToThirdParties":
+		return ec.fieldContext_DataFlow_servicesToThirdParties(ctx, field)
 	case "steps":
 		return ec.fieldContext_DataFlow_steps(ctx, field)
 	}
@@ -4625,6 +4851,38 @@ func (ec *executionContext) childFields_IngestResult(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type IngestResult", field.Name)
 }
 
+func (ec *executionContext) childFields_KPIs(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "findings":
+		return ec.fieldContext_KPIs_findings(ctx, field)
+	case "open":
+		return ec.fieldContext_KPIs_open(ctx, field)
+	case "openExploitableReachable":
+		return ec.fieldContext_KPIs_openExploitableReachable(ctx, field)
+	case "criticalApplicationRisk":
+		return ec.fieldContext_KPIs_criticalApplicationRisk(ctx, field)
+	case "applications":
+		return ec.fieldContext_KPIs_applications(ctx, field)
+	case "fixed":
+		return ec.fieldContext_KPIs_fixed(ctx, field)
+	case "fixRate":
+		return ec.fieldContext_KPIs_fixRate(ctx, field)
+	case "mttrHours":
+		return ec.fieldContext_KPIs_mttrHours(ctx, field)
+	case "mttrSamples":
+		return ec.fieldContext_KPIs_mttrSamples(ctx, field)
+	case "autoTriaged":
+		return ec.fieldContext_KPIs_autoTriaged(ctx, field)
+	case "autoTriagedShare":
+		return ec.fieldContext_KPIs_autoTriagedShare(ctx, field)
+	case "accepted":
+		return ec.fieldContext_KPIs_accepted(ctx, field)
+	case "falsePositive":
+		return ec.fieldContext_KPIs_falsePositive(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPIs", field.Name)
+}
+
 func (ec *executionContext) childFields_KindCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -4749,6 +5007,8 @@ func (ec *executionContext) childFields_Reached(ctx context.Context, field graph
 		return ec.fieldContext_Reached_parent(ctx, field)
 	case "via":
 		return ec.fieldContext_Reached_via(ctx, field)
+	case "lateral":
+		return ec.fieldContext_Reached_lateral(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Reached", field.Name)
 }
@@ -7431,6 +7691,98 @@ func (ec *executionContext) fieldContext_APIEdge_node(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _AppRisk_application(ctx context.Context, field graphql.CollectedField, obj *scoring.AppRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppRisk_application(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Application, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppRisk_application(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppRisk", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _AppRisk_name(ctx context.Context, field graphql.CollectedField, obj *scoring.AppRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppRisk_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppRisk_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppRisk", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AppRisk_criticality(ctx context.Context, field graphql.CollectedField, obj *scoring.AppRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppRisk_criticality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Criticality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppRisk_criticality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppRisk", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AppRisk_risk(ctx context.Context, field graphql.CollectedField, obj *scoring.AppRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppRisk_risk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Risk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppRisk_risk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppRisk", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
 func (ec *executionContext) _Application_id(ctx context.Context, field graphql.CollectedField, obj *Application) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8335,6 +8687,70 @@ func (ec *executionContext) fieldContext_BlastRadius_internetFacing(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _BlastRadius_dependents(ctx context.Context, field graphql.CollectedField, obj *BlastRadius) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BlastRadius_dependents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dependents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BlastRadius_dependents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BlastRadius",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BlastRadius_dependentsInternetFacing(ctx context.Context, field graphql.CollectedField, obj *BlastRadius) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BlastRadius_dependentsInternetFacing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DependentsInternetFacing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BlastRadius_dependentsInternetFacing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BlastRadius",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BlastRadius_score(ctx context.Context, field graphql.CollectedField, obj *BlastRadius) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8504,6 +8920,38 @@ func (ec *executionContext) fieldContext_DataFlow_thirdParties(_ context.Context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ThirdParty(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataFlow_servicesToThirdParties(ctx context.Context, field graphql.CollectedField, obj *DataFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataFlow_servicesToThirdParties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServicesToThirdParties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataFlow_servicesToThirdParties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataFlow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11866,6 +12314,314 @@ func (ec *executionContext) fieldContext_Internet_neighbours(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _KPIs_findings(ctx context.Context, field graphql.CollectedField, obj *scoring.KPIs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIs_findings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Findings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIs_findings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIs", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _KPIs_open(ctx context.Context, field graphql.CollectedField, obj *scoring.KPIs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIs_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIs_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIs", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _KPIs_openExploitableReachable(ctx context.Context, field graphql.CollectedField, obj *scoring.KPIs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIs_openExploitableReachable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenExploitableReachable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIs_openExploitableReachable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIs", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _KPIs_criticalApplicationRisk(ctx context.Context, field graphql.CollectedField, obj *scoring.KPIs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIs_criticalApplicationRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CriticalApplicationRisk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIs_criticalApplicationRisk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIs", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _KPIs_applications(ctx context.Context, field graphql.CollectedField, obj *scoring.KPIs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIs_applications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applications, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []scoring.AppRisk) graphql.Marshaler {
+			return ec.marshalNAppRisk2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋscoringᚐAppRiskᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIs_applications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIs",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppRisk(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIs_fixed(ctx context.Context, field graphql.CollectedField, obj *scoring.KPIs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIs_fixed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fixed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIs_fixed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIs", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _KPIs_fixRate(ctx context.Context, field graphql.CollectedField, obj *scoring.KPIs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIs_fixRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FixRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIs_fixRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIs", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _KPIs_mttrHours(ctx context.Context, field graphql.CollectedField, obj *scoring.KPIs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIs_mttrHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MTTRHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIs_mttrHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIs", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _KPIs_mttrSamples(ctx context.Context, field graphql.CollectedField, obj *scoring.KPIs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIs_mttrSamples(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MTTRSamples, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIs_mttrSamples(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIs", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _KPIs_autoTriaged(ctx context.Context, field graphql.CollectedField, obj *scoring.KPIs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIs_autoTriaged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoTriaged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIs_autoTriaged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIs", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _KPIs_autoTriagedShare(ctx context.Context, field graphql.CollectedField, obj *scoring.KPIs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIs_autoTriagedShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoTriagedShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIs_autoTriagedShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIs", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _KPIs_accepted(ctx context.Context, field graphql.CollectedField, obj *scoring.KPIs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIs_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIs_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIs", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _KPIs_falsePositive(ctx context.Context, field graphql.CollectedField, obj *scoring.KPIs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIs_falsePositive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FalsePositive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIs_falsePositive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIs", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _KindCount_kind(ctx context.Context, field graphql.CollectedField, obj *KindCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13252,6 +14008,38 @@ func (ec *executionContext) fieldContext_Query_topRisks(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_kpis(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_kpis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Kpis(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *scoring.KPIs) graphql.Marshaler {
+			return ec.marshalNKPIs2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋscoringᚐKPIs(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_kpis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIs(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_findings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13779,6 +14567,29 @@ func (ec *executionContext) _Reached_via(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Reached_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Reached", field, false, false, errors.New("field of type EdgeKind does not have child fields"))
+}
+
+func (ec *executionContext) _Reached_lateral(ctx context.Context, field graphql.CollectedField, obj *Reached) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reached_lateral(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lateral, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reached_lateral(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reached", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Relationship_id(ctx context.Context, field graphql.CollectedField, obj *Relationship) (ret graphql.Marshaler) {
@@ -19818,6 +20629,59 @@ func (ec *executionContext) _APIEdge(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var appRiskImplementors = []string{"AppRisk"}
+
+func (ec *executionContext) _AppRisk(ctx context.Context, sel ast.SelectionSet, obj *scoring.AppRisk) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appRiskImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppRisk")
+		case "application":
+			out.Values[i] = ec._AppRisk_application(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._AppRisk_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "criticality":
+			out.Values[i] = ec._AppRisk_criticality(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "risk":
+			out.Values[i] = ec._AppRisk_risk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var applicationImplementors = []string{"Application", "Node"}
 
 func (ec *executionContext) _Application(ctx context.Context, sel ast.SelectionSet, obj *Application) graphql.Marshaler {
@@ -20122,6 +20986,16 @@ func (ec *executionContext) _BlastRadius(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "dependents":
+			out.Values[i] = ec._BlastRadius_dependents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dependentsInternetFacing":
+			out.Values[i] = ec._BlastRadius_dependentsInternetFacing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "score":
 			out.Values[i] = ec._BlastRadius_score(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20182,6 +21056,11 @@ func (ec *executionContext) _DataFlow(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "thirdParties":
 			out.Values[i] = ec._DataFlow_thirdParties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "servicesToThirdParties":
+			out.Values[i] = ec._DataFlow_servicesToThirdParties(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21859,6 +22738,104 @@ func (ec *executionContext) _Internet(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var kPIsImplementors = []string{"KPIs"}
+
+func (ec *executionContext) _KPIs(ctx context.Context, sel ast.SelectionSet, obj *scoring.KPIs) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPIs")
+		case "findings":
+			out.Values[i] = ec._KPIs_findings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "open":
+			out.Values[i] = ec._KPIs_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openExploitableReachable":
+			out.Values[i] = ec._KPIs_openExploitableReachable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "criticalApplicationRisk":
+			out.Values[i] = ec._KPIs_criticalApplicationRisk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applications":
+			out.Values[i] = ec._KPIs_applications(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fixed":
+			out.Values[i] = ec._KPIs_fixed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fixRate":
+			out.Values[i] = ec._KPIs_fixRate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mttrHours":
+			out.Values[i] = ec._KPIs_mttrHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mttrSamples":
+			out.Values[i] = ec._KPIs_mttrSamples(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "autoTriaged":
+			out.Values[i] = ec._KPIs_autoTriaged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "autoTriagedShare":
+			out.Values[i] = ec._KPIs_autoTriagedShare(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accepted":
+			out.Values[i] = ec._KPIs_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "falsePositive":
+			out.Values[i] = ec._KPIs_falsePositive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var kindCountImplementors = []string{"KindCount"}
 
 func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet, obj *KindCount) graphql.Marshaler {
@@ -22664,6 +23641,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "kpis":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_kpis(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "findings":
 			field := field
 
@@ -22904,6 +23903,11 @@ func (ec *executionContext) _Reached(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "via":
 			out.Values[i] = ec._Reached_via(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lateral":
+			out.Values[i] = ec._Reached_lateral(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -25294,6 +26298,26 @@ func (ec *executionContext) marshalNAPIEdge2ᚕgithubᚗcomᚋriskgraphᚋriskgr
 	return ret
 }
 
+func (ec *executionContext) marshalNAppRisk2githubᚗcomᚋriskgraphᚋriskgraphᚋscoringᚐAppRisk(ctx context.Context, sel ast.SelectionSet, v scoring.AppRisk) graphql.Marshaler {
+	return ec._AppRisk(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAppRisk2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋscoringᚐAppRiskᚄ(ctx context.Context, sel ast.SelectionSet, v []scoring.AppRisk) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAppRisk2githubᚗcomᚋriskgraphᚋriskgraphᚋscoringᚐAppRisk(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNApplication2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐApplication(ctx context.Context, sel ast.SelectionSet, v Application) graphql.Marshaler {
 	return ec._Application(ctx, sel, &v)
 }
@@ -25737,6 +26761,16 @@ func (ec *executionContext) marshalNJSON2githubᚗcomᚋriskgraphᚋriskgraphᚋ
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNKPIs2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋscoringᚐKPIs(ctx context.Context, sel ast.SelectionSet, v *scoring.KPIs) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._KPIs(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNKindCount2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐKindCount(ctx context.Context, sel ast.SelectionSet, v KindCount) graphql.Marshaler {

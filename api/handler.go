@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/riskgraph/riskgraph/scoring"
 )
 
 // Options configure the GraphQL handler.
@@ -23,6 +25,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Registry receives the request metrics (nil: none are recorded).
 	Registry prometheus.Registerer
+	// Profile weighs risk scores (zero value: scoring.DefaultProfile()).
+	Profile *scoring.Profile
 }
 
 // Handler serves POST /graphql (and GET for queries) and, for browsers
@@ -40,7 +44,11 @@ func NewHandler(st *Versioned, opt Options) *Handler {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	lim := opt.Limits.withDefaults()
-	r := NewResolver(st, lim)
+	p := scoring.DefaultProfile()
+	if opt.Profile != nil {
+		p = *opt.Profile
+	}
+	r := NewResolver(st, lim, p)
 	cfg := Config{Resolvers: r}
 	connectionComplexity(&cfg.Complexity, lim.DefaultPageSize)
 	es := NewExecutableSchema(cfg)
@@ -68,8 +76,8 @@ func NewHandler(st *Versioned, opt Options) *Handler {
 	}
 }
 
-// Resolver returns the root resolver (for in-process use by the CLI).
-func (h *Handler) Resolver() *Resolver { return h.resolver }
+// Close releases the views the handler's caches hold.
+func (h *Handler) Close() { h.resolver.engines.Close() }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet && r.URL.RawQuery == "" && strings.Contains(r.Header.Get("Accept"), "text/html") {

@@ -76,9 +76,14 @@ type BlastRadius struct {
 	Applications []Application     `json:"applications"`
 	Teams        []Team            `json:"teams"`
 	DataClasses  []graph.DataClass `json:"dataClasses"`
-	// Start nodes (or dependents) that are internet-facing.
-	InternetFacing []Node  `json:"internetFacing"`
-	Score          float64 `json:"score"`
+	// Reached services and APIs (start nodes included) that are internet-facing.
+	InternetFacing []Node `json:"internetFacing"`
+	// Package and vulnerability views: every service depending on it, directly or transitively.
+	Dependents []Service `json:"dependents"`
+	// The dependents that are internet-facing (the incident view's first question).
+	DependentsInternetFacing []Service `json:"dependentsInternetFacing"`
+	// 0–100: the most sensitive data reached × the most critical application × breadth.
+	Score float64 `json:"score"`
 }
 
 type DataFlow struct {
@@ -87,7 +92,9 @@ type DataFlow struct {
 	Services     []Service       `json:"services"`
 	DataStores   []DataStore     `json:"dataStores"`
 	ThirdParties []ThirdParty    `json:"thirdParties"`
-	Steps        []FlowStep      `json:"steps"`
+	// Services handling this data that talk to third parties.
+	ServicesToThirdParties []Service  `json:"servicesToThirdParties"`
+	Steps                  []FlowStep `json:"steps"`
 }
 
 type DataStoreConnection struct {
@@ -277,6 +284,8 @@ type Reached struct {
 	// The node it was reached from.
 	Parent *graph.ID       `json:"parent,omitempty"`
 	Via    *graph.EdgeKind `json:"via,omitempty"`
+	// A step no edge records: shared-secret or shared-store.
+	Lateral *string `json:"lateral,omitempty"`
 }
 
 type RelationshipConnection struct {

@@ -22,6 +22,31 @@ type requestState struct {
 	once sync.Once
 	cat  *catalog
 	err  error
+
+	engOnce sync.Once
+	eng     *analysis
+	engErr  error
+
+	mu   sync.Mutex
+	done []func()
+}
+
+// onDone runs f when the operation's response has been written.
+func (rs *requestState) onDone(f func()) {
+	rs.mu.Lock()
+	rs.done = append(rs.done, f)
+	rs.mu.Unlock()
+}
+
+func (rs *requestState) finish() {
+	rs.mu.Lock()
+	done := rs.done
+	rs.done = nil
+	rs.mu.Unlock()
+	for _, f := range done {
+		f()
+	}
+	rs.view.Close()
 }
 
 type stateKey struct{}
@@ -50,7 +75,7 @@ func (x viewPerOperation) InterceptOperation(ctx context.Context, next graphql.O
 		resp := rh(ctx)
 		if !done {
 			done = true
-			v.Close()
+			rs.finish()
 		}
 		return resp
 	}

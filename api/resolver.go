@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/riskgraph/riskgraph/graph"
+	"github.com/riskgraph/riskgraph/scoring"
 )
 
 // Resolver answers the schema over a store. Resolvers stay thin: lists come
@@ -10,12 +11,13 @@ import (
 type Resolver struct {
 	store   *Versioned
 	catalog *catalogCache
+	engines *engineCache
 	limits  Limits
 }
 
 // NewResolver returns the root resolver for st.
-func NewResolver(st *Versioned, l Limits) *Resolver {
-	return &Resolver{store: st, catalog: newCatalogCache(st), limits: l.withDefaults()}
+func NewResolver(st *Versioned, l Limits, p scoring.Profile) *Resolver {
+	return &Resolver{store: st, catalog: newCatalogCache(st), engines: newEngineCache(st, p), limits: l.withDefaults()}
 }
 
 // Store is the store the resolver reads and writes.
