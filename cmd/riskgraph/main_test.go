@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -154,6 +156,37 @@ func TestDemoEndToEnd(t *testing.T) {
 	b := demo.Batch()
 	if st.Nodes != len(b.Nodes) || st.Edges != len(b.Edges) {
 		t.Fatalf("served %d nodes / %d edges, the demo batch has %d / %d", st.Nodes, st.Edges, len(b.Nodes), len(b.Edges))
+	}
+	// The demo is open for reading over GraphQL, closed for writing.
+	gq := func(q string) map[string]any {
+		body, _ := json.Marshal(map[string]any{"query": q})
+		resp, err := http.Post("http://"+addr+"/graphql", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	r := gq(`{ apis(filter: {internetFacing: true, dataClasses: [PII]}) { totalCount } }`)
+	if n, _ := r["data"].(map[string]any)["apis"].(map[string]any)["totalCount"].(float64); n < 10 {
+		t.Errorf("internet-facing PII APIs on the demo: %v", r)
+	}
+	r = gq(`mutation { sweep(source: "x", scope: "y", run: "z") { removed } }`)
+	if !strings.Contains(fmt.Sprint(r["errors"]), "FORBIDDEN") {
+		t.Errorf("anonymous mutation on the demo: %v", r)
+	}
+	resp, err = http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `riskgraph_graphql_requests_total{operation="anonymous",outcome="ok",type="query"} 1`) {
+		t.Errorf("metrics do not count the query:\n%.2000s", metrics)
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
