@@ -12,7 +12,6 @@ import (
 	"github.com/riskgraph/riskgraph/testdata/demo"
 )
 
-
 func demoDir(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "data")
