@@ -642,6 +642,16 @@ func TestIngestThroughClient(t *testing.T) {
 	if after := statsNodes(t, e); after != before {
 		t.Errorf("a refused batch changed the graph: %d → %d nodes", before, after)
 	}
+	// Typed decoding names the field: a misspelt key and a wrong type.
+	for body, want := range map[string]string{
+		`{"query":"mutation($b: BatchInput!) { ingest(batch: $b) { deleted } }","variables":{"b":{"source":"s","scope":"k","run":"r","nodes":[{"id":"service:x","kind":"Service","name":"x","propz":{}}]}}}`: `unknown field "propz"`,
+		`{"variables":{"b":{"source":"s","scope":"k","run":"r","nodes":[{"id":"service:x","kind":"Service","name":7}]}},"query":"mutation($b: BatchInput!) { ingest(batch: $b) { deleted } }"}`:    "field nodes.name",
+	} {
+		r := e.post(ingestTok, []byte(body))
+		if r.code() != api.CodeBadUserInput || !strings.Contains(r.Errors[0].Message, want) {
+			t.Errorf("bad batch field: %+v, want %q", r.Errors, want)
+		}
+	}
 	// A read token cannot ingest through the client either.
 	if _, err := client.New(e.url, readTok).Ingest(ctx, b); client.ErrCode(err) != api.CodeForbidden {
 		t.Errorf("read token ingest: %v", err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"sort"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -67,7 +68,8 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	ctx := r.Context()
 	w.Header().Set("Content-Type", "application/json")
 	start := graphql.Now()
-	body, err := io.ReadAll(r.Body)
+	lr := &lineReader{r: r.Body}
+	pb, pre, err := readBody(lr)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -75,27 +77,14 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 				"request body exceeds the limit of %d bytes (--max-body)", mbe.Limit)
 			return
 		}
-		writeError(w, http.StatusBadRequest, CodeBadUserInput, "reading the request body: %v", err)
+		writeError(w, http.StatusBadRequest, CodeBadUserInput, "request body: %s", lr.describe(err))
 		return
 	}
-	var pb postBody
-	if err := json.Unmarshal(body, &pb); err != nil {
-		writeError(w, http.StatusBadRequest, CodeBadUserInput, "request body: %s", describeJSONError(body, err))
-		return
+	if pre != nil {
+		ctx = context.WithValue(ctx, preDecodedKey{}, pre)
 	}
 	params := &graphql.RawParams{Query: pb.Query, OperationName: pb.OperationName,
-		Extensions: pb.Extensions, Headers: r.Header}
-	if ingestVar := ingestVariable(pb.Query, pb.OperationName); ingestVar != "" {
-		if raw, ok := pb.Variables[ingestVar]; ok {
-			b, err := decodeBatchVar(raw)
-			ctx = context.WithValue(ctx, preDecodedKey{}, &preDecoded{batch: b, err: err})
-			// The executor still validates the variable against BatchInput;
-			// a minimal valid stand-in keeps that cheap.
-			pb.Variables[ingestVar] = rawJSON(`{"source":"-","scope":"-","run":"-"}`)
-		}
-	}
-	body = nil // the batch no longer needs the body's bytes
-	params.Variables = map[string]any{}
+		Extensions: pb.Extensions, Headers: r.Header, Variables: map[string]any{}}
 	for k, v := range pb.Variables {
 		d := json.NewDecoder(bytes.NewReader(v))
 		d.UseNumber()
@@ -117,6 +106,167 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	var responses graphql.ResponseHandler
 	responses, ctx = exec.DispatchOperation(ctx, rc)
 	writeJSON(w, responses(ctx))
+}
+
+// readBody reads the request object as a stream. The batch of an ingest
+// mutation is decoded from the stream straight into graph types and never
+// exists as a whole byte slice; every other variable is kept as raw JSON.
+// When "variables" comes before "query" (JSON objects are unordered), the
+// batch is held raw until the query says it is one.
+func readBody(r io.Reader) (postBody, *preDecoded, error) {
+	var pb postBody
+	var pre *preDecoded
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields() // a misspelt batch field must not drop data silently
+	if err := expectDelim(dec, '{'); err != nil {
+		return pb, nil, err
+	}
+	pb.Variables = rawVars{}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return pb, nil, err
+		}
+		switch key {
+		case "query":
+			err = dec.Decode(&pb.Query)
+		case "operationName":
+			var op *string
+			if err = dec.Decode(&op); op != nil {
+				pb.OperationName = *op
+			}
+		case "extensions":
+			err = dec.Decode(&pb.Extensions)
+		case "variables":
+			if t, terr := dec.Token(); terr != nil {
+				return pb, nil, terr
+			} else if t == nil {
+				continue // "variables": null
+			} else if t != json.Delim('{') {
+				return pb, nil, fmt.Errorf("variables: want an object")
+			}
+			for dec.More() {
+				name, err := dec.Token()
+				if err != nil {
+					return pb, nil, err
+				}
+				n, _ := name.(string)
+				if pb.Query != "" && ingestVariable(pb.Query, pb.OperationName) == n {
+					d := &preDecoded{}
+					var wb wire.Batch
+					if err := dec.Decode(&wb); err != nil {
+						var se *json.SyntaxError
+						if errors.As(err, &se) {
+							return pb, nil, err // the rest of the body cannot be read
+						}
+						d.err = err
+					} else {
+						d.batch = wb.ToBatch()
+					}
+					pre = d
+					pb.Variables[n] = rawJSON(batchStandIn)
+					continue
+				}
+				var raw json.RawMessage
+				if err := dec.Decode(&raw); err != nil {
+					return pb, nil, err
+				}
+				pb.Variables[n] = rawJSON(raw)
+			}
+			if _, err := dec.Token(); err != nil {
+				return pb, nil, err
+			}
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return pb, nil, err
+		}
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return pb, nil, err
+	}
+	if pre == nil {
+		if v := ingestVariable(pb.Query, pb.OperationName); v != "" {
+			if raw, ok := pb.Variables[v]; ok {
+				b, err := decodeBatchVar(raw)
+				pre = &preDecoded{batch: b, err: err}
+				pb.Variables[v] = rawJSON(batchStandIn)
+			}
+		}
+	}
+	if pre != nil && pre.err != nil {
+		var ce *codedError
+		if !errors.As(pre.err, &ce) {
+			pre.err = badInput("variables.batch", "%v", typeError(pre.err))
+		}
+	}
+	return pb, pre, nil
+}
+
+// batchStandIn replaces a pre-decoded batch for the executor, which still
+// validates the variable against BatchInput; a minimal valid object keeps
+// that cheap.
+const batchStandIn = `{"source":"-","scope":"-","run":"-"}`
+
+func expectDelim(dec *json.Decoder, d json.Delim) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if t != d {
+		return fmt.Errorf("want %q, found %v", string(d), t)
+	}
+	return nil
+}
+
+func typeError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("field %s: expected %s, found JSON %s", te.Field, te.Type, te.Value)
+	}
+	return err
+}
+
+// lineReader remembers where lines start in what it has read, so stream
+// errors can name a line and column without keeping the body.
+type lineReader struct {
+	r     io.Reader
+	off   int64
+	lines []int64 // offsets just after each newline
+}
+
+func (l *lineReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.lines = append(l.lines, l.off+int64(i)+1)
+		}
+	}
+	l.off += int64(n)
+	return n, err
+}
+
+func (l *lineReader) describe(err error) string {
+	var off int64 = -1
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		off = l.off
+		err = errors.New("unexpected end of input (truncated?)")
+	}
+	if off < 0 {
+		return typeError(err).Error()
+	}
+	line := sort.Search(len(l.lines), func(i int) bool { return l.lines[i] > off })
+	col := off + 1
+	if line > 0 {
+		col = off - l.lines[line-1] + 1
+	}
+	return fmt.Sprintf("line %d column %d: %v", line+1, col, err)
 }
 
 // ingestVariable returns the name of the variable passed as ingest's batch
