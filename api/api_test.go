@@ -357,6 +357,17 @@ func TestServiceNeighbours(t *testing.T) {
 	if n.Packages.TotalCount == 0 || len(n.Application) != 1 || n.Application[0].Name != "storefront" {
 		t.Errorf("packages %d, applications %v", n.Packages.TotalCount, n.Application)
 	}
+	// By name: with env one lookup; without, ambiguous names are refused.
+	var byName struct {
+		A struct{ ID string } `json:"a"`
+	}
+	e.ok(`{ a: service(name: "customer-service", env: "prod") { id } }`, nil, &byName)
+	if byName.A.ID != string(svc) {
+		t.Errorf("service by name: %+v", byName)
+	}
+	if r := e.query(readTok, `{ service(name: "web-frontend") { id } }`, nil); r.code() != api.CodeBadUserInput || !strings.Contains(r.Errors[0].Message, "prod") {
+		t.Errorf("ambiguous service name: %+v", r.Errors)
+	}
 	// An unknown id is null, not an error.
 	r := e.query(readTok, `{ node(id: "service:nosuchthing") { id } }`, nil)
 	if len(r.Errors) > 0 || string(r.Data["node"]) != "null" {
@@ -586,7 +597,7 @@ func TestLimits(t *testing.T) {
 		t.Errorf("malformed body: %+v", r.Errors)
 	}
 	// Unknown fields are validation errors with a code.
-	if r := e.query(readTok, `{ servicez { totalCount } }`, nil); r.code() != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(r.Errors[0].Message, `Did you mean "services"`) {
+	if r := e.query(readTok, `{ servicez { totalCount } }`, nil); r.code() != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(r.Errors[0].Message, `Did you mean "service" or "services"`) {
 		t.Errorf("unknown field: %+v", r.Errors)
 	}
 }

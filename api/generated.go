@@ -410,6 +410,7 @@ type ComplexityRoot struct {
 		Nodes                      func(childComplexity int, filter *NodeFilter, first *int, after *string) int
 		Packages                   func(childComplexity int, filter *PackageFilter, first *int, after *string) int
 		Relationships              func(childComplexity int, filter *RelationshipFilter, first *int, after *string) int
+		Service                    func(childComplexity int, name string, env *string) int
 		Services                   func(childComplexity int, filter *ServiceFilter, first *int, after *string) int
 		Stats                      func(childComplexity int) int
 		TopRisks                   func(childComplexity int, limit *int) int
@@ -679,6 +680,7 @@ type QueryResolver interface {
 	Kpis(ctx context.Context) (*scoring.KPIs, error)
 	Findings(ctx context.Context, filter *FindingFilter, orderBy *FindingOrder, first *int, after *string) (*FindingConnection, error)
 	Node(ctx context.Context, id graph.ID) (Node, error)
+	Service(ctx context.Context, name string, env *string) (*Service, error)
 	Services(ctx context.Context, filter *ServiceFilter, first *int, after *string) (*ServiceConnection, error)
 	Apis(ctx context.Context, filter *APIFilter, first *int, after *string) (*APIConnection, error)
 	DataStores(ctx context.Context, filter *DataStoreFilter, first *int, after *string) (*DataStoreConnection, error)
@@ -2523,6 +2525,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Relationships(childComplexity, args["filter"].(*RelationshipFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.service":
+		if e.ComplexityRoot.Query.Service == nil {
+			break
+		}
+
+		args, err := ec.field_Query_service_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Service(childComplexity, args["name"].(string), args["env"].(*string)), true
 	case "Query.services":
 		if e.ComplexityRoot.Query.Services == nil {
 			break
@@ -3994,6 +4007,8 @@ input RelationshipFilter {
 extend type Query {
   "Any node by id; null when absent."
   node(id: ID!): Node
+  "A service by name, in env (default: the only one of that name; an error when several envs have it)."
+  service(name: String!, env: String): Service
   services(filter: ServiceFilter, first: Int, after: String): ServiceConnection!
   apis(filter: APIFilter, first: Int, after: String): APIConnection!
   dataStores(filter: DataStoreFilter, first: Int, after: String): DataStoreConnection!
@@ -6426,6 +6441,28 @@ func (ec *executionContext) field_Query_relationships_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_service_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "env",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["env"] = arg1
 	return args, nil
 }
 
@@ -14122,6 +14159,50 @@ func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field g
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_service(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Service(ctx, fc.Args["name"].(string), fc.Args["env"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Service) graphql.Marshaler {
+			return ec.marshalOService2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐService(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_service(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_service_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23695,6 +23776,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_node(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "service":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_service(ctx, field)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}

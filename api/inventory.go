@@ -284,3 +284,36 @@ func purlName(purl string) string {
 	}
 	return s
 }
+
+// serviceByName finds a service by name, and env when given. Ids are
+// derived from (env, name), so with env it is one lookup.
+func (r *Resolver) serviceByName(ctx context.Context, name string, env *string) (*Service, error) {
+	if env != nil {
+		n, ok, err := r.node(ctx, graph.ServiceID(*env, name))
+		if !ok || err != nil {
+			return nil, err
+		}
+		return &Service{nodeBase{n}}, nil
+	}
+	c, err := r.cat(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var found []*entry
+	for _, e := range c.byKind[graph.Service] {
+		if strings.EqualFold(e.node.Name, name) {
+			found = append(found, e)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, nil
+	case 1:
+		return &Service{nodeBase{found[0].node}}, nil
+	}
+	var envs []string
+	for _, e := range found {
+		envs = append(envs, e.node.Env)
+	}
+	return nil, badInput("env", "service %q exists in %s; say which", name, strings.Join(envs, ", "))
+}

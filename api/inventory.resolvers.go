@@ -20,6 +20,11 @@ func (r *queryResolver) Node(ctx context.Context, id graph.ID) (Node, error) {
 	return wrap(n), nil
 }
 
+// Service is the resolver for the service field.
+func (r *queryResolver) Service(ctx context.Context, name string, env *string) (*Service, error) {
+	return r.serviceByName(ctx, name, env)
+}
+
 // Services is the resolver for the services field.
 func (r *queryResolver) Services(ctx context.Context, filter *ServiceFilter, first *int, after *string) (*ServiceConnection, error) {
 	ids, err := r.services(ctx, filter)
