@@ -150,7 +150,7 @@ var heads = map[string]struct {
 	"address": {graph.PII, 0.8}, "street": {graph.PII, 0.8}, "postcode": {graph.PII, 0.8},
 	"zipcode": {graph.PII, 0.8}, "latitude": {graph.PII, 0.7}, "longitude": {graph.PII, 0.7},
 	"passport": {graph.PII, 0.9},
-	"cvv": {graph.PCI, 0.95}, "cvc": {graph.PCI, 0.95}, "ccv": {graph.PCI, 0.95}, "cardholder": {graph.PCI, 0.9},
+	"cvv":      {graph.PCI, 0.95}, "cvc": {graph.PCI, 0.95}, "ccv": {graph.PCI, 0.95}, "cardholder": {graph.PCI, 0.9},
 	"diagnosis": {graph.PHI, 0.9}, "diagnoses": {graph.PHI, 0.9}, "medication": {graph.PHI, 0.85},
 	"medications": {graph.PHI, 0.85}, "prescription": {graph.PHI, 0.85}, "allergies": {graph.PHI, 0.85},
 	"symptoms": {graph.PHI, 0.8},
@@ -158,7 +158,7 @@ var heads = map[string]struct {
 	"secret": {graph.Credentials, 0.85}, "token": {graph.Credentials, 0.8}, "apikey": {graph.Credentials, 0.9},
 	"privatekey": {graph.Credentials, 0.95}, "otp": {graph.Credentials, 0.85}, "credentials": {graph.Credentials, 0.85},
 	"credential": {graph.Credentials, 0.85},
-	"iban": {graph.Financial, 0.95},
+	"iban":       {graph.Financial, 0.95},
 }
 
 // notSecretTokens qualify "token"/"secret" words that are not credentials.

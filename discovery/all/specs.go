@@ -1,0 +1,19 @@
+package all
+
+import (
+	"github.com/riskgraph/riskgraph/discovery/classify"
+	"github.com/riskgraph/riskgraph/discovery/compose"
+	"github.com/riskgraph/riskgraph/discovery/openapi"
+	"github.com/riskgraph/riskgraph/discovery/proto"
+	"github.com/riskgraph/riskgraph/discovery/specmatch"
+	"github.com/riskgraph/riskgraph/discovery/sqlddl"
+)
+
+// Compose files, API specs (OpenAPI, Swagger, gRPC), SQL DDL, and the
+// linkers that match specs and DDL to what was deployed, classify data and
+// roll the classes up.
+func init() {
+	fileAgents = append(fileAgents, compose.Agent{}, openapi.Agent{}, proto.Agent{}, sqlddl.Agent{})
+	linkers = append(linkers, specmatch.Linker{}, sqlddl.Linker{}, compose.Exposure{},
+		classify.Linker{}, classify.Propagate{})
+}
