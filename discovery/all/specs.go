@@ -1,6 +1,7 @@
 package all
 
 import (
+	"github.com/riskgraph/riskgraph/discovery"
 	"github.com/riskgraph/riskgraph/discovery/classify"
 	"github.com/riskgraph/riskgraph/discovery/compose"
 	"github.com/riskgraph/riskgraph/discovery/openapi"
@@ -13,7 +14,15 @@ import (
 // linkers that match specs and DDL to what was deployed, classify data and
 // roll the classes up.
 func init() {
-	fileAgents = append(fileAgents, compose.Agent{}, openapi.Agent{}, proto.Agent{}, sqlddl.Agent{})
-	linkers = append(linkers, specmatch.Linker{}, sqlddl.Linker{}, compose.Exposure{},
-		classify.Linker{}, classify.Propagate{})
+	fileAgents = append(fileAgents, specAgents()...)
+	linkers = append(linkers, specLinkers()...)
+}
+
+func specAgents() []discovery.Agent {
+	return []discovery.Agent{compose.Agent{}, openapi.Agent{}, proto.Agent{}, sqlddl.Agent{}}
+}
+
+func specLinkers() []discovery.Linker {
+	return []discovery.Linker{specmatch.Linker{}, sqlddl.Linker{}, compose.Exposure{},
+		classify.Linker{}, classify.Propagate{}}
 }
