@@ -177,8 +177,8 @@ var cardWords = map[string]bool{"card": true, "creditcard": true, "cc": true, "p
 
 // healthWords mark a health context for generic words such as "notes" or
 // "document" (see medicalGeneric).
-var healthWords = []string{"patient", "medical", "clinical", "health", "diagnos", "prescription",
-	"treatment", "ehr", "emr", "telehealth", "hospital", "clinic", "lab"}
+var healthWords = []string{"patient", "medical", "clinical", "healthcare", "health care", "health record",
+	"diagnos", "prescription", "treatment", "telehealth", "hospital", "clinic", "lab result", "lab-result"}
 
 var medicalGeneric = map[string]bool{"document": true, "documents": true, "notes": true, "note": true,
 	"results": true, "report": true, "reports": true, "attachment": true, "attachments": true, "scan": true,

@@ -489,10 +489,19 @@ func (r *reader) service(s types.ServiceConfig) {
 		srcs = append(srcs, r.src(p.line, portDetail("published", p, r.rawPort(p.line))+": bound to loopback, not internet-facing"))
 	}
 	r.c.AddNode(AgentName, graph.Node{ID: id, Kind: graph.Service, Name: s.Name, Env: r.env, Props: props, Sources: srcs})
-	for _, p := range public {
+	if len(public) > 0 {
+		// One edge per service: port is the first published port, ports
+		// all of them.
 		e := graph.NewEdge(graph.RoutesTo, graph.InternetID, id)
-		e.Props = graph.Props{"port": int64(p.host)}
-		e.Sources = []graph.Source{r.src(p.line, portDetail("published", p, r.rawPort(p.line)))}
+		var ports []int64
+		for _, p := range public {
+			ports = append(ports, int64(p.host))
+			e.Sources = append(e.Sources, r.src(p.line, portDetail("published", p, r.rawPort(p.line))))
+		}
+		e.Props = graph.Props{"port": ports[0]}
+		if len(ports) > 1 {
+			e.Props["ports"] = ports
+		}
 		r.c.AddEdge(AgentName, e)
 	}
 	if s.Image != "" {
@@ -876,6 +885,26 @@ func engineOf(s types.ServiceConfig) (string, bool) {
 	if eng, ok := images[repo]; ok && eng != "" {
 		return eng, true
 	}
+	if s.Image == "" && s.Build == nil {
+		// An override entry (docker-compose.monitoring.yml naming rabbitmq):
+		// go by the name.
+		if eng, ok := images[strings.ToLower(s.Name)]; ok && eng != "" {
+			return eng, true
+		}
+	}
+	envEngine := ""
+	for k := range s.Environment {
+		switch {
+		case strings.HasPrefix(k, "MYSQL_"):
+			envEngine = "mysql"
+		case strings.HasPrefix(k, "MARIADB_"):
+			envEngine = "mariadb"
+		case strings.HasPrefix(k, "POSTGRES_"):
+			envEngine = "postgresql"
+		case strings.HasPrefix(k, "MONGO_INITDB_"):
+			envEngine = "mongodb"
+		}
+	}
 	for _, suf := range []string{"-db", "_db", "db", "-database", "-mongo", "-mysql", "-redis", "-cache"} {
 		for _, n := range []string{strings.ToLower(s.Name), repo} {
 			if n != "" && strings.HasSuffix(n, suf) {
@@ -894,6 +923,9 @@ func engineOf(s types.ServiceConfig) (string, bool) {
 							return eng, true
 						}
 					}
+				}
+				if envEngine != "" {
+					return envEngine, true
 				}
 				if suf != "db" {
 					return "unknown", true

@@ -281,9 +281,6 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 	if len(sp.Ops) == 0 && len(paths) > 0 {
 		return nil, discovery.Errorf(f.Path, keyLine(doc, "paths"), "no readable operation under paths (%s)", strings.Join(notes, "; "))
 	}
-	if sp.Title == "" {
-		sp.Title = strings.TrimSuffix(filepath.Base(f.Path), filepath.Ext(f.Path))
-	}
 	return sp, nil
 }
 

@@ -121,6 +121,9 @@ func specsOf(f *discovery.File, res parser.Result) []*specmatch.Spec {
 		return res.AST().NodeInfo(n).Start().Line
 	}
 	var out []*specmatch.Spec
+	if infraPackages[pkg] {
+		return nil
+	}
 	for _, svc := range fd.GetService() {
 		full := svc.GetName()
 		if pkg != "" {
@@ -149,6 +152,11 @@ func specsOf(f *discovery.File, res parser.Result) []*specmatch.Spec {
 	}
 	return out
 }
+
+// infraPackages declare protocol plumbing every gRPC server may serve
+// (health checks, reflection), not an application's API.
+var infraPackages = map[string]bool{"grpc.health.v1": true, "grpc.reflection.v1": true,
+	"grpc.reflection.v1alpha": true, "grpc.channelz.v1": true}
 
 // resolveType finds a message by the (possibly relative) type name used in
 // scope, following protobuf's scoping rules within this file.

@@ -112,9 +112,28 @@ func (Linker) Link(ctx context.Context, c *discovery.Collector) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		targets, why := idx.match(sp)
-		created := false
+		ops := opsOf(c, sp)
+		targets, why := idx.matchLocation(sp)
 		if len(targets) == 0 {
+			// A spec for several services behind one proxy (/identity/…,
+			// /workshop/…): each operation goes to the service its first
+			// path segment names.
+			rest := ops[:0:0]
+			for seg, group := range groupBySegment(ops) {
+				if s := idx.lookupSegment(seg); seg != "" && len(s) > 0 {
+					rekey(c, sp, group, s, "path prefix /"+seg, false)
+					continue
+				}
+				rest = append(rest, group...)
+			}
+			if len(rest) < len(ops) {
+				sortNodes(rest)
+				ops = rest
+			}
+			targets, why = idx.matchName(sp)
+		}
+		created := false
+		if len(targets) == 0 && len(ops) > 0 {
 			env := c.Env()
 			if env == "" {
 				env = "default"
@@ -132,9 +151,46 @@ func (Linker) Link(ctx context.Context, c *discovery.Collector) error {
 				created = true
 			}
 		}
-		rekey(c, sp, targets, why, created)
+		if len(targets) > 0 {
+			rekey(c, sp, ops, targets, why, created)
+		}
+		for _, op := range opsOf(c, sp) {
+			c.RemoveNode(op.ID)
+		}
+		c.RemoveNode(sp.ID)
 	}
 	return nil
+}
+
+func opsOf(c *discovery.Collector, sp *graph.Node) []*graph.Node {
+	var ops []*graph.Node
+	for _, e := range c.Edges(graph.Exposes) {
+		if e.From == sp.ID {
+			if n, ok := c.Node(e.To); ok {
+				ops = append(ops, n)
+			}
+		}
+	}
+	return ops
+}
+
+func sortNodes(ns []*graph.Node) { sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID }) }
+
+// groupBySegment groups HTTP operations by the first segment of their path.
+func groupBySegment(ops []*graph.Node) map[string][]*graph.Node {
+	out := map[string][]*graph.Node{}
+	for _, op := range ops {
+		seg := ""
+		if op.Props.String("protocol") != "grpc" {
+			p := strings.TrimPrefix(op.Props.String("path"), "/")
+			seg, _, _ = strings.Cut(p, "/")
+			if strings.Contains(seg, "{") {
+				seg = ""
+			}
+		}
+		out[seg] = append(out[seg], op)
+	}
+	return out
 }
 
 // serviceName is the name a service created from a spec gets: the title for
@@ -148,10 +204,8 @@ func serviceName(sp *graph.Node) string {
 		return strings.ToLower(title)
 	}
 	stem := fileStem(sp.Props.String(propFile))
-	if generic[normalize(stem)] {
-		if d := path.Base(path.Dir(sp.Props.String(propFile))); d != "." && d != "/" {
-			stem = d
-		}
+	for d := path.Dir(sp.Props.String(propFile)); generic[normalize(stem)] && d != "." && d != "/"; d = path.Dir(d) {
+		stem = path.Base(d)
 	}
 	if title != "" && generic[normalize(stem)] {
 		return strings.ToLower(strings.Join(strings.Fields(title), "-"))
@@ -161,18 +215,10 @@ func serviceName(sp *graph.Node) string {
 
 // generic file stems say nothing about the service.
 var generic = map[string]bool{"openapi": true, "swagger": true, "api": true, "spec": true,
-	"apispec": true, "resources": true, "schema": true, "definition": true, "docs": true}
+	"apispec": true, "openapispec": true, "apispecs": true, "resources": true, "schema": true, "definition": true, "docs": true}
 
-func rekey(c *discovery.Collector, sp *graph.Node, targets []*graph.Node, why string, created bool) {
+func rekey(c *discovery.Collector, sp *graph.Node, ops, targets []*graph.Node, why string, created bool) {
 	agent := c.AgentOf(sp.ID)
-	var ops []*graph.Node
-	for _, e := range c.Edges(graph.Exposes) {
-		if e.From == sp.ID {
-			if n, ok := c.Node(e.To); ok {
-				ops = append(ops, n)
-			}
-		}
-	}
 	for _, t := range targets {
 		src := graph.Source{Agent: agent}
 		if len(sp.Sources) > 0 {
@@ -197,10 +243,6 @@ func rekey(c *discovery.Collector, sp *graph.Node, targets []*graph.Node, why st
 			c.AddEdge(agent, e)
 		}
 	}
-	for _, op := range ops {
-		c.RemoveNode(op.ID)
-	}
-	c.RemoveNode(sp.ID)
 }
 
 func clone(p graph.Props) graph.Props {
@@ -225,10 +267,11 @@ func clone(p graph.Props) graph.Props {
 type index struct {
 	byName map[string][]*graph.Node
 	byDir  map[string][]*graph.Node // build context → services
+	all    []*graph.Node
 }
 
 func newIndex(svcs []*graph.Node) *index {
-	ix := &index{byName: map[string][]*graph.Node{}, byDir: map[string][]*graph.Node{}}
+	ix := &index{byName: map[string][]*graph.Node{}, byDir: map[string][]*graph.Node{}, all: svcs}
 	for _, s := range svcs {
 		for _, k := range nameKeys(s.Name) {
 			ix.byName[k] = appendOnce(ix.byName[k], s)
@@ -259,7 +302,8 @@ func (ix *index) lookup(name string) []*graph.Node {
 	return nil
 }
 
-func (ix *index) match(sp *graph.Node) ([]*graph.Node, string) {
+// matchLocation matches by server host and file location.
+func (ix *index) matchLocation(sp *graph.Node) ([]*graph.Node, string) {
 	for _, h := range sp.Props.Strings(propHosts) {
 		if ignoredHost(h) {
 			continue
@@ -287,11 +331,17 @@ func (ix *index) match(sp *graph.Node) ([]*graph.Node, string) {
 			return s, "spec inside directory " + d
 		}
 	}
+	return nil, ""
+}
+
+// matchName matches by the spec's title or file name.
+func (ix *index) matchName(sp *graph.Node) ([]*graph.Node, string) {
 	if t := sp.Props.String(propTitle); t != "" {
 		if s := ix.lookup(t); len(s) > 0 {
 			return s, "title " + t
 		}
 	}
+	file := sp.Props.String(propFile)
 	if stem := fileStem(file); !generic[normalize(stem)] {
 		if s := ix.lookup(stem); len(s) > 0 {
 			return s, "file name " + path.Base(file)
@@ -299,6 +349,32 @@ func (ix *index) match(sp *graph.Node) ([]*graph.Node, string) {
 	}
 	return nil, ""
 }
+
+// lookupSegment finds the services a path segment names: the name itself,
+// or a name made of a project prefix and the segment (crapi-identity for
+// /identity).
+func (ix *index) lookupSegment(seg string) []*graph.Node {
+	k := normalize(seg)
+	if len(k) < 3 || commonSegments[k] {
+		return nil
+	}
+	if s := ix.lookup(seg); len(s) > 0 {
+		return s
+	}
+	var out []*graph.Node
+	for _, n := range ix.all {
+		parts := strings.FieldsFunc(strings.ToLower(n.Name), func(r rune) bool { return r == '-' || r == '_' || r == '.' })
+		if len(parts) > 1 && (normalize(parts[len(parts)-1]) == k || normalize(parts[0]) == k) {
+			out = appendOnce(out, n)
+		}
+	}
+	return out
+}
+
+// commonSegments are path prefixes that name no service.
+var commonSegments = map[string]bool{"api": true, "apis": true, "v1": true, "v2": true, "v3": true, "rest": true,
+	"internal": true, "public": true, "admin": true, "health": true, "healthz": true, "metrics": true, "static": true,
+	"web": true, "app": true, "backend": true, "service": true, "services": true}
 
 func ignoredHost(h string) bool {
 	h = strings.ToLower(h)
