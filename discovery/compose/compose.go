@@ -43,11 +43,20 @@ import (
 	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/sirupsen/logrus"
 	"gopkg.in/yaml.v3"
 
 	"github.com/riskgraph/riskgraph/discovery"
 	"github.com/riskgraph/riskgraph/graph"
 )
+
+func init() {
+	// compose-go reports obsolete attributes and unset variables through
+	// the global logrus logger, which would interleave with riskgraph's
+	// own output; what matters to a discovery run is in the evidence.
+	// riskgraph itself does not log through logrus.
+	logrus.SetLevel(logrus.ErrorLevel)
+}
 
 // AgentName is the agent's name in evidence.
 const AgentName = "compose"
