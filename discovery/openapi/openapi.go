@@ -54,7 +54,7 @@ type Agent struct{}
 
 func (Agent) Name() string { return AgentName }
 
-var versionRe = regexp.MustCompile(`(?m)^\s*["']?(openapi|swagger)["']?\s*:\s*["']?([0-9][0-9.]*)`)
+var versionRe = regexp.MustCompile(`(?m)(^|[{,])\s*["']?(openapi|swagger)["']?\s*:\s*["']?([0-9][0-9.]*)`)
 
 // Detect accepts YAML or JSON documents with a top-level openapi or swagger
 // version key.
