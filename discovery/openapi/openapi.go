@@ -625,7 +625,13 @@ type fields struct {
 	r         *resolver
 	req, resp []string
 	hints     graph.Props
+	steps     int // schemas visited, bounded by maxSteps
 }
+
+// maxSteps bounds the schemas visited per operation: a schema graph that
+// is a wide DAG (the same schema under many properties, many levels deep)
+// would otherwise expand exponentially.
+const maxSteps = 5000
 
 func (fs *fields) content(dst *[]string, v any) {
 	cm, ok := fs.r.deref(v).(map[string]any)
@@ -659,9 +665,10 @@ const maxDepth = 6
 // cut where it repeats.
 func (fs *fields) walk(dst *[]string, prefix string, v any, depth int, stack []map[string]any) {
 	s, ok := fs.r.deref(v).(map[string]any)
-	if !ok || depth > maxDepth {
+	if !ok || depth > maxDepth || fs.steps >= maxSteps {
 		return
 	}
+	fs.steps++
 	for _, o := range stack {
 		if sameMap(o, s) {
 			return
