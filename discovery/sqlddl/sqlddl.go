@@ -305,12 +305,12 @@ func split(file string, data []byte) ([]statement, error) {
 	var cur []byte
 	var curLines []int
 	comments := map[int]string{}
-	line, start := 1, 0
+	line := 1
 	emit := func() {
 		t := bytes.TrimSpace(cur)
 		if len(t) > 0 {
 			lead := len(cur) - len(bytes.TrimLeft(cur, " \t\r\n"))
-			out = append(out, statement{text: string(t), line: curLines[lead], offLines: curLines[lead:], comments: comments})
+			out = append(out, statement{text: string(t), line: curLines[lead], offLines: slices.Clone(curLines[lead:]), comments: comments})
 		}
 		cur, curLines = cur[:0], curLines[:0]
 	}
@@ -361,11 +361,15 @@ func split(file string, data []byte) ([]statement, error) {
 		case ch == ';':
 			emit()
 			continue
+		case ch == '\\' && len(bytes.TrimSpace(cur)) == 0:
+			// A psql meta-command (\c db, \set …) ends at the line's end.
+			j := bytes.IndexByte(data[i:], '\n')
+			if j < 0 {
+				j = len(data) - i
+			}
+			i += j - 1
+			continue
 		}
-		if len(cur) == 0 {
-			start = line
-		}
-		_ = start
 		cur = append(cur, ch)
 		curLines = append(curLines, line)
 		if ch == '\n' {
