@@ -193,7 +193,15 @@ func fileExists(p string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-func (a Agent) load(ctx context.Context, f *discovery.File, dir string, env map[string]string, alone bool) (*types.Project, error) {
+func (a Agent) load(ctx context.Context, f *discovery.File, dir string, env map[string]string, alone bool) (proj *types.Project, err error) {
+	// compose-go assumes a schema-valid model in places and panics on some
+	// malformed input once validation is skipped (found by FuzzRead); one
+	// bad file must not end the run.
+	defer func() {
+		if r := recover(); r != nil {
+			proj, err = nil, fmt.Errorf("the compose loader failed on this input: %v", r)
+		}
+	}()
 	abs := f.Abs
 	if abs == "" {
 		abs = filepath.Join(dir, filepath.Base(f.Path))
