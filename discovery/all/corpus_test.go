@@ -248,3 +248,32 @@ func TestCorpus(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSpecsCorpus runs the compose, OpenAPI, proto and SQL agents and
+// their linkers over the five corpus applications (every file is offered
+// to every agent's Detect, as the runner does).
+func BenchmarkSpecsCorpus(b *testing.B) {
+	corpus := corpusDir(b)
+	var roots []string
+	files := 0
+	for _, app := range []string{"online-boutique", "crapi", "sock-shop", "aws-serverless-ecommerce", "terragoat-aws"} {
+		root := filepath.Join(corpus, app)
+		roots = append(roots, root)
+		_ = filepath.Walk(root, func(_ string, info os.FileInfo, err error) error {
+			if err == nil && info.Mode().IsRegular() {
+				files++
+			}
+			return nil
+		})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := runtest.Run(context.Background(), "prod", corpus, roots, specAgents(), specLinkers())
+		if err != nil || len(res.Errors) > 0 {
+			b.Fatal(err, res.Errors)
+		}
+	}
+	b.ReportMetric(float64(files*b.N)/b.Elapsed().Seconds(), "files/s")
+	b.ReportMetric(float64(files), "files")
+}

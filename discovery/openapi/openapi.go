@@ -67,6 +67,9 @@ func (Agent) Detect(f *discovery.File) bool {
 	if len(head) > 64<<10 {
 		head = head[:64<<10]
 	}
+	if !bytes.Contains(head, []byte("openapi")) && !bytes.Contains(head, []byte("swagger")) {
+		return false
+	}
 	return versionRe.Match(head) && (bytes.Contains(head, []byte("paths")) || bytes.Contains(head, []byte("info")))
 }
 
