@@ -29,7 +29,10 @@
 // Inputs (set by agents): requestFields, responseFields, parameters (API);
 // columns ("table.column", DataStore); envKeys (Service); fieldHints (a
 // nested Props: field → []string of "format:…", "example:…",
-// "annotation:CLASS"); declaredClasses ([]string, any node); domain.
+// "annotation:CLASS"); declaredClasses ([]string, any node); labels and
+// annotations (nested Props, any node: a key ending in
+// "data-classification" or "data-classes" holds a comma-separated list of
+// classes); domain ("health" makes generic words PHI).
 //
 // Outputs: DataClasses; classEvidence ([]string, one per tag, at most 32:
 // "CLASS:field(reason,confidence)@file:line", e.g.
@@ -107,6 +110,17 @@ func ClassifyNode(n *graph.Node) {
 	}
 	for _, d := range n.Props.Strings("declaredClasses") {
 		tags = append(tags, Annotation("(declared)", d)...)
+	}
+	// Kubernetes-style labels and annotations kept as nested props:
+	// riskgraph.io/data-classification: "PII,PCI" and the like.
+	for _, k := range []string{"labels", "annotations"} {
+		m, _ := n.Props[k].(graph.Props)
+		for _, key := range m.Keys() {
+			lk := strings.ToLower(key)
+			if v, ok := m[key].(string); ok && (strings.HasSuffix(lk, "data-classification") || strings.HasSuffix(lk, "data-classes")) {
+				tags = append(tags, Annotation(k+":"+key, v)...)
+			}
+		}
 	}
 	if n.Kind == graph.Service {
 		var cfg []Tag

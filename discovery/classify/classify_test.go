@@ -193,3 +193,14 @@ func TestClassifyNodeAndPropagate(t *testing.T) {
 		t.Errorf("CALLS to a whole service got classes %v, want none", ce.DataClasses)
 	}
 }
+
+func TestLabels(t *testing.T) {
+	n := &graph.Node{ID: graph.ServiceID("prod", "records"), Kind: graph.Service, Name: "records", Props: graph.Props{
+		"annotations": graph.Props{"riskgraph.io/data-classification": "phi, pii", "team": "health"},
+		"labels":      graph.Props{"app": "records"},
+	}}
+	ClassifyNode(n)
+	if !slices.Equal(n.DataClasses, []graph.DataClass{graph.PII, graph.PHI}) {
+		t.Errorf("classes %v, want PII PHI from the annotation", n.DataClasses)
+	}
+}
