@@ -117,9 +117,12 @@ var truths = []truth{
 	},
 	{
 		app:      "aws-serverless-ecommerce",
-		services: []string{"orders", "products", "payment", "payment-3p", "delivery-pricing"},
+		services: []string{"orders", "products", "payment", "payment-3p", "delivery-pricing", "frontend-api"},
 		sensitive: []string{
 			"payment-3p POST /preauth", "orders GET /backend/{orderId}", "delivery-pricing POST /backend/pricing",
+			"frontend-api MUTATION Mutation.createOrder", "frontend-api QUERY Query.getOrder", "frontend-api QUERY Query.getOrders",
+			"frontend-api QUERY Query.getDeliveryPricing", "frontend-api QUERY Query.getNewDeliveries",
+			"frontend-api QUERY Query.getDelivery",
 		},
 		minRecall: map[string]float64{"services": 1, "sensitive": 1},
 	},
@@ -220,6 +223,7 @@ func TestCorpus(t *testing.T) {
 			for _, e := range res.Errors {
 				t.Errorf("file error: %v", e)
 			}
+			checkBatch(t, res)
 			got := found(res.C)
 			var calls []string
 			for _, c := range tr.calls {
@@ -276,4 +280,17 @@ func BenchmarkSpecsCorpus(b *testing.B) {
 	}
 	b.ReportMetric(float64(files*b.N)/b.Elapsed().Seconds(), "files/s")
 	b.ReportMetric(float64(files), "files")
+}
+
+// checkBatch asserts that what was collected is a valid batch with every
+// edge's endpoints present.
+func checkBatch(t *testing.T, res *runtest.Result) {
+	t.Helper()
+	b, dangling := res.C.Batch(graph.Scope{Source: "discover", Key: "test"}, "run-1")
+	if err := b.Validate(); err != nil {
+		t.Errorf("batch does not validate: %v", err)
+	}
+	for _, e := range dangling {
+		t.Errorf("dangling edge %s %s -> %s", e.Kind, e.From, e.To)
+	}
 }

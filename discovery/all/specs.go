@@ -4,13 +4,14 @@ import (
 	"github.com/riskgraph/riskgraph/discovery"
 	"github.com/riskgraph/riskgraph/discovery/classify"
 	"github.com/riskgraph/riskgraph/discovery/compose"
+	"github.com/riskgraph/riskgraph/discovery/graphql"
 	"github.com/riskgraph/riskgraph/discovery/openapi"
 	"github.com/riskgraph/riskgraph/discovery/proto"
 	"github.com/riskgraph/riskgraph/discovery/specmatch"
 	"github.com/riskgraph/riskgraph/discovery/sqlddl"
 )
 
-// Compose files, API specs (OpenAPI, Swagger, gRPC), SQL DDL, and the
+// Compose files, API specs (OpenAPI, Swagger, gRPC, GraphQL), SQL DDL, and the
 // linkers that match specs and DDL to what was deployed, classify data and
 // roll the classes up.
 func init() {
@@ -19,7 +20,7 @@ func init() {
 }
 
 func specAgents() []discovery.Agent {
-	return []discovery.Agent{compose.Agent{}, openapi.Agent{}, proto.Agent{}, sqlddl.Agent{}}
+	return []discovery.Agent{compose.Agent{}, openapi.Agent{}, proto.Agent{}, graphql.Agent{}, sqlddl.Agent{}}
 }
 
 func specLinkers() []discovery.Linker {

@@ -49,6 +49,7 @@ func runDemo(t *testing.T) *runtest.Result {
 	for _, e := range res.Errors {
 		t.Errorf("unexpected file error: %v", e)
 	}
+	checkBatch(t, res)
 	return res
 }
 

@@ -53,7 +53,7 @@ const (
 // operations as API nodes (ids are assigned here).
 type Spec struct {
 	Agent string
-	Kind  string // "openapi" or "proto"
+	Kind  string // "openapi", "proto" or "graphql"
 	File  string // path as reported in evidence
 	Line  int    // line of the spec's title / service declaration
 	Title string
@@ -82,8 +82,11 @@ func (s *Spec) Add(c *discovery.Collector) {
 }
 
 func specWord(kind string) string {
-	if kind == "proto" {
+	switch kind {
+	case "proto":
 		return "gRPC service"
+	case "graphql":
+		return "GraphQL schema"
 	}
 	return "OpenAPI spec of"
 }

@@ -42,7 +42,10 @@ func TestLink(t *testing.T) {
 			func(c *discovery.Collector) { service(c, "dev", "user", nil); service(c, "dev", "user-db", nil) },
 			[]graph.ID{graph.ServiceID("dev", "user")}, "directory"},
 		{"title in every environment", Spec{File: "openapi/x.yaml", Title: "Payments API"},
-			func(c *discovery.Collector) { service(c, "prod", "payments", nil); service(c, "staging", "payments", nil) },
+			func(c *discovery.Collector) {
+				service(c, "prod", "payments", nil)
+				service(c, "staging", "payments", nil)
+			},
 			[]graph.ID{graph.ServiceID("prod", "payments"), graph.ServiceID("staging", "payments")}, "title"},
 		{"created", Spec{File: "docs/api/openapi.yaml", Title: "My Great API"},
 			func(c *discovery.Collector) { service(c, "dev", "other", nil) },
