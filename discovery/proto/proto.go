@@ -121,7 +121,7 @@ func specsOf(f *discovery.File, res parser.Result) []*specmatch.Spec {
 		return res.AST().NodeInfo(n).Start().Line
 	}
 	var out []*specmatch.Spec
-	if infraPackages[pkg] {
+	if infraPackages[pkg] || strings.HasPrefix(pkg, "grpc.") || strings.HasPrefix(pkg, "google.") {
 		return nil
 	}
 	for _, svc := range fd.GetService() {
@@ -154,7 +154,8 @@ func specsOf(f *discovery.File, res parser.Result) []*specmatch.Spec {
 }
 
 // infraPackages declare protocol plumbing every gRPC server may serve
-// (health checks, reflection), not an application's API.
+// (health checks, reflection), not an application's API; so do every
+// grpc.* and google.* package (vendored google/longrunning and the like).
 var infraPackages = map[string]bool{"grpc.health.v1": true, "grpc.reflection.v1": true,
 	"grpc.reflection.v1alpha": true, "grpc.channelz.v1": true}
 
