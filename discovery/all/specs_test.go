@@ -132,6 +132,7 @@ func TestDemoStaging(t *testing.T) {
 			t.Errorf("edge %s %s -> %s: classes %v, want %v", we.Kind, name(want, we.From), name(want, we.To), ge.DataClasses, we.DataClasses)
 		}
 	}
+	t.Logf("compared %v nodes and %d edges with the demo batch", checked, nEdges)
 	if nEdges < 80 {
 		t.Errorf("compared %d staging edges, want the demo's 80+", nEdges)
 	}

@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -705,8 +706,10 @@ func (fs *fields) walk(dst *[]string, prefix string, v any, depth int, stack []m
 	}
 }
 
+// sameMap reports whether a and b are the same map (not equal contents):
+// a $ref resolves to the very map it points at.
 func sameMap(a, b map[string]any) bool {
-	return len(a) == len(b) && len(a) > 0 && fmt.Sprintf("%p", a) == fmt.Sprintf("%p", b)
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 func (fs *fields) add(dst *[]string, name string, s map[string]any) {
