@@ -20,7 +20,10 @@
 //     depends_on, links, and environment values that name another compose
 //     service (*_ADDR, *_URL, *_HOST, *_SERVICE, … and connection strings
 //     such as postgres://, mongodb://, redis://, amqp://, jdbc:…), with the
-//     variable in "via"; CALLS to a ThirdParty for external hosts.
+//     variable in "via"; CALLS to a ThirdParty for external hosts. A
+//     depends_on entry counts only when the environment and links name no
+//     dependency of the service (otherwise it is start-up order; the list
+//     is kept in dependsOn).
 //
 // Only environment variable names are kept (envKeys), never values.
 package compose
@@ -486,6 +489,9 @@ func (r *reader) service(s types.ServiceConfig) {
 	if keys := sortedKeys(s.Environment); len(keys) > 0 {
 		props["envKeys"] = keys
 	}
+	if deps := sortedKeys(s.DependsOn); len(deps) > 0 {
+		props["dependsOn"] = deps
+	}
 	if dc := declaredClasses(s.Labels); len(dc) > 0 {
 		props["declaredClasses"] = dc
 	}
@@ -676,7 +682,8 @@ func (r *reader) store(s types.ServiceConfig) {
 }
 
 // dependencies adds CALLS / READS / WRITES from environment values,
-// links and depends_on (in that order of precedence for "via").
+// links and depends_on (in that order of precedence for "via"); depends_on
+// only for services whose environment and links name no dependency.
 func (r *reader) dependencies(s types.ServiceConfig) {
 	from := graph.ServiceID(r.env, s.Name)
 	done := map[string]bool{}
@@ -720,7 +727,15 @@ func (r *reader) dependencies(s types.ServiceConfig) {
 			done[tgt] = true
 		}
 	}
+	// depends_on orders start-up. When the environment already names the
+	// service's dependencies, an entry it does not name is start order only
+	// (crAPI's identity waits for mongodb it never uses); otherwise it is
+	// the best evidence of a call there is.
+	envNamed := len(done) > 0
 	for _, d := range sortedKeys(s.DependsOn) {
+		if envNamed {
+			break
+		}
 		if tgt, ok := r.aliases[strings.ToLower(d)]; ok && !done[tgt] && tgt != s.Name {
 			r.link(from, tgt, "depends_on", 0, r.src(r.lineOf(s.Name, "depends_on"), "depends_on "+d))
 			done[tgt] = true

@@ -102,6 +102,12 @@ func TestStack(t *testing.T) {
 	if e := edge(t, c, graph.Calls, svc("worker"), svc("api")); e.Props.String("via") != "SHOP_API_ADDR" {
 		t.Errorf("worker -> api (network alias) via %v", e.Props)
 	}
+	if _, ok := c.Edge(graph.EdgeID(graph.Reads, svc("worker"), store("cache"))); ok {
+		t.Error("worker's depends_on cache is start order only (its environment names its dependencies)")
+	}
+	if e := edge(t, c, graph.Calls, svc("cron"), svc("api")); e.Props.String("via") != "depends_on" {
+		t.Errorf("cron -> api via %v, want depends_on", e.Props)
+	}
 	worker, _ := c.Node(svc("worker"))
 	if worker.Props.Int("replicas") != 3 {
 		t.Errorf("worker replicas %v", worker.Props["replicas"])
