@@ -91,7 +91,7 @@ func TestDemoStaging(t *testing.T) {
 			if ws, ok := w.([]string); ok {
 				w, g = sortedCopy(ws), sortedCopy(gn.Props.Strings(k))
 			}
-			if !equal(w, g) {
+			if !propEqual(w, g) {
 				t.Errorf("%s %s: %s = %v, want %v", wn.Kind, wn.Name, k, g, w)
 			}
 		}
@@ -120,16 +120,16 @@ func TestDemoStaging(t *testing.T) {
 		nEdges++
 		ge, ok := got.Edge(we.ID)
 		if !ok {
-			t.Errorf("edge %s %s -> %s not found", we.Kind, name(want, we.From), name(want, we.To))
+			t.Errorf("edge %s %s -> %s not found", we.Kind, demoName(want, we.From), demoName(want, we.To))
 			continue
 		}
 		for k, w := range we.Props {
-			if !equal(ge.Props[k], w) {
-				t.Errorf("edge %s %s -> %s: %s = %v, want %v", we.Kind, name(want, we.From), name(want, we.To), k, ge.Props[k], w)
+			if !propEqual(ge.Props[k], w) {
+				t.Errorf("edge %s %s -> %s: %s = %v, want %v", we.Kind, demoName(want, we.From), demoName(want, we.To), k, ge.Props[k], w)
 			}
 		}
 		if (we.Kind == graph.Reads || we.Kind == graph.Writes) && len(storeTables(want, we.To)) > 0 && !slices.Equal(ge.DataClasses, we.DataClasses) {
-			t.Errorf("edge %s %s -> %s: classes %v, want %v", we.Kind, name(want, we.From), name(want, we.To), ge.DataClasses, we.DataClasses)
+			t.Errorf("edge %s %s -> %s: classes %v, want %v", we.Kind, demoName(want, we.From), demoName(want, we.To), ge.DataClasses, we.DataClasses)
 		}
 	}
 	t.Logf("compared %v nodes and %d edges with the demo batch", checked, nEdges)
@@ -185,7 +185,7 @@ func hasSource(ss []graph.Source, w graph.Source) bool {
 	return false
 }
 
-func equal(a, b any) bool {
+func propEqual(a, b any) bool {
 	switch x := a.(type) {
 	case []string:
 		y, ok := b.([]string)
@@ -221,7 +221,7 @@ func stagingEnd(b graph.Batch, id graph.ID) bool {
 	return n.Env == "staging"
 }
 
-func name(b graph.Batch, id graph.ID) string {
+func demoName(b graph.Batch, id graph.ID) string {
 	if n, ok := findNode(b, id); ok {
 		return n.Env + "/" + n.Name
 	}

@@ -15,10 +15,10 @@ import (
 	"github.com/riskgraph/riskgraph/graph"
 )
 
-// corpusDir finds the shared corpus: $RISKGRAPH_CORPUS, or a directory
+// specsCorpusDir finds the shared corpus: $RISKGRAPH_CORPUS, or a directory
 // holding shared/corpus above the package directory. Absent corpus skips
 // the test, except in CI where it fails.
-func corpusDir(t testing.TB) string {
+func specsCorpusDir(t testing.TB) string {
 	if d := os.Getenv("RISKGRAPH_CORPUS"); d != "" {
 		return d
 	}
@@ -41,9 +41,9 @@ func corpusDir(t testing.TB) string {
 	return ""
 }
 
-// truth is what an application's GROUND_TRUTH.md says, restricted to what
+// specTruth is what an application's GROUND_TRUTH.md says, restricted to what
 // compose files, API specs, protos and DDL can show.
-type truth struct {
+type specTruth struct {
 	app       string
 	services  []string
 	stores    []string
@@ -53,7 +53,7 @@ type truth struct {
 	minRecall map[string]float64
 }
 
-var truths = []truth{
+var specTruths = []specTruth{
 	{
 		app:      "crapi",
 		services: []string{"crapi-web", "crapi-identity", "crapi-community", "crapi-workshop", "mailhog", "api.mypremiumdealership.com"},
@@ -128,28 +128,28 @@ var truths = []truth{
 	},
 }
 
-type score struct {
+type specScore struct {
 	tp, fp, fn int
 	missed     []string
 	extra      []string
 }
 
-func (s score) precision() float64 {
+func (s specScore) precision() float64 {
 	if s.tp+s.fp == 0 {
 		return 1
 	}
 	return float64(s.tp) / float64(s.tp+s.fp)
 }
 
-func (s score) recall() float64 {
+func (s specScore) recall() float64 {
 	if s.tp+s.fn == 0 {
 		return 1
 	}
 	return float64(s.tp) / float64(s.tp+s.fn)
 }
 
-func compare(want, got []string) score {
-	var s score
+func specCompare(want, got []string) specScore {
+	var s specScore
 	for _, w := range want {
 		if slices.Contains(got, w) {
 			s.tp++
@@ -167,8 +167,8 @@ func compare(want, got []string) score {
 	return s
 }
 
-// found extracts the truth's categories from a collector.
-func found(c *discovery.Collector) map[string][]string {
+// found extracts the specTruth's categories from a collector.
+func specFound(c *discovery.Collector) map[string][]string {
 	out := map[string][]string{}
 	for _, n := range c.Nodes(graph.Service) {
 		out["services"] = append(out["services"], n.Name)
@@ -209,12 +209,12 @@ func found(c *discovery.Collector) map[string][]string {
 }
 
 // TestCorpus runs the compose, OpenAPI, proto and SQL agents over each
-// corpus application and scores them against its ground truth. The
+// corpus application and scores them against its ground specTruth. The
 // scores are logged (go test -v) and recall is asserted where the files
 // carry the information.
-func TestCorpus(t *testing.T) {
-	corpus := corpusDir(t)
-	for _, tr := range truths {
+func TestSpecsCorpus(t *testing.T) {
+	corpus := specsCorpusDir(t)
+	for _, tr := range specTruths {
 		t.Run(tr.app, func(t *testing.T) {
 			res, err := runtest.Run(context.Background(), "prod", corpus, []string{filepath.Join(corpus, tr.app)}, specAgents(), specLinkers())
 			if err != nil {
@@ -224,7 +224,7 @@ func TestCorpus(t *testing.T) {
 				t.Errorf("file error: %v", e)
 			}
 			checkBatch(t, res)
-			got := found(res.C)
+			got := specFound(res.C)
 			var calls []string
 			for _, c := range tr.calls {
 				calls = append(calls, c[0]+" -> "+c[1])
@@ -236,7 +236,7 @@ func TestCorpus(t *testing.T) {
 				if len(want[k]) == 0 && len(got[k]) == 0 {
 					continue
 				}
-				s := compare(want[k], got[k])
+				s := specCompare(want[k], got[k])
 				report = append(report, fmt.Sprintf("%s P=%.2f R=%.2f (tp %d fp %d fn %d)", k, s.precision(), s.recall(), s.tp, s.fp, s.fn))
 				if min, ok := tr.minRecall[k]; ok && s.recall() < min {
 					t.Errorf("%s recall %.2f < %.2f; missed %v", k, s.recall(), min, s.missed)
@@ -257,7 +257,7 @@ func TestCorpus(t *testing.T) {
 // their linkers over the five corpus applications (every file is offered
 // to every agent's Detect, as the runner does).
 func BenchmarkSpecsCorpus(b *testing.B) {
-	corpus := corpusDir(b)
+	corpus := specsCorpusDir(b)
 	var roots []string
 	files := 0
 	for _, app := range []string{"online-boutique", "crapi", "sock-shop", "aws-serverless-ecommerce", "terragoat-aws"} {
