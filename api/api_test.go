@@ -656,7 +656,7 @@ func TestIngestThroughClient(t *testing.T) {
 	// Typed decoding names the field: a misspelt key and a wrong type.
 	for body, want := range map[string]string{
 		`{"query":"mutation($b: BatchInput!) { ingest(batch: $b) { deleted } }","variables":{"b":{"source":"s","scope":"k","run":"r","nodes":[{"id":"service:x","kind":"Service","name":"x","propz":{}}]}}}`: `unknown field "propz"`,
-		`{"variables":{"b":{"source":"s","scope":"k","run":"r","nodes":[{"id":"service:x","kind":"Service","name":7}]}},"query":"mutation($b: BatchInput!) { ingest(batch: $b) { deleted } }"}`:    "field nodes.name",
+		`{"variables":{"b":{"source":"s","scope":"k","run":"r","nodes":[{"id":"service:x","kind":"Service","name":7}]}},"query":"mutation($b: BatchInput!) { ingest(batch: $b) { deleted } }"}`:              "field nodes.name",
 	} {
 		r := e.post(ingestTok, []byte(body))
 		if r.code() != api.CodeBadUserInput || !strings.Contains(r.Errors[0].Message, want) {

@@ -1,0 +1,969 @@
+// Package compose reads Docker Compose files with the official compose-spec
+// loader (interpolation from the process environment and the .env beside
+// the file, every profile enabled).
+//
+// What it finds, in the collector's environment (--env, "compose" if none):
+//
+//   - a Service per compose service (graph.ServiceID(env, name)) with
+//     workload "compose", namespace (the compose project), replicas, image,
+//     port, networks, secretRefs (names only), buildContext; RUNS_IMAGE to
+//     its Image; PART_OF / OWNED_BY from app.kubernetes.io/part-of and
+//     …/team labels;
+//   - a DataStore instead, for database, cache, queue and search services
+//     (recognised by image: postgres, mysql, mariadb, mongo, redis,
+//     rabbitmq, kafka, elasticsearch, … or by a *-db name with a database
+//     port), keyed graph.DataStoreID(env, name);
+//   - Internet -ROUTES_TO-> service for ports published on all interfaces
+//     (no host IP, 0.0.0.0 or ::); ports bound to a loopback address are
+//     recorded in localPorts and are not internet-facing;
+//   - CALLS between services and READS/WRITES to data stores from
+//     depends_on, links, and environment values that name another compose
+//     service (*_ADDR, *_URL, *_HOST, *_SERVICE, … and connection strings
+//     such as postgres://, mongodb://, redis://, amqp://, jdbc:…), with the
+//     variable in "via"; CALLS to a ThirdParty for external hosts. A
+//     depends_on entry counts only when the environment and links name no
+//     dependency of the service (otherwise it is start-up order; the list
+//     is kept in dependsOn).
+//
+// Only environment variable names are kept (envKeys), never values.
+package compose
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/dotenv"
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/sirupsen/logrus"
+	"gopkg.in/yaml.v3"
+
+	"github.com/riskgraph/riskgraph/discovery"
+	"github.com/riskgraph/riskgraph/graph"
+)
+
+func init() {
+	// compose-go reports obsolete attributes and unset variables through
+	// the global logrus logger, which would interleave with riskgraph's
+	// own output; what matters to a discovery run is in the evidence.
+	// riskgraph itself does not log through logrus.
+	logrus.SetLevel(logrus.ErrorLevel)
+}
+
+// AgentName is the agent's name in evidence.
+const AgentName = "compose"
+
+// MaxSize is the largest compose file read.
+const MaxSize = 8 << 20
+
+// Agent reads compose files.
+type Agent struct {
+	// Environ is the process environment used for interpolation (nil: os.Environ).
+	Environ []string
+}
+
+func (Agent) Name() string { return AgentName }
+
+// Detect accepts YAML files with a top-level services mapping whose entries
+// have an image or a build.
+func (Agent) Detect(f *discovery.File) bool {
+	ext := strings.ToLower(filepath.Ext(f.Path))
+	if ext != ".yaml" && ext != ".yml" {
+		return false
+	}
+	if !bytes.Contains(f.Data, []byte("services:")) || len(f.Data) > MaxSize {
+		return false
+	}
+	var top map[string]any
+	if yaml.Unmarshal(f.Data, &top) != nil {
+		// A broken file named like a compose file is still ours to report.
+		return isComposeName(f.Path)
+	}
+	if _, k8s := top["apiVersion"]; k8s {
+		return false
+	}
+	svcs, ok := top["services"].(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, v := range svcs {
+		m, _ := v.(map[string]any)
+		if _, ok := m["image"]; ok {
+			return true
+		}
+		if _, ok := m["build"]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func isComposeName(p string) bool {
+	b := strings.ToLower(path.Base(filepath.ToSlash(p)))
+	return strings.HasPrefix(b, "docker-compose") || strings.HasPrefix(b, "compose.") || strings.HasPrefix(b, "compose-")
+}
+
+var lineRe = regexp.MustCompile(`line (\d+)`)
+
+// Read loads f and records what it describes.
+func (a Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collector) error {
+	if len(f.Data) > MaxSize {
+		return discovery.Errorf(f.Path, 0, "file is %d bytes, more than the %d this agent reads", len(f.Data), MaxSize)
+	}
+	if bytes.IndexByte(f.Data, 0) >= 0 {
+		return discovery.Errorf(f.Path, 0, "binary data, expected a compose file in YAML")
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(f.Data, &root); err != nil {
+		line := 0
+		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+		return &discovery.FileError{File: f.Path, Line: line, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: "), Err: err}
+	}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		doc = doc.Content[0]
+	}
+	svcNode := child(doc, "services")
+	if svcNode == nil || svcNode.Kind != yaml.MappingNode {
+		return discovery.Errorf(f.Path, doc.Line, "expected a top-level services mapping")
+	}
+
+	abs := f.Abs
+	if abs == "" {
+		abs = f.Path
+	}
+	dir := filepath.Dir(abs)
+	env := a.environment(dir)
+	proj, err := a.load(ctx, f, dir, env, false)
+	if err != nil {
+		// Files that extend or include others, or reference env files, fail
+		// when those are absent; read the file on its own then.
+		proj, err = a.load(ctx, f, dir, env, true)
+	}
+	if err != nil {
+		line := 0
+		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+		return &discovery.FileError{File: f.Path, Line: line, Msg: "not a valid compose file: " + err.Error(), Err: err}
+	}
+	r := &reader{f: f, c: c, proj: proj, doc: doc, svcNode: svcNode, env: c.Env()}
+	if r.env == "" {
+		r.env = "compose"
+	}
+	r.read()
+	return nil
+}
+
+// environment is the process environment overlaid by the .env file beside
+// the compose file (compose gives the process environment precedence).
+func (a Agent) environment(dir string) map[string]string {
+	environ := a.Environ
+	if environ == nil {
+		environ = os.Environ()
+	}
+	env := map[string]string{}
+	if de := filepath.Join(dir, ".env"); fileExists(de) {
+		if m, err := dotenv.GetEnvFromFile(map[string]string{}, []string{de}); err == nil {
+			for k, v := range m {
+				env[k] = v
+			}
+		}
+	}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+func (a Agent) load(ctx context.Context, f *discovery.File, dir string, env map[string]string, alone bool) (proj *types.Project, err error) {
+	// compose-go assumes a schema-valid model in places and panics on some
+	// malformed input once validation is skipped (found by FuzzRead); one
+	// bad file must not end the run.
+	defer func() {
+		if r := recover(); r != nil {
+			proj, err = nil, fmt.Errorf("the compose loader failed on this input: %v", r)
+		}
+	}()
+	abs := f.Abs
+	if abs == "" {
+		abs = filepath.Join(dir, filepath.Base(f.Path))
+	}
+	details := types.ConfigDetails{
+		WorkingDir:  dir,
+		ConfigFiles: []types.ConfigFile{{Filename: abs, Content: f.Data}},
+		Environment: env,
+	}
+	name := loader.NormalizeProjectName(filepath.Base(dir))
+	if name == "" {
+		name = "compose"
+	}
+	return loader.LoadWithContext(ctx, details, func(o *loader.Options) {
+		o.SetProjectName(name, false)
+		o.Profiles = []string{"*"}
+		o.SkipConsistencyCheck = true
+		o.ResolvePaths = false
+		o.ResourceLoaders = nil
+		if alone {
+			o.SkipExtends = true
+			o.SkipInclude = true
+			o.SkipResolveEnvironment = true
+			o.SkipValidation = true
+		}
+	})
+}
+
+// child returns the value node of key in mapping m.
+func child(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// keyLine returns the line of key in mapping m.
+func keyLine(m *yaml.Node, key string) int {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return 0
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i].Line
+		}
+	}
+	return 0
+}
+
+type reader struct {
+	f       *discovery.File
+	c       *discovery.Collector
+	proj    *types.Project
+	doc     *yaml.Node
+	svcNode *yaml.Node
+	env     string
+
+	stores  map[string]string   // service name → engine, for data stores
+	aliases map[string]string   // host name (service, container, alias) → service name
+	ports   map[string][]uint32 // service → ports others connect to
+}
+
+func (r *reader) src(line int, detail string) graph.Source {
+	return graph.Source{Agent: AgentName, File: r.f.Path, Line: line, Detail: detail}
+}
+
+func (r *reader) svcLine(name string) int { return keyLine(r.svcNode, name) }
+
+// lineOf returns the line of a service's key (and sub-key), or the
+// service's line when absent.
+func (r *reader) lineOf(svc string, keys ...string) int {
+	n := child(r.svcNode, svc)
+	line := r.svcLine(svc)
+	for _, k := range keys {
+		if l := keyLine(n, k); l > 0 {
+			line = l
+		}
+		n = child(n, k)
+	}
+	return line
+}
+
+// envLine finds the line of environment variable key in service svc (map
+// or list syntax).
+func (r *reader) envLine(svc, key string) int {
+	n := child(child(r.svcNode, svc), "environment")
+	if n == nil {
+		return r.svcLine(svc)
+	}
+	if n.Kind == yaml.MappingNode {
+		if l := keyLine(n, key); l > 0 {
+			return l
+		}
+	}
+	for _, e := range n.Content {
+		if e.Kind == yaml.ScalarNode && (e.Value == key || strings.HasPrefix(e.Value, key+"=")) {
+			return e.Line
+		}
+	}
+	return n.Line
+}
+
+func (r *reader) services() []types.ServiceConfig {
+	var out []types.ServiceConfig
+	for _, s := range r.proj.Services {
+		out = append(out, s)
+	}
+	for _, s := range r.proj.DisabledServices {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (r *reader) read() {
+	svcs := r.services()
+	r.stores = map[string]string{}
+	r.aliases = map[string]string{}
+	r.ports = map[string][]uint32{}
+	for _, s := range svcs {
+		if eng, ok := engineOf(s); ok {
+			r.stores[s.Name] = eng
+		}
+		r.aliases[strings.ToLower(s.Name)] = s.Name
+		if s.ContainerName != "" {
+			r.aliases[strings.ToLower(s.ContainerName)] = s.Name
+		}
+		if s.Hostname != "" {
+			r.aliases[strings.ToLower(s.Hostname)] = s.Name
+		}
+		for _, n := range s.Networks {
+			if n == nil {
+				continue
+			}
+			for _, al := range n.Aliases {
+				r.aliases[strings.ToLower(al)] = s.Name
+			}
+		}
+	}
+	// Ports other services connect to tell a service's port when it
+	// publishes none.
+	for _, s := range svcs {
+		for _, k := range sortedKeys(s.Environment) {
+			v := s.Environment[k]
+			if v == nil {
+				continue
+			}
+			for _, t := range targets(k, *v) {
+				if name, ok := r.aliases[t.host]; ok && t.port > 0 {
+					r.ports[name] = append(r.ports[name], uint32(t.port))
+				}
+			}
+		}
+	}
+	for _, s := range svcs {
+		if _, ok := r.stores[s.Name]; ok {
+			r.store(s)
+		} else {
+			r.service(s)
+		}
+	}
+	for _, s := range svcs {
+		if _, ok := r.stores[s.Name]; !ok {
+			r.dependencies(s)
+		}
+	}
+}
+
+func (r *reader) idOf(name string) graph.ID {
+	if _, ok := r.stores[name]; ok {
+		return graph.DataStoreID(r.env, name)
+	}
+	return graph.ServiceID(r.env, name)
+}
+
+func (r *reader) port(s types.ServiceConfig) uint32 {
+	for _, p := range s.Ports {
+		if p.Target > 0 {
+			return p.Target
+		}
+	}
+	for _, e := range s.Expose {
+		if n, err := strconv.Atoi(strings.Split(e, "/")[0]); err == nil && n > 0 {
+			return uint32(n)
+		}
+	}
+	if ps := r.ports[s.Name]; len(ps) > 0 {
+		return ps[0]
+	}
+	return 0
+}
+
+// published splits a service's published ports into internet-facing ones
+// (host port numbers) and loopback-bound ones.
+type published struct {
+	host   uint32
+	target uint32
+	ip     string
+	line   int
+}
+
+func (r *reader) publishedPorts(s types.ServiceConfig) (public, local []published) {
+	portsNode := child(child(r.svcNode, s.Name), "ports")
+	for i, p := range s.Ports {
+		if p.Published == "" {
+			continue
+		}
+		hp, _ := strconv.Atoi(strings.Split(p.Published, "-")[0])
+		line := r.lineOf(s.Name, "ports")
+		if portsNode != nil && i < len(portsNode.Content) {
+			line = portsNode.Content[i].Line
+		}
+		pp := published{host: uint32(hp), target: p.Target, ip: p.HostIP, line: line}
+		if isLoopback(p.HostIP) {
+			local = append(local, pp)
+		} else {
+			public = append(public, pp)
+		}
+	}
+	return public, local
+}
+
+func isLoopback(ip string) bool {
+	if ip == "" {
+		return false
+	}
+	if strings.EqualFold(ip, "localhost") {
+		return true
+	}
+	parsed := net.ParseIP(strings.Trim(ip, "[]"))
+	return parsed != nil && parsed.IsLoopback()
+}
+
+func (r *reader) rawPort(line int) string {
+	lines := bytes.Split(r.f.Data, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return ""
+	}
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(lines[line-1])), "-"))
+}
+
+func portDetail(kind string, p published, raw string) string {
+	d := fmt.Sprintf("%s port %d:%d", kind, p.host, p.target)
+	if p.ip != "" {
+		d = fmt.Sprintf("%s port %s:%d:%d", kind, p.ip, p.host, p.target)
+	}
+	if raw != "" && strings.Contains(raw, "${") {
+		d += " (from " + raw + ")"
+	}
+	return d
+}
+
+func (r *reader) service(s types.ServiceConfig) {
+	id := graph.ServiceID(r.env, s.Name)
+	props := graph.Props{"workload": "compose", "namespace": r.proj.Name, "replicas": int64(replicas(s))}
+	if s.Image != "" {
+		props["image"] = s.Image
+	}
+	if p := r.port(s); p > 0 {
+		props["port"] = int64(p)
+	}
+	if nets := sortedKeys(s.Networks); len(nets) > 0 {
+		props["networks"] = nets
+	}
+	var secrets []string
+	for _, sec := range s.Secrets {
+		if sec.Source != "" && !slices.Contains(secrets, sec.Source) {
+			secrets = append(secrets, sec.Source)
+		}
+	}
+	if len(secrets) > 0 {
+		props["secretRefs"] = secrets
+	}
+	if s.Build != nil && s.Build.Context != "" && !strings.Contains(s.Build.Context, "://") {
+		props["buildContext"] = path.Clean(path.Join(path.Dir(filepath.ToSlash(r.f.Path)), filepath.ToSlash(s.Build.Context)))
+	}
+	if keys := sortedKeys(s.Environment); len(keys) > 0 {
+		props["envKeys"] = keys
+	}
+	if deps := sortedKeys(s.DependsOn); len(deps) > 0 {
+		props["dependsOn"] = deps
+	}
+	if dc := declaredClasses(s.Labels); len(dc) > 0 {
+		props["declaredClasses"] = dc
+	}
+	public, local := r.publishedPorts(s)
+	if len(local) > 0 {
+		var lp []int64
+		for _, p := range local {
+			lp = append(lp, int64(p.host))
+		}
+		props["localPorts"] = lp
+	}
+	detail := "compose service " + s.Name
+	if len(s.Profiles) > 0 {
+		detail += " (profiles " + strings.Join(s.Profiles, ", ") + ")"
+	}
+	srcs := []graph.Source{r.src(r.svcLine(s.Name), detail)}
+	for _, p := range local {
+		srcs = append(srcs, r.src(p.line, portDetail("published", p, r.rawPort(p.line))+": bound to loopback, not internet-facing"))
+	}
+	r.c.AddNode(AgentName, graph.Node{ID: id, Kind: graph.Service, Name: s.Name, Env: r.env, Props: props, Sources: srcs})
+	if len(public) > 0 {
+		// One edge per service: port is the first published port, ports
+		// all of them.
+		e := graph.NewEdge(graph.RoutesTo, graph.InternetID, id)
+		var ports []int64
+		for _, p := range public {
+			ports = append(ports, int64(p.host))
+			e.Sources = append(e.Sources, r.src(p.line, portDetail("published", p, r.rawPort(p.line))))
+		}
+		e.Props = graph.Props{"port": ports[0]}
+		if len(ports) > 1 {
+			e.Props["ports"] = ports
+		}
+		r.c.AddEdge(AgentName, e)
+	}
+	if s.Image != "" {
+		img := graph.ImageID(s.Image)
+		reg, tag := imageParts(s.Image)
+		iline := r.lineOf(s.Name, "image")
+		r.c.AddNode(AgentName, graph.Node{ID: img, Kind: graph.Image, Name: s.Image,
+			Props: graph.Props{"ref": s.Image, "registry": reg, "tag": tag}, Sources: []graph.Source{r.src(iline, "image")}})
+		e := graph.NewEdge(graph.RunsImage, id, img)
+		e.Sources = []graph.Source{r.src(iline, "image")}
+		r.c.AddEdge(AgentName, e)
+	}
+	r.labels(s, id)
+}
+
+// labels turns ownership labels into PART_OF and OWNED_BY edges.
+func (r *reader) labels(s types.ServiceConfig, id graph.ID) {
+	labelsNode := child(child(r.svcNode, s.Name), "labels")
+	line := func(k string) int {
+		if l := keyLine(labelsNode, k); l > 0 {
+			return l
+		}
+		for _, e := range labelsNode.Content {
+			if strings.HasPrefix(e.Value, k+"=") {
+				return e.Line
+			}
+		}
+		return r.lineOf(s.Name, "labels")
+	}
+	for _, k := range sortedKeys(s.Labels) {
+		v := strings.TrimSpace(s.Labels[k])
+		if v == "" {
+			continue
+		}
+		var apps []string
+		switch {
+		case k == "app.kubernetes.io/part-of":
+			apps = []string{v}
+		case strings.HasSuffix(k, "/applications"):
+			for _, a := range strings.Split(v, ",") {
+				if a = strings.TrimSpace(a); a != "" {
+					apps = append(apps, a)
+				}
+			}
+		case strings.HasSuffix(k, "/team") || k == "team" || k == "owner" || strings.HasSuffix(k, "/owner"):
+			tid := graph.TeamID(v)
+			src := r.src(line(k), "label "+k)
+			r.c.AddNode(AgentName, graph.Node{ID: tid, Kind: graph.Team, Name: v, Sources: []graph.Source{src}})
+			e := graph.NewEdge(graph.OwnedBy, id, tid)
+			e.Sources = []graph.Source{src}
+			r.c.AddEdge(AgentName, e)
+		}
+		for _, a := range apps {
+			aid := graph.ApplicationID(a)
+			src := r.src(line(k), "label "+k)
+			r.c.AddNode(AgentName, graph.Node{ID: aid, Kind: graph.Application, Name: a, Sources: []graph.Source{src}})
+			e := graph.NewEdge(graph.PartOf, id, aid)
+			e.Sources = []graph.Source{src}
+			r.c.AddEdge(AgentName, e)
+		}
+	}
+}
+
+func declaredClasses(labels types.Labels) []string {
+	var out []string
+	for _, k := range sortedKeys(labels) {
+		lk := strings.ToLower(k)
+		if strings.HasSuffix(lk, "data-classification") || strings.HasSuffix(lk, "data-classes") {
+			for _, p := range strings.Split(strings.ToUpper(labels[k]), ",") {
+				c := graph.DataClass(strings.TrimSpace(p))
+				if c.Valid() && !slices.Contains(out, string(c)) {
+					out = append(out, string(c))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func replicas(s types.ServiceConfig) int {
+	if s.Deploy != nil && s.Deploy.Replicas != nil {
+		return *s.Deploy.Replicas
+	}
+	if s.Scale != nil {
+		return *s.Scale
+	}
+	return 1
+}
+
+func imageParts(ref string) (registry, tag string) {
+	registry = "docker.io"
+	name := ref
+	if i := strings.Index(ref, "@"); i >= 0 {
+		name, tag = ref[:i], ref[i+1:]
+	}
+	if first, _, ok := strings.Cut(name, "/"); ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		registry = first
+	}
+	if tag == "" {
+		last := name[strings.LastIndex(name, "/")+1:]
+		if i := strings.LastIndex(last, ":"); i >= 0 {
+			tag = last[i+1:]
+		} else {
+			tag = "latest"
+		}
+	}
+	return registry, tag
+}
+
+func (r *reader) store(s types.ServiceConfig) {
+	eng := r.stores[s.Name]
+	id := graph.DataStoreID(r.env, s.Name)
+	port := r.port(s)
+	if port == 0 {
+		port = defaultPorts[eng]
+	}
+	props := graph.Props{"engine": eng, "host": s.Name, "managed": false, "encrypted": false}
+	if port > 0 {
+		props["port"] = int64(port)
+	}
+	if s.Image != "" {
+		props["image"] = s.Image
+	}
+	for _, k := range []string{"POSTGRES_DB", "MYSQL_DATABASE", "MARIADB_DATABASE", "MONGO_INITDB_DATABASE"} {
+		if v := s.Environment[k]; v != nil && *v != "" {
+			props["database"] = *v
+			break
+		}
+	}
+	if dc := declaredClasses(s.Labels); len(dc) > 0 {
+		props["declaredClasses"] = dc
+	}
+	public, local := r.publishedPorts(s)
+	detail := "compose service " + s.Name
+	if s.Image != "" {
+		detail += " (" + s.Image + ")"
+	}
+	srcs := []graph.Source{r.src(r.svcLine(s.Name), detail)}
+	if len(public) > 0 {
+		var pp []int64
+		for _, p := range public {
+			pp = append(pp, int64(p.host))
+			srcs = append(srcs, r.src(p.line, portDetail("published", p, r.rawPort(p.line))+" on all interfaces"))
+		}
+		props["publicPorts"] = pp
+	}
+	if len(local) > 0 {
+		var lp []int64
+		for _, p := range local {
+			lp = append(lp, int64(p.host))
+		}
+		props["localPorts"] = lp
+	}
+	r.c.AddNode(AgentName, graph.Node{ID: id, Kind: graph.DataStore, Name: s.Name, Env: r.env, Props: props, Sources: srcs})
+}
+
+// dependencies adds CALLS / READS / WRITES from environment values,
+// links and depends_on (in that order of precedence for "via"); depends_on
+// only for services whose environment and links name no dependency.
+func (r *reader) dependencies(s types.ServiceConfig) {
+	from := graph.ServiceID(r.env, s.Name)
+	done := map[string]bool{}
+	for _, k := range sortedKeys(s.Environment) {
+		v := s.Environment[k]
+		if v == nil {
+			continue
+		}
+		for _, t := range targets(k, *v) {
+			line := r.envLine(s.Name, k)
+			if name, ok := r.aliases[t.host]; ok {
+				if name == s.Name {
+					continue
+				}
+				port := t.port
+				if port == 0 && strings.HasSuffix(k, "_HOST") {
+					if pv := s.Environment[strings.TrimSuffix(k, "_HOST")+"_PORT"]; pv != nil {
+						port, _ = strconv.Atoi(*pv)
+					}
+				}
+				r.link(from, name, k, port, r.src(line, "environment "+k))
+				done[name] = true
+				continue
+			}
+			if t.external && looksExternal(t.host) {
+				tp := graph.ThirdPartyID(t.host)
+				src := r.src(line, "environment "+k)
+				r.c.AddNode(AgentName, graph.Node{ID: tp, Kind: graph.ThirdParty, Name: t.host,
+					Props: graph.Props{"host": t.host}, Sources: []graph.Source{src}})
+				e := graph.NewEdge(graph.Calls, from, tp)
+				e.Props = graph.Props{"via": k}
+				e.Sources = []graph.Source{src}
+				r.c.AddEdge(AgentName, e)
+			}
+		}
+	}
+	for _, l := range s.Links {
+		name, _, _ := strings.Cut(l, ":")
+		if tgt, ok := r.aliases[strings.ToLower(name)]; ok && !done[tgt] && tgt != s.Name {
+			r.link(from, tgt, "links", 0, r.src(r.lineOf(s.Name, "links"), "links "+l))
+			done[tgt] = true
+		}
+	}
+	// depends_on orders start-up. When the environment already names the
+	// service's dependencies, an entry it does not name is start order only
+	// (crAPI's identity waits for mongodb it never uses); otherwise it is
+	// the best evidence of a call there is.
+	envNamed := len(done) > 0
+	for _, d := range sortedKeys(s.DependsOn) {
+		if envNamed {
+			break
+		}
+		if tgt, ok := r.aliases[strings.ToLower(d)]; ok && !done[tgt] && tgt != s.Name {
+			r.link(from, tgt, "depends_on", 0, r.src(r.lineOf(s.Name, "depends_on"), "depends_on "+d))
+			done[tgt] = true
+		}
+	}
+}
+
+func (r *reader) link(from graph.ID, to, via string, port int, src graph.Source) {
+	if _, ok := r.stores[to]; ok {
+		for _, k := range []graph.EdgeKind{graph.Reads, graph.Writes} {
+			e := graph.NewEdge(k, from, graph.DataStoreID(r.env, to))
+			e.Props = graph.Props{"via": via}
+			e.Sources = []graph.Source{src}
+			r.c.AddEdge(AgentName, e)
+		}
+		return
+	}
+	e := graph.NewEdge(graph.Calls, from, graph.ServiceID(r.env, to))
+	e.Props = graph.Props{"via": via}
+	if port == 0 {
+		if ps := r.ports[to]; len(ps) > 0 {
+			port = int(ps[0])
+		}
+	}
+	if port > 0 {
+		e.Props["port"] = int64(port)
+	}
+	e.Sources = []graph.Source{src}
+	r.c.AddEdge(AgentName, e)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// target is a host an environment value points at.
+type target struct {
+	host     string
+	port     int
+	external bool // the value is a URL or connection string (not a bare word)
+}
+
+// callKey matches variable names that name a dependency.
+var callKey = regexp.MustCompile(`(?i)(_|^)(ADDR|ADDRESS|URL|URI|HOST|HOSTNAME|SERVICE|ENDPOINT|SERVER|SERVERS|BROKERS?|DSN|BOOTSTRAP_SERVERS|CONNECTION_STRING|CONN)$`)
+
+var schemeRe = regexp.MustCompile(`^(?i)(jdbc:)?([a-z][a-z0-9+.\-]*)://`)
+
+// targets extracts the hosts a variable's value names. Values of
+// variables whose names do not say they name a dependency count only when
+// they are URLs or connection strings.
+func targets(key, val string) []target {
+	val = strings.TrimSpace(val)
+	if val == "" || len(val) > 2048 {
+		return nil
+	}
+	var out []target
+	named := callKey.MatchString(key)
+	for _, part := range strings.Split(val, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if m := schemeRe.FindStringSubmatch(part); m != nil {
+			u, err := url.Parse(strings.TrimPrefix(part, m[1]))
+			if err != nil || u.Hostname() == "" {
+				// mongodb://a:1,b:2 and other multi-host forms.
+				rest := part[len(m[0]):]
+				if i := strings.LastIndex(rest, "@"); i >= 0 {
+					rest = rest[i+1:]
+				}
+				rest = strings.FieldsFunc(rest, func(r rune) bool { return r == '/' || r == '?' })[0]
+				if h, p := splitHostPort(rest); h != "" {
+					out = append(out, target{host: strings.ToLower(h), port: p, external: true})
+				}
+				continue
+			}
+			p, _ := strconv.Atoi(u.Port())
+			out = append(out, target{host: strings.ToLower(u.Hostname()), port: p, external: true})
+			continue
+		}
+		if !named {
+			continue
+		}
+		// user:password@host:port, host:port, host
+		hp := part
+		if i := strings.LastIndex(hp, "@"); i >= 0 {
+			hp = hp[i+1:]
+		}
+		if i := strings.IndexAny(hp, "/?"); i >= 0 {
+			hp = hp[:i]
+		}
+		if h, p := splitHostPort(hp); h != "" && hostLike(h) {
+			out = append(out, target{host: strings.ToLower(h), port: p})
+		}
+	}
+	return out
+}
+
+func splitHostPort(s string) (string, int) {
+	if h, p, err := net.SplitHostPort(s); err == nil {
+		n, _ := strconv.Atoi(p)
+		return h, n
+	}
+	return s, 0
+}
+
+var hostRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9\-_.]*[A-Za-z0-9])?$`)
+
+func hostLike(h string) bool {
+	if !hostRe.MatchString(h) {
+		return false
+	}
+	if _, err := strconv.Atoi(h); err == nil {
+		return false
+	}
+	switch strings.ToLower(h) {
+	case "true", "false", "yes", "no", "on", "off", "none", "null", "localhost":
+		return false
+	}
+	return true
+}
+
+// looksExternal reports whether host is a public DNS name (not an IP,
+// localhost, a cluster-internal or an example name).
+func looksExternal(h string) bool {
+	if !strings.Contains(h, ".") || net.ParseIP(h) != nil {
+		return false
+	}
+	for _, suf := range []string{".local", ".internal", ".localhost", ".svc", ".cluster.local", ".example", ".example.com", ".example.org", ".test", ".invalid", ".lan", ".home"} {
+		if strings.HasSuffix(h, suf) || h == strings.TrimPrefix(suf, ".") {
+			return false
+		}
+	}
+	return true
+}
+
+// images maps an image's repository name (last path element) to the data
+// store engine it runs.
+var images = map[string]string{
+	"postgres": "postgresql", "postgis": "postgresql", "timescaledb": "postgresql", "postgresql": "postgresql",
+	"mysql": "mysql", "mariadb": "mariadb", "percona": "mysql", "percona-server": "mysql",
+	"mongo": "mongodb", "mongodb": "mongodb", "mongodb-community-server": "mongodb",
+	"redis": "redis", "redis-stack": "redis", "valkey": "redis", "keydb": "redis", "memcached": "memcached",
+	"rabbitmq": "rabbitmq", "kafka": "kafka", "cp-kafka": "kafka", "redpanda": "kafka",
+	"elasticsearch": "elasticsearch", "opensearch": "opensearch", "cassandra": "cassandra",
+	"couchdb": "couchdb", "couchbase": "couchbase", "neo4j": "neo4j", "nats": "nats",
+	"dynamodb-local": "dynamodb", "minio": "s3", "localstack": "aws", "cockroach": "cockroachdb",
+	"influxdb": "influxdb", "clickhouse-server": "clickhouse", "etcd": "etcd", "activemq": "activemq",
+	"artemis": "activemq", "mssql": "sqlserver", "server": "", "oracle": "oracle", "sqlserver": "sqlserver",
+}
+
+// dbPorts maps well-known ports to engines, for images named like a
+// database (sock-shop's user-db) but not one of the above.
+var dbPorts = map[uint32]string{5432: "postgresql", 3306: "mysql", 27017: "mongodb", 6379: "redis",
+	5672: "rabbitmq", 9092: "kafka", 9200: "elasticsearch", 9042: "cassandra", 11211: "memcached"}
+
+var defaultPorts = map[string]uint32{"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "mongodb": 27017,
+	"redis": 6379, "memcached": 11211, "rabbitmq": 5672, "kafka": 9092, "elasticsearch": 9200,
+	"opensearch": 9200, "cassandra": 9042, "couchdb": 5984, "neo4j": 7687, "nats": 4222, "sqlserver": 1433}
+
+// engineOf says whether a compose service is a data store, and which.
+func engineOf(s types.ServiceConfig) (string, bool) {
+	img := strings.ToLower(s.Image)
+	if i := strings.Index(img, "@"); i >= 0 {
+		img = img[:i]
+	}
+	repo := img[strings.LastIndex(img, "/")+1:]
+	if i := strings.Index(repo, ":"); i >= 0 {
+		repo = repo[:i]
+	}
+	if strings.Contains(img, "mssql") {
+		return "sqlserver", true
+	}
+	if eng, ok := images[repo]; ok && eng != "" {
+		return eng, true
+	}
+	if s.Image == "" && s.Build == nil {
+		// An override entry (docker-compose.monitoring.yml naming rabbitmq):
+		// go by the name.
+		if eng, ok := images[strings.ToLower(s.Name)]; ok && eng != "" {
+			return eng, true
+		}
+	}
+	envEngine := ""
+	for k := range s.Environment {
+		switch {
+		case strings.HasPrefix(k, "MYSQL_"):
+			envEngine = "mysql"
+		case strings.HasPrefix(k, "MARIADB_"):
+			envEngine = "mariadb"
+		case strings.HasPrefix(k, "POSTGRES_"):
+			envEngine = "postgresql"
+		case strings.HasPrefix(k, "MONGO_INITDB_"):
+			envEngine = "mongodb"
+		}
+	}
+	for _, suf := range []string{"-db", "_db", "db", "-database", "-mongo", "-mysql", "-redis", "-cache"} {
+		for _, n := range []string{strings.ToLower(s.Name), repo} {
+			if n != "" && strings.HasSuffix(n, suf) {
+				base := strings.TrimSuffix(n, suf)
+				if eng, ok := images[base]; ok && eng != "" {
+					return eng, true
+				}
+				for _, p := range s.Ports {
+					if eng, ok := dbPorts[p.Target]; ok {
+						return eng, true
+					}
+				}
+				for _, e := range s.Expose {
+					if n, err := strconv.Atoi(e); err == nil {
+						if eng, ok := dbPorts[uint32(n)]; ok {
+							return eng, true
+						}
+					}
+				}
+				if envEngine != "" {
+					return envEngine, true
+				}
+				if suf != "db" {
+					return "unknown", true
+				}
+			}
+		}
+	}
+	return "", false
+}
