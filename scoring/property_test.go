@@ -256,3 +256,30 @@ func TestStableUnderInsertionOrder(t *testing.T) {
 		}
 	}
 }
+
+// A route to a service whose operations nobody routes is taken as open; once
+// its operations are routed, their authentication decides.
+func TestServiceRouteDefersToRoutedOperations(t *testing.T) {
+	ctx := context.Background()
+	build := func(routeOps bool) *Engine {
+		es := newEstate()
+		gw := es.node(graph.GatewayID("prod", "gw"), graph.Gateway, "gw", "prod", nil)
+		es.edge(graph.RoutesTo, graph.InternetID, gw)
+		svc := es.node(graph.ServiceID("prod", "admin"), graph.Service, "admin", "prod", nil)
+		op := es.node(graph.APIID(svc, "POST", "/admin"), graph.API, "POST /admin", "prod", graph.Props{"authenticated": true})
+		es.edge(graph.Exposes, svc, op)
+		es.edge(graph.RoutesTo, gw, svc)
+		if routeOps {
+			es.edge(graph.RoutesTo, gw, op)
+		}
+		return New(openBatches(t, es.b), DefaultProfile())
+	}
+	x, _ := build(false).Exposure(ctx, graph.ServiceID("prod", "admin"))
+	if !x.Reachable || x.Authenticated {
+		t.Errorf("service route without operation routes: %+v, want reachable unauthenticated", x)
+	}
+	x, _ = build(true).Exposure(ctx, graph.ServiceID("prod", "admin"))
+	if !x.Reachable || !x.Authenticated || !x.InternetFacing {
+		t.Errorf("service whose only routed operation needs a token: %+v, want authenticated", x)
+	}
+}
