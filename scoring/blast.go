@@ -28,7 +28,8 @@ type Reached struct {
 type BlastRadius struct {
 	From    []graph.ID `json:"from"`
 	Reached []Reached  `json:"reached"`
-	// By kind, sorted by id (From included).
+	// By kind, in Reached order: nearest first, then by id (From included);
+	// Applications and Teams by id.
 	Services     []graph.ID        `json:"services"`
 	APIs         []graph.ID        `json:"apis"`
 	DataStores   []graph.ID        `json:"dataStores"`
@@ -38,7 +39,7 @@ type BlastRadius struct {
 	Teams        []graph.ID        `json:"teams"`
 	DataClasses  []graph.DataClass `json:"dataClasses"`
 	// InternetFacing: the reached services and APIs (From included) that are
-	// internet-facing (Exposure.InternetFacing).
+	// internet-facing (Exposure.InternetFacing), in Reached order.
 	InternetFacing []graph.ID `json:"internetFacing"`
 	// Score (0–100) = 100 × data weight × criticality × breadth, where data
 	// weight is the most sensitive class reached (impact.dataClasses, plus
@@ -90,7 +91,11 @@ func (e *Engine) blast(ctx context.Context, from []graph.ID, maxDepth int) (Blas
 		}
 		return e.v.Walk(ctx, w, func(s graph.Step) graph.Control {
 			if _, ok := seen[s.Node]; ok {
-				return graph.Continue
+				if s.Depth == 0 {
+					return graph.Continue // a seed of this round
+				}
+				// Found by an earlier walk, which expanded it already.
+				return graph.Skip
 			}
 			seen[s.Node] = len(reached)
 			reached = append(reached, Reached{Node: s.Node, Kind: s.Kind, Depth: base + s.Depth, Parent: s.Parent, Via: s.ViaKind})
@@ -182,8 +187,9 @@ func (e *Engine) blast(ctx context.Context, from []graph.ID, maxDepth int) (Blas
 			return br, err
 		}
 	}
-	for _, f := range []*[]graph.ID{&br.Services, &br.APIs, &br.DataStores, &br.Identities, &br.ThirdParties,
-		&br.Applications, &br.Teams, &br.InternetFacing} {
+	// The kind lists follow Reached (nearest first, then by id); sorting
+	// them again by id would double the cost of a large radius.
+	for _, f := range []*[]graph.ID{&br.Applications, &br.Teams} {
 		*f = sortIDs(*f)
 	}
 	br.DataClasses = sortClasses(br.DataClasses)
