@@ -46,6 +46,7 @@ type Engine struct {
 	secrets map[string][]graph.ID // env/secret name → services mounting it
 	onNode  map[graph.ID]*nodeFindings
 	steps   map[graph.ID][]attackStep // attack-path steps out of a node
+	subj    map[graph.ID]*subject     // per finding subject
 }
 
 // New returns an engine over v with profile p.
