@@ -82,14 +82,7 @@ func (e *Engine) blast(ctx context.Context, from []graph.ID, maxDepth int) (Blas
 	if len(from) == 0 {
 		return br, nil
 	}
-	// The seen map is kept between calls: growing a map to tens of
-	// thousands of entries cost more than the walk itself.
-	if e.blastSeen == nil {
-		e.blastSeen = make(map[graph.ID]int, 1024)
-	}
-	seen := e.blastSeen
-	clear(seen)
-	defer clear(seen)
+	seen := make(map[graph.ID]int, 256)
 	var reached []Reached
 	walk := func(seeds []graph.ID, base int) error {
 		w := graph.Walk{From: seeds, Dir: graph.Out, Kinds: lateralKinds}

@@ -47,8 +47,6 @@ type Engine struct {
 	onNode  map[graph.ID]*nodeFindings
 	steps   map[graph.ID][]attackStep // attack-path steps out of a node
 	subj    map[graph.ID]*subject     // per finding subject
-
-	blastSeen map[graph.ID]int // reused by blast (callers hold mu)
 }
 
 // New returns an engine over v with profile p.
