@@ -17,8 +17,8 @@
 // over everything (Reachable, Hops) and one that never crosses an
 // authentication step (an API with authenticated=true, a route through a
 // gateway with an authorizer, a ROUTES_TO edge with authenticated=true or
-// an authorizer, or a route straight to a service that documents its
-// operations, whose own routes then decide). Authenticated is "reachable,
+// an authorizer, or a route straight to a service some of whose operations
+// are routed too, whose own routes then decide). Authenticated is "reachable,
 // but not without authentication". InternetFacing is "reachable over
 // ROUTES_TO alone". Data stores, packages, images and repositories take
 // the exposure of the best-exposed service carrying them, one hop further.

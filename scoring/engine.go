@@ -45,6 +45,8 @@ type Engine struct {
 	riskBy  map[graph.ID]float64  // node → max open risk on or under it; nil when stale
 	secrets map[string][]graph.ID // env/secret name → services mounting it
 	onNode  map[graph.ID]*nodeFindings
+	steps   map[graph.ID][]attackStep // attack-path steps out of a node
+	subj    map[graph.ID]*subject     // per finding subject
 }
 
 // New returns an engine over v with profile p.

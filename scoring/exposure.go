@@ -133,8 +133,8 @@ func gatewayAuthorizer(n *graph.Node) string {
 
 // entryIsAuth reports whether entering node to over s is an authentication
 // step: an API with a security requirement, any route through an
-// authorizing gateway, or a route straight to a service that documents its
-// operations (the routes to those operations decide).
+// authorizing gateway, or a route straight to a service some of whose
+// operations are routed too (the routes to those operations decide).
 func (e *Engine) entryIsAuth(ctx context.Context, s expEdge) (bool, error) {
 	if s.auth {
 		return true, nil
@@ -153,11 +153,23 @@ func (e *Engine) entryIsAuth(ctx context.Context, s expEdge) (bool, error) {
 		if s.kind != graph.RoutesTo {
 			return false, nil
 		}
+		// The routes to the service's operations decide, when there are
+		// any; a route to a service whose operations nobody routes (or
+		// that documents none) is taken as open.
 		ops, err := e.edgesOf(ctx, s.to, true, graph.Exposes)
 		if err != nil {
 			return false, err
 		}
-		return len(ops) > 0, nil
+		for _, op := range ops {
+			routes, err := e.edgesOf(ctx, op.To, false, graph.RoutesTo)
+			if err != nil {
+				return false, err
+			}
+			if len(routes) > 0 {
+				return true, nil
+			}
+		}
+		return false, nil
 	}
 	return false, nil
 }

@@ -131,10 +131,14 @@ func (e *Engine) AttackPaths(ctx context.Context, q PathQuery) ([]AttackPath, er
 			return nil, err
 		}
 	}
+	type popKey struct {
+		node    graph.ID
+		finding bool
+	}
 	var (
 		h      labelHeap
 		seq    int
-		pops   = map[graph.ID]int{}
+		pops   = map[popKey]int{}
 		out    []AttackPath
 		causes = map[string]bool{}
 	)
@@ -147,10 +151,7 @@ func (e *Engine) AttackPaths(ctx context.Context, q PathQuery) ([]AttackPath, er
 			}
 		}
 		l := heap.Pop(&h).(*label)
-		key := l.node
-		if l.finding {
-			key += "+"
-		}
+		key := popKey{l.node, l.finding}
 		if pops[key] >= q.Limit {
 			continue
 		}
@@ -240,8 +241,24 @@ type attackStep struct {
 }
 
 // attackSteps are the exposure steps plus, from a service, READS, WRITES
-// and RUNS_AS, and from an identity, CAN_ACCESS.
+// and RUNS_AS, and from an identity, CAN_ACCESS. Cached per node: they
+// depend on the graph only.
 func (e *Engine) attackSteps(ctx context.Context, n graph.ID) ([]attackStep, error) {
+	if st, ok := e.steps[n]; ok {
+		return st, nil
+	}
+	st, err := e.attackStepsOf(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if e.steps == nil {
+		e.steps = map[graph.ID][]attackStep{}
+	}
+	e.steps[n] = st
+	return st, nil
+}
+
+func (e *Engine) attackStepsOf(ctx context.Context, n graph.ID) ([]attackStep, error) {
 	var out []attackStep
 	switch kindOf(n) {
 	case graph.DataStore, graph.ThirdParty:

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/riskgraph/riskgraph/graph"
 	"github.com/riskgraph/riskgraph/testdata/demo"
@@ -95,7 +96,10 @@ func TestVEXEPSSAndKEV(t *testing.T) {
 	plain := es.finding("plain", "plain", "prod", api, graph.Props{"cvss": 7.0})
 	hot := es.finding("hot", "hot", "prod", api, graph.Props{"vulnerability": "GHSA-aaaa-bbbb-cccc"})
 	vex := es.finding("vex", "vex", "prod", api, graph.Props{"cvss": 7.0, "vexState": "not_affected", "vexJustification": "vulnerable_code_not_in_execute_path"})
-	fixed := es.finding("fixed", "fixed", "prod", api, graph.Props{"cvss": 7.0, "status": "fixed", "fixedAt": "2026-11-21T09:00:00Z"})
+	fixed := es.finding("fixed", "fixed", "prod", api, graph.Props{"cvss": 7.0, "status": "fixed", "fixedAt": "2026-11-21T09:00:00Z",
+		"statusHistory": []string{"2026-11-19T21:00:00Z open trivy: found", "2026-11-21T09:00:00Z fixed ci: upgraded"}})
+	es.finding("odd", "odd", "prod", api, graph.Props{"status": "fixed", "fixedAt": "2026-11-22T09:00:00Z", "statusHistory": []string{""}})
+	es.b.ObservedAt = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	_ = v
 	e := New(openBatches(t, es.b), DefaultProfile())
 	ctx := context.Background()
@@ -113,7 +117,9 @@ func TestVEXEPSSAndKEV(t *testing.T) {
 		t.Errorf("fixed finding risk %v open %v", sf.Risk, sf.Open)
 	}
 	k, _ := e.KPIs(ctx)
-	if k.Fixed != 1 || k.FixRate != round4(1.0/float64(k.Open+1)) {
+	// MTTR: 36 h from the first recorded status (before the graph saw it)
+	// and 48 h from the first sighting for the one without usable history.
+	if k.Fixed != 2 || k.FixRate != round4(2.0/float64(k.Open+2)) || k.MTTRSamples != 2 || k.MTTRHours != 42 {
 		t.Errorf("KPIs %+v", k)
 	}
 }
@@ -248,5 +254,32 @@ func TestStableUnderInsertionOrder(t *testing.T) {
 		if got := answer(b); got != want {
 			t.Fatalf("seed %d: answers differ after shuffling the batch", seed)
 		}
+	}
+}
+
+// A route to a service whose operations nobody routes is taken as open; once
+// its operations are routed, their authentication decides.
+func TestServiceRouteDefersToRoutedOperations(t *testing.T) {
+	ctx := context.Background()
+	build := func(routeOps bool) *Engine {
+		es := newEstate()
+		gw := es.node(graph.GatewayID("prod", "gw"), graph.Gateway, "gw", "prod", nil)
+		es.edge(graph.RoutesTo, graph.InternetID, gw)
+		svc := es.node(graph.ServiceID("prod", "admin"), graph.Service, "admin", "prod", nil)
+		op := es.node(graph.APIID(svc, "POST", "/admin"), graph.API, "POST /admin", "prod", graph.Props{"authenticated": true})
+		es.edge(graph.Exposes, svc, op)
+		es.edge(graph.RoutesTo, gw, svc)
+		if routeOps {
+			es.edge(graph.RoutesTo, gw, op)
+		}
+		return New(openBatches(t, es.b), DefaultProfile())
+	}
+	x, _ := build(false).Exposure(ctx, graph.ServiceID("prod", "admin"))
+	if !x.Reachable || x.Authenticated {
+		t.Errorf("service route without operation routes: %+v, want reachable unauthenticated", x)
+	}
+	x, _ = build(true).Exposure(ctx, graph.ServiceID("prod", "admin"))
+	if !x.Reachable || !x.Authenticated || !x.InternetFacing {
+		t.Errorf("service whose only routed operation needs a token: %+v, want authenticated", x)
 	}
 }

@@ -200,9 +200,13 @@ func (e *Engine) KPIs(ctx context.Context) (KPIs, error) {
 			k.Fixed++
 			if at, err := time.Parse(time.RFC3339, f.props.String("fixedAt")); err == nil {
 				opened := f.first
+				// The first status change, if recorded, may predate the
+				// graph's first sighting (history imported from a tracker).
 				if h := f.props.Strings("statusHistory"); len(h) > 0 {
-					if t, err := time.Parse(time.RFC3339, strings.Fields(h[0])[0]); err == nil && (opened.IsZero() || t.Before(opened)) {
-						opened = t
+					if ts, _, _ := strings.Cut(strings.TrimSpace(h[0]), " "); ts != "" {
+						if t, err := time.Parse(time.RFC3339, ts); err == nil && (opened.IsZero() || t.Before(opened)) {
+							opened = t
+						}
 					}
 				}
 				if !opened.IsZero() && !at.Before(opened) {

@@ -208,15 +208,11 @@ func (e *Engine) factsOf(ctx context.Context, n *graph.Node) (*findingFacts, err
 		f.txt = e.textsOf(ctx, f)
 		return f, nil
 	}
-	if f.carriers, err = e.carriers(ctx, f.subject); err != nil {
+	si, err := e.subjectInfo(ctx, f.subject)
+	if err != nil {
 		return nil, err
 	}
-	if f.exp, err = e.exposureOf(ctx, f.subject); err != nil {
-		return nil, err
-	}
-	if f.imp, err = e.impactOf(ctx, f.subject, f.carriers); err != nil {
-		return nil, err
-	}
+	f.carriers, f.exp, f.imp = si.carriers, si.exp, si.imp
 	f.txt = e.textsOf(ctx, f)
 	return f, nil
 }
@@ -301,45 +297,31 @@ func (e *Engine) scoreAll(ctx context.Context) error {
 		e.scored, e.ranked, e.riskBy = scored, nil, nil
 	}
 	if e.ranked == nil {
-		ranked := make([]Score, 0, len(e.scored))
+		// Sort indexes, not Scores: moving 4 bytes per swap instead of a
+		// whole Score is most of the cost over hundreds of thousands.
+		idx := make([]int32, 0, len(e.scored))
 		for i, f := range e.facts {
 			if !f.removed {
-				ranked = append(ranked, e.scored[i])
+				idx = append(idx, int32(i))
 			}
 		}
-		slices.SortFunc(ranked, compareScores)
+		slices.SortFunc(idx, func(a, b int32) int { return compareScores(e.scored[a], e.scored[b]) })
+		ranked := make([]Score, len(idx))
+		for i, j := range idx {
+			ranked[i] = e.scored[j]
+		}
 		e.ranked = ranked
 	}
 	if e.riskBy == nil {
 		riskBy := map[graph.ID]float64{}
 		for i, f := range e.facts {
 			r := e.scored[i].Risk
-			if f.removed || !f.open || r == 0 {
+			if f.removed || !f.open || r == 0 || f.subject == "" {
 				continue
 			}
-			bump := func(id graph.ID) {
-				if r > riskBy[id] {
-					riskBy[id] = r
-				}
-			}
-			if f.subject != "" {
-				bump(f.subject)
-			}
-			for _, c := range f.carriers {
-				bump(c)
-				apps, err := e.appsOf(ctx, c)
-				if err != nil {
-					return err
-				}
-				for _, a := range apps {
-					bump(a)
-				}
-				teams, err := e.teamsOf(ctx, c)
-				if err != nil {
-					return err
-				}
-				for _, t := range teams {
-					bump(t)
+			for _, o := range e.subj[f.subject].owners {
+				if r > riskBy[o] {
+					riskBy[o] = r
 				}
 			}
 		}
@@ -396,6 +378,85 @@ type texts struct {
 	app       string            // "payments tier-1"
 }
 
+// subject is what every finding on one node shares: carriers, exposure,
+// impact and their texts. Cached per node (many findings share a subject).
+type subject struct {
+	carriers []graph.ID
+	exp      Exposure
+	imp      *impactInfo
+	exposure string
+	hops     string
+	controls string
+	reaches  string
+	app      string
+	owners   []graph.ID // nodes a finding on it is "under": carriers, their applications and teams
+}
+
+func (e *Engine) subjectInfo(ctx context.Context, id graph.ID) (*subject, error) {
+	if si, ok := e.subj[id]; ok {
+		return si, nil
+	}
+	si := &subject{}
+	var err error
+	if si.carriers, err = e.carriers(ctx, id); err != nil {
+		return nil, err
+	}
+	if si.exp, err = e.exposureOf(ctx, id); err != nil {
+		return nil, err
+	}
+	if si.imp, err = e.impactOf(ctx, id, si.carriers); err != nil {
+		return nil, err
+	}
+	exp := &si.exp
+	switch {
+	case !exp.Reachable && len(si.carriers) == 0 && needsCarrier(id):
+		si.exposure = "not deployed: no running service carries " + string(kindOf(id))
+	case !exp.Reachable:
+		si.exposure = "not reachable from the Internet"
+	case exp.Authenticated:
+		si.exposure = fmt.Sprintf("internet-facing behind authentication, %d hops", exp.Hops) + pathText(exp.Path)
+	default:
+		si.exposure = fmt.Sprintf("internet-facing without authentication, %d hops", exp.Hops) + pathText(exp.Path)
+	}
+	if exp.ServiceHops > 0 {
+		si.hops = fmt.Sprintf("%d service-to-service hops", exp.ServiceHops)
+	}
+	si.controls = strings.Join(exp.Controls, ", ")
+	if len(si.imp.classes) > 0 {
+		si.reaches = "reaches " + joinClasses(si.imp.classes)
+	}
+	if si.imp.app != "" {
+		si.app = e.name(ctx, si.imp.app) + " " + si.imp.tier
+	}
+	// Owners: a data store's (or gateway's, …) finding is under the store
+	// and its own applications, not under every client of the store.
+	owners := []graph.ID{id}
+	under := si.carriers
+	if !carriesFindings(id) && kindOf(id) != graph.Service {
+		under = []graph.ID{id}
+	} else {
+		owners = append(owners, si.carriers...)
+	}
+	for _, c := range under {
+		apps, err := e.appsOf(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		owners = append(owners, apps...)
+		teams, err := e.teamsOf(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		owners = append(owners, teams...)
+	}
+	si.owners = sortIDs(owners)
+	if e.subj == nil {
+		e.subj = map[graph.ID]*subject{}
+	}
+	e.subj[id] = si
+	return si, nil
+}
+
 func (e *Engine) textsOf(ctx context.Context, f *findingFacts) *texts {
 	t := &texts{}
 	if c := f.props.Float("cvss"); c > 0 {
@@ -409,29 +470,21 @@ func (e *Engine) textsOf(ctx context.Context, f *findingFacts) *texts {
 			t.sevDetail = strings.ToLower(f.vuln.Props.String("severity"))
 		}
 	}
-	exp := &f.exp
-	switch {
-	case f.subject == "":
+	if f.subject == "" {
 		t.exposure = "no subject in the graph (unresolved)"
-	case !exp.Reachable && len(f.carriers) == 0 && needsCarrier(f.subject):
-		t.exposure = "not deployed: no running service carries " + string(kindOf(f.subject))
-	case !exp.Reachable:
-		t.exposure = "not reachable from the Internet"
-	case exp.Authenticated:
-		t.exposure = fmt.Sprintf("internet-facing behind authentication, %d hops", exp.Hops) + pathText(exp.Path)
-	default:
-		t.exposure = fmt.Sprintf("internet-facing without authentication, %d hops", exp.Hops) + pathText(exp.Path)
+		t.classes = sortClasses(slices.Clone(f.classes))
+		if len(t.classes) > 0 {
+			t.reaches = "reaches " + joinClasses(t.classes)
+		}
+		return t
 	}
-	if exp.ServiceHops > 0 {
-		t.hops = fmt.Sprintf("%d service-to-service hops", exp.ServiceHops)
-	}
-	t.controls = strings.Join(exp.Controls, ", ")
-	t.classes = sortClasses(addClasses(slices.Clone(f.imp.classes), f.classes...))
-	if len(t.classes) > 0 {
+	si := e.subj[f.subject]
+	t.exposure, t.hops, t.controls, t.app = si.exposure, si.hops, si.controls, si.app
+	t.classes, t.reaches = si.imp.classes, si.reaches
+	if len(f.classes) > 0 {
+		// The finding's own classes (what the scanner saw it expose).
+		t.classes = sortClasses(addClasses(slices.Clone(si.imp.classes), f.classes...))
 		t.reaches = "reaches " + joinClasses(t.classes)
-	}
-	if f.imp.app != "" {
-		t.app = e.name(ctx, f.imp.app) + " " + f.imp.tier
 	}
 	return t
 }
