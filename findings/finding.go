@@ -91,8 +91,23 @@ type Finding struct {
 	VEXState         string
 	VEXJustification string
 
+	// Fixed is a fingerprint the producer computed with riskgraph's own
+	// scheme (partialFingerprints "riskgraph/v1", as in the demo estate's
+	// scan); it is used as is, so such a result updates its node.
+	Fixed string
+	// Subject is the node the producer says the result is about (SARIF
+	// result properties.target {kind, env, name}, riskgraph's convention).
+	Subject *SubjectRef
+
 	// Where in the input it came from (JSON path).
 	Path string
+}
+
+// SubjectRef names a node by kind and natural key.
+type SubjectRef struct {
+	Kind string `json:"kind"`
+	Env  string `json:"env"`
+	Name string `json:"name"`
 }
 
 var cveRe = regexp.MustCompile(`(?i)^CVE-\d{4}-\d+$`)
@@ -138,6 +153,9 @@ func (f *Finding) subjectKey() string {
 
 // Fingerprint is the finding's stable dedup key (see the package doc).
 func (f *Finding) Fingerprint(tool, target string) string {
+	if f.Fixed != "" {
+		return f.Fixed
+	}
 	var parts []string
 	switch {
 	case f.Category == CategoryVulnerability && f.Advisory != "" && f.subjectKey() != "":

@@ -27,8 +27,8 @@ type grypeSource struct {
 }
 
 type grypeMatch struct {
-	Vulnerability grypeVuln    `json:"vulnerability"`
-	Related       []grypeVuln  `json:"relatedVulnerabilities"`
+	Vulnerability grypeVuln     `json:"vulnerability"`
+	Related       []grypeVuln   `json:"relatedVulnerabilities"`
 	Artifact      grypeArtifact `json:"artifact"`
 }
 

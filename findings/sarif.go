@@ -15,6 +15,7 @@ var (
 	advisoryRule   = regexp.MustCompile(`^(CVE-\d{4}-\d+|GHSA-[\w-]+|SNYK-[\w-]+|GO-\d{4}-\d+|PYSEC-\d{4}-\d+|RUSTSEC-\d{4}-\d+|OSV-[\w-]+)$`)
 	cveInText      = regexp.MustCompile(`CVE-\d{4}-\d+`)
 	trivyPkgMsg    = regexp.MustCompile(`(?m)^Package: (\S+)\s*$\s*^Installed Version: (\S+)`)
+	inlinePkgMsg   = regexp.MustCompile(`^Package (\S+) (\S+) in\b`)
 	snykPkg        = regexp.MustCompile(`^\(([^)]*)\)\s+(\S+)@(\S+)$`)
 	snykManager    = regexp.MustCompile(`Package Manager: (\S+)`)
 	tfResource     = regexp.MustCompile(`^\s*resource\s+"([^"]+)"\s+"([^"]+)"`)
@@ -93,9 +94,28 @@ func parseSARIF(file string, data []byte) (*Report, error) {
 			f.File, f.Line, f.Column, f.Resource = sarifLocation(run, res)
 			f.Severity, f.CVSS = sarifSeverity(res, rule)
 			f.UniqueID = sarifUniqueID(res)
+			f.Fixed = res.PartialFingerprints["riskgraph/v1"]
+			if res.Properties != nil {
+				props := res.Properties.Properties
+				if s, ok := props["severity"].(string); ok && knownSeverity(s) {
+					f.Severity = normSeverity(s)
+				}
+				if t, ok := props["target"].(map[string]any); ok {
+					ref := SubjectRef{}
+					ref.Kind, _ = t["kind"].(string)
+					ref.Env, _ = t["env"].(string)
+					ref.Name, _ = t["name"].(string)
+					if ref.Kind != "" && ref.Name != "" {
+						f.Subject = &ref
+					}
+				}
+			}
 			if category == CategoryCode && (advisoryRule.MatchString(ruleID) || trivyPkgMsg.MatchString(f.Message)) {
 				f.Category = CategoryVulnerability
 				sarifPackage(&f, rule)
+				if f.Fixed != "" {
+					f.UniqueID = ""
+				}
 			}
 			if f.Message == "" {
 				f.Message = f.Title
@@ -273,6 +293,11 @@ func sarifPackage(f *Finding, rule *sarif.ReportingDescriptor) {
 	f.UniqueID = ""
 	if m := trivyPkgMsg.FindStringSubmatch(f.Message); m != nil {
 		f.PkgName, f.PkgVersion = m[1], m[2]
+	} else if m := inlinePkgMsg.FindStringSubmatch(f.Message); m != nil {
+		f.PkgName, f.PkgVersion = m[1], m[2]
+		if strings.Contains(m[1], ":") {
+			f.Purl = purlFor("maven", m[1], m[2])
+		}
 	}
 	if rule != nil && rule.FullDescription != nil {
 		if m := snykPkg.FindStringSubmatch(strings.TrimSpace(deref(rule.FullDescription.Text))); m != nil {

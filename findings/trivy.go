@@ -13,14 +13,14 @@ import (
 // results, and `trivy k8s` reports (ClusterName with Vulnerabilities and
 // Misconfigurations grouped per resource, or Resources).
 type trivyDoc struct {
-	SchemaVersion     int             `json:"SchemaVersion"`
-	ArtifactName      string          `json:"ArtifactName"`
+	SchemaVersion     int                      `json:"SchemaVersion"`
+	ArtifactName      string                   `json:"ArtifactName"`
 	Trivy             struct{ Version string } `json:"Trivy"`
-	Results           []trivyResult   `json:"Results"`
-	ClusterName       string          `json:"ClusterName"`
-	Vulnerabilities   []trivyResource `json:"Vulnerabilities"`
-	Misconfigurations []trivyResource `json:"Misconfigurations"`
-	Resources         []trivyResource `json:"Resources"`
+	Results           []trivyResult            `json:"Results"`
+	ClusterName       string                   `json:"ClusterName"`
+	Vulnerabilities   []trivyResource          `json:"Vulnerabilities"`
+	Misconfigurations []trivyResource          `json:"Misconfigurations"`
+	Resources         []trivyResource          `json:"Resources"`
 }
 
 type trivyResource struct {
@@ -31,20 +31,20 @@ type trivyResource struct {
 }
 
 type trivyResult struct {
-	Target            string        `json:"Target"`
-	Class             string        `json:"Class"`
-	Type              string        `json:"Type"`
-	Vulnerabilities   []trivyVuln   `json:"Vulnerabilities"`
+	Target            string         `json:"Target"`
+	Class             string         `json:"Class"`
+	Type              string         `json:"Type"`
+	Vulnerabilities   []trivyVuln    `json:"Vulnerabilities"`
 	Misconfigurations []trivyMisconf `json:"Misconfigurations"`
-	Secrets           []trivySecret `json:"Secrets"`
+	Secrets           []trivySecret  `json:"Secrets"`
 }
 
 type trivyVuln struct {
-	VulnerabilityID  string   `json:"VulnerabilityID"`
-	VendorIDs        []string `json:"VendorIDs"`
-	PkgName          string   `json:"PkgName"`
-	PkgPath          string   `json:"PkgPath"`
-	PkgIdentifier    struct {
+	VulnerabilityID string   `json:"VulnerabilityID"`
+	VendorIDs       []string `json:"VendorIDs"`
+	PkgName         string   `json:"PkgName"`
+	PkgPath         string   `json:"PkgPath"`
+	PkgIdentifier   struct {
 		PURL string `json:"PURL"`
 	} `json:"PkgIdentifier"`
 	InstalledVersion string `json:"InstalledVersion"`
