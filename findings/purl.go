@@ -25,10 +25,10 @@ var pypiSep = regexp.MustCompile(`[-_.]+`)
 // returned trimmed.
 func NormalizePurl(p string) string {
 	p = strings.TrimSpace(p)
-	rest, ok := strings.CutPrefix(p, "pkg:")
-	if !ok {
+	if len(p) < 4 || !strings.EqualFold(p[:4], "pkg:") {
 		return p
 	}
+	rest := p[4:]
 	rest = strings.TrimLeft(rest, "/")
 	if i := strings.IndexByte(rest, '#'); i >= 0 {
 		rest = rest[:i]

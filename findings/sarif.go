@@ -16,7 +16,7 @@ var (
 	cveInText      = regexp.MustCompile(`CVE-\d{4}-\d+`)
 	trivyPkgMsg    = regexp.MustCompile(`(?m)^Package: (\S+)\s*$\s*^Installed Version: (\S+)`)
 	inlinePkgMsg   = regexp.MustCompile(`^Package (\S+) (\S+) in\b`)
-	snykPkg        = regexp.MustCompile(`^\(([^)]*)\)\s+(\S+)@(\S+)$`)
+	snykPkg        = regexp.MustCompile(`^(?:\(([^)]*)\)\s+)?(\S+)@(\S+)$`)
 	snykManager    = regexp.MustCompile(`Package Manager: (\S+)`)
 	tfResource     = regexp.MustCompile(`^\s*resource\s+"([^"]+)"\s+"([^"]+)"`)
 	severityPrefix = regexp.MustCompile(`^(?i)(critical|high|medium|low) severity\b`)
