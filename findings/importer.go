@@ -632,17 +632,14 @@ func (p *planner) findingNode(a *acc, old *graph.Node, sum *Summary) graph.Node 
 	switch {
 	case old == nil:
 		next, reason = StatusOpen, "first reported by "+a.tools[0]
-		sum.New++
 	case status == StatusFixed:
 		next, reason = StatusOpen, "reported again by "+strings.Join(a.tools, ", ")
-		sum.Reopened++
-		sum.Seen++
 	case status == StatusAccepted && expired(old.Props.String("acceptedUntil"), p.now):
 		next, reason = StatusOpen, "risk acceptance expired "+old.Props.String("acceptedUntil")
-		sum.Reopened++
-		sum.Seen++
-	default:
-		sum.Seen++
+	case (status == StatusFalsePositive || status == StatusFixed) && lastActor(history) == "vex" &&
+		(f.VEXState == "exploitable" || f.VEXState == "in_triage"):
+		// the producer takes its own VEX statement back
+		next, reason = StatusOpen, "VEX "+f.VEXState
 	}
 	// A VEX statement is the producer's triage: it moves open findings, not
 	// a person's decision.
@@ -656,6 +653,15 @@ func (p *planner) findingNode(a *acc, old *graph.Node, sum *Summary) graph.Node 
 		case "resolved":
 			next, reason = StatusFixed, "VEX resolved"
 		}
+	}
+	switch {
+	case old == nil:
+		sum.New++
+	case next == StatusOpen && next != status:
+		sum.Reopened++
+		sum.Seen++
+	default:
+		sum.Seen++
 	}
 	if old == nil || next != status {
 		actor := p.actor
@@ -683,6 +689,17 @@ func (p *planner) findingNode(a *acc, old *graph.Node, sum *Summary) graph.Node 
 		}
 	}
 	return n
+}
+
+// lastActor is the actor of the newest statusHistory entry.
+func lastActor(h []string) string {
+	if len(h) == 0 {
+		return ""
+	}
+	_, rest, _ := strings.Cut(h[len(h)-1], " ")
+	_, rest, _ = strings.Cut(rest, " ")
+	actor, _, _ := strings.Cut(rest, ":")
+	return actor
 }
 
 func expired(until string, now time.Time) bool {
