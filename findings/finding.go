@@ -105,9 +105,11 @@ type Finding struct {
 
 // SubjectRef names a node by kind and natural key.
 type SubjectRef struct {
-	Kind string `json:"kind"`
-	Env  string `json:"env"`
-	Name string `json:"name"`
+	Kind   string `json:"kind"`
+	Env    string `json:"env"`
+	Name   string `json:"name"`   // for an API: its service's name
+	Method string `json:"method"` // API only
+	Path   string `json:"path"`   // API only
 }
 
 var cveRe = regexp.MustCompile(`(?i)^CVE-\d{4}-\d+$`)

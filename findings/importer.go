@@ -416,6 +416,8 @@ func subjectID(r *SubjectRef) graph.ID {
 	switch graph.Kind(r.Kind) {
 	case graph.Service:
 		return graph.ServiceID(r.Env, r.Name)
+	case graph.API:
+		return graph.APIID(graph.ServiceID(r.Env, r.Name), r.Method, r.Path)
 	case graph.Gateway:
 		return graph.GatewayID(r.Env, r.Name)
 	case graph.DataStore:

@@ -105,6 +105,8 @@ func parseSARIF(file string, data []byte) (*Report, error) {
 					ref.Kind, _ = t["kind"].(string)
 					ref.Env, _ = t["env"].(string)
 					ref.Name, _ = t["name"].(string)
+					ref.Method, _ = t["method"].(string)
+					ref.Path, _ = t["path"].(string)
 					if ref.Kind != "" && ref.Name != "" {
 						f.Subject = &ref
 					}
