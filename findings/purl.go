@@ -14,7 +14,12 @@ var caseInsensitive = map[string]bool{
 	"github": true, "bitbucket": true, "hex": true, "alpm": true, "golang": false,
 }
 
-var pypiSep = regexp.MustCompile(`[-_.]+`)
+var (
+	pypiSep     = regexp.MustCompile(`[-_.]+`)
+	escapes     = []string{"%", "%25", "/", "%2F", "?", "%3F", "#", "%23", " ", "%20", "\t", "%09", "\n", "%0A", "\v", "%0B", "\f", "%0C", "\r", "%0D"}
+	segEscaper  = strings.NewReplacer(escapes...)
+	nameEscaper = strings.NewReplacer(append(escapes, "@", "%40")...)
+)
 
 // NormalizePurl returns the form of a package URL used for matching:
 // "pkg:type/namespace/name@version" with the type lower case, namespace and
@@ -29,13 +34,13 @@ func NormalizePurl(p string) string {
 		return p
 	}
 	rest := p[4:]
-	rest = strings.TrimLeft(rest, "/")
 	if i := strings.IndexByte(rest, '#'); i >= 0 {
 		rest = rest[:i]
 	}
 	if i := strings.IndexByte(rest, '?'); i >= 0 {
 		rest = rest[:i]
 	}
+	rest = strings.TrimRight(strings.TrimLeft(rest, "/"+asciiSpace), asciiSpace)
 	typ, path, _ := strings.Cut(rest, "/")
 	typ = strings.ToLower(typ)
 	version := ""
@@ -52,6 +57,7 @@ func NormalizePurl(p string) string {
 		}
 		segs[i] = s
 	}
+	last := len(segs) - 1
 	if typ == "pypi" && len(segs) > 0 {
 		segs[len(segs)-1] = pypiSep.ReplaceAllString(segs[len(segs)-1], "-")
 	}
@@ -64,9 +70,18 @@ func NormalizePurl(p string) string {
 			version = "v" + version
 		}
 	}
+	// Characters that decoding may have produced and that would change how
+	// the result splits are encoded again, so that normalising is idempotent.
+	for i := range segs {
+		if i == last {
+			segs[i] = nameEscaper.Replace(segs[i])
+		} else {
+			segs[i] = segEscaper.Replace(segs[i])
+		}
+	}
 	out := "pkg:" + typ + "/" + strings.Join(segs, "/")
 	if version != "" {
-		out += "@" + version
+		out += "@" + nameEscaper.Replace(version)
 	}
 	return out
 }
@@ -174,5 +189,7 @@ func osvPurl(eco, name, version string) string {
 	}
 	return "pkg:" + typ + "/" + name + "@" + version
 }
+
+const asciiSpace = " \t\r\n\v\f"
 
 func itoa(i int) string { return strconv.Itoa(i) }
