@@ -56,9 +56,13 @@ func Detect(file string, data []byte) (Format, error) {
 		}
 		return "", fieldError(file, data, "$[0]", "unknown format: a JSON array whose elements have no Target (want a legacy Trivy result list)")
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(trimmed, &top); err != nil {
-		return "", jsonError(file, data, err)
+	top, ok := topLevel(trimmed)
+	if !ok {
+		var v any
+		if err := json.Unmarshal(trimmed, &v); err != nil {
+			return "", jsonError(file, data, err)
+		}
+		return "", &FileError{File: file, Path: "$", Msg: "unknown format: not a JSON object (want SARIF, Grype, Trivy, OSV-Scanner or CycloneDX JSON)"}
 	}
 	has := func(k string) bool { _, ok := top[k]; return ok }
 	switch {
@@ -66,15 +70,13 @@ func Detect(file string, data []byte) (Format, error) {
 		return FormatSARIF, nil
 	case has("version") && strings.Contains(string(top["$schema"]), "sarif"):
 		return FormatSARIF, nil
-	case string(top["bomFormat"]) == `"CycloneDX"`:
+	case string(top["bomFormat"]) == "CycloneDX":
 		return FormatCycloneDX, nil
 	case has("matches") && (has("source") || has("descriptor")) || has("matches") && len(top) <= 4:
 		return FormatGrype, nil
 	case has("SchemaVersion") || has("ArtifactName") || has("ClusterName") || has("Results"):
 		return FormatTrivy, nil
-	case has("results") && (has("experimental_config") || bytes.Contains(top["results"], []byte(`"packages"`))):
-		return FormatOSV, nil
-	case has("results") && string(bytes.TrimSpace(top["results"])) == "[]":
+	case has("results") && (has("experimental_config") || bytes.Contains(trimmed, []byte(`"packages"`)) || len(top) == 1):
 		return FormatOSV, nil
 	}
 	keys := make([]string, 0, len(top))
@@ -82,4 +84,59 @@ func Detect(file string, data []byte) (Format, error) {
 		keys = append(keys, k)
 	}
 	return "", &FileError{File: file, Path: "$", Msg: fmt.Sprintf("unknown format: top-level keys %v (want SARIF runs, Grype matches, Trivy Results, OSV-Scanner results or a CycloneDX bomFormat)", keys)}
+}
+
+// topLevel lists the keys of a JSON object with the values of its
+// top-level string members, by scanning bytes (no decoding): detection must
+// not cost a full parse of a large report. ok is false when data is not an
+// object.
+func topLevel(data []byte) (map[string]string, bool) {
+	if len(data) == 0 || data[0] != '{' {
+		return nil, false
+	}
+	out := map[string]string{}
+	depth := 0
+	expectKey := false
+	key := ""
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch c {
+		case '"':
+			j := i + 1
+			for j < len(data) && data[j] != '"' {
+				if data[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(data) {
+				return out, true
+			}
+			if depth == 1 {
+				s := string(data[i+1 : j])
+				if expectKey {
+					key, expectKey = s, false
+					out[key] = ""
+				} else if key != "" {
+					out[key] = s
+				}
+			}
+			i = j
+		case '{', '[':
+			depth++
+			if depth == 1 {
+				expectKey = true
+			}
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return out, true
+			}
+		case ',':
+			if depth == 1 {
+				expectKey = true
+			}
+		}
+	}
+	return out, true
 }

@@ -3,7 +3,6 @@ package findings
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -112,7 +111,26 @@ type SubjectRef struct {
 	Path   string `json:"path"`   // API only
 }
 
-var cveRe = regexp.MustCompile(`(?i)^CVE-\d{4}-\d+$`)
+var cveRe = cveMatcher{}
+
+// cveMatcher tells CVE ids (CVE-YYYY-N…, any case) without a regexp: it
+// runs for every advisory id and alias of every finding.
+type cveMatcher struct{}
+
+func (cveMatcher) MatchString(s string) bool {
+	if len(s) < 10 || !strings.EqualFold(s[:4], "CVE-") || s[8] != '-' {
+		return false
+	}
+	for i := 4; i < len(s); i++ {
+		if i == 8 {
+			continue
+		}
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // primaryAdvisory picks the id a vulnerability node is keyed by: the first
 // CVE among id and aliases, else id. The others become aliases.

@@ -77,6 +77,7 @@ func parseGrype(file string, data []byte) (*Report, error) {
 		return nil, err
 	}
 	scan := Scan{Tool: "grype", Version: doc.Descriptor.Version, Target: grypeTarget(doc.Source)}
+	scan.Findings = make([]Finding, 0, len(doc.Matches))
 	for i, m := range doc.Matches {
 		path := fmt.Sprintf("$.matches[%d]", i)
 		v := m.Vulnerability

@@ -440,20 +440,38 @@ func (p *planner) history(status, actor, reason string) string {
 
 // finish turns the accumulated findings into nodes and edges.
 func (p *planner) finish(ctx context.Context, sum *Summary) error {
+	nEdges := 0
+	for _, id := range p.order {
+		nEdges += len(p.accs[id].subjects) + len(p.accs[id].pkgs)
+	}
+	p.b.Nodes = slices.Grow(p.b.Nodes, len(p.order)+len(p.vorder)+len(p.accs)/4)
+	p.b.Edges = slices.Grow(p.b.Edges, nEdges)
 	for _, id := range p.order {
 		a := p.accs[id]
 		old := p.ix.findings[id]
 		n := p.findingNode(a, old, sum)
 		p.b.Nodes = append(p.b.Nodes, n)
+		// Edges already in the graph are not sent again: re-importing an
+		// unchanged report then touches only the finding nodes.
+		var prev []graph.ID
+		if old != nil {
+			var err error
+			if prev, err = p.ix.foundOn(ctx, id); err != nil {
+				return err
+			}
+			for _, o := range prev {
+				if !slices.Contains(a.subjects, o) {
+					p.b.Delete = append(p.b.Delete, graph.EdgeID(graph.FoundOn, id, o))
+				}
+			}
+		}
 		for _, s := range a.subjects {
+			if slices.Contains(prev, s) {
+				continue
+			}
 			e := graph.NewEdge(graph.FoundOn, id, s)
 			e.Sources = []graph.Source{a.sources[0]}
 			p.b.Edges = append(p.b.Edges, e)
-		}
-		for _, o := range p.ix.foundOn[id] {
-			if !slices.Contains(a.subjects, o) {
-				p.b.Delete = append(p.b.Delete, graph.EdgeID(graph.FoundOn, id, o))
-			}
 		}
 		if len(a.subjects) == 0 {
 			sum.Unresolved = append(sum.Unresolved, Unresolved{ID: id, Title: a.f.Title, Tool: a.tools[0], Category: a.f.Category, What: a.what})
@@ -471,7 +489,13 @@ func (p *planner) finish(ctx context.Context, sum *Summary) error {
 		}
 		p.b.Nodes = append(p.b.Nodes, vn)
 		for _, pk := range va.pkgs {
-			p.b.Edges = append(p.b.Edges, graph.NewEdge(graph.AffectedBy, pk, vn.ID))
+			e := graph.NewEdge(graph.AffectedBy, pk, vn.ID)
+			if _, err := p.ix.view.Edge(ctx, e.ID); err == nil {
+				continue
+			} else if !errors.Is(err, graph.ErrNotFound) {
+				return err
+			}
+			p.b.Edges = append(p.b.Edges, e)
 		}
 	}
 	key := p.opt.Scope
@@ -684,6 +708,16 @@ func (p *planner) findingNode(a *acc, old *graph.Node, sum *Summary) graph.Node 
 	if n.Name == "" {
 		n.Name = f.Rule
 	}
+	if old != nil {
+		// Unchanged content is not sent again: the upsert then only moves
+		// lastSeen, and the store neither merges nor logs twenty props.
+		if subsetEqual(props, old.Props) {
+			n.Props = nil
+		}
+		if allIn(a.sources, old.Sources) {
+			n.Sources = nil
+		}
+	}
 	for _, s := range a.subjects {
 		if sn, ok := p.ix.nodes[s]; ok && sn.Env != "" {
 			n.Env = sn.Env
@@ -754,4 +788,52 @@ func (p *planner) markFixed(sum *Summary) {
 		}
 		p.b.Nodes = append(p.b.Nodes, n)
 	}
+}
+
+// subsetEqual reports whether every key of a has the same value in b.
+func subsetEqual(a, b graph.Props) bool {
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok && v != nil {
+			return false
+		}
+		switch x := v.(type) {
+		case nil:
+			if ok {
+				return false
+			}
+		case string:
+			if y, ok := w.(string); !ok || x != y {
+				return false
+			}
+		case bool:
+			if y, ok := w.(bool); !ok || x != y {
+				return false
+			}
+		case int64:
+			if y, ok := w.(int64); !ok || x != y {
+				return false
+			}
+		case float64:
+			if y, ok := w.(float64); !ok || x != y {
+				return false
+			}
+		case []string:
+			if y, ok := w.([]string); !ok || !slices.Equal(x, y) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func allIn(xs, ys []graph.Source) bool {
+	for _, x := range xs {
+		if !slices.Contains(ys, x) {
+			return false
+		}
+	}
+	return true
 }

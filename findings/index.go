@@ -23,7 +23,6 @@ type index struct {
 	codeRoots     []codeRoot               // service source trees
 
 	findings map[graph.ID]*graph.Node
-	foundOn  map[graph.ID][]graph.ID // finding → subjects
 
 	dependents map[graph.ID][]graph.ID // package → services (cache)
 	imageUsers map[graph.ID][]graph.ID // image → services (cache)
@@ -54,7 +53,6 @@ func buildIndex(ctx context.Context, v graph.View) (*index, error) {
 		images:        map[string]graph.ID{},
 		repos:         map[string]graph.ID{},
 		findings:      map[graph.ID]*graph.Node{},
-		foundOn:       map[graph.ID][]graph.ID{},
 		dependents:    map[graph.ID][]graph.ID{},
 		imageUsers:    map[graph.ID][]graph.ID{},
 		repoUsers:     map[graph.ID][]graph.ID{},
@@ -116,20 +114,6 @@ func buildIndex(ctx context.Context, v graph.View) (*index, error) {
 		ix.findings[n.ID] = n
 	}); err != nil {
 		return nil, err
-	}
-	after := graph.ID("")
-	for {
-		p, err := v.Edges(ctx, graph.EdgeFilter{Kinds: []graph.EdgeKind{graph.FoundOn}}, graph.Page{After: after, Limit: graph.MaxPageLimit})
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range p.Edges {
-			ix.foundOn[e.From] = append(ix.foundOn[e.From], e.To)
-		}
-		if !p.HasMore || len(p.Edges) == 0 {
-			break
-		}
-		after = p.End
 	}
 	return ix, nil
 }
@@ -292,4 +276,14 @@ func (ix *index) codeOwner(file string) graph.ID {
 		return ""
 	}
 	return best.service
+}
+
+// foundOn lists the subjects a stored finding is FOUND_ON (through the
+// finding's adjacency, not a scan of every edge).
+func (ix *index) foundOn(ctx context.Context, id graph.ID) ([]graph.ID, error) {
+	var out []graph.ID
+	err := eachEdge(ctx, ix.view, graph.EdgeFilter{Kinds: []graph.EdgeKind{graph.FoundOn}, From: id}, func(e *graph.Edge) {
+		out = append(out, e.To)
+	})
+	return out, err
 }
