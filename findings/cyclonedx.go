@@ -1,6 +1,9 @@
 package findings
 
 import (
+	"bytes"
+	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -18,7 +21,16 @@ import (
 // (urn:cdx:serial/version#ref) into another document.
 func parseCycloneDX(file string, data []byte) (*Report, error) {
 	var bom cdx.BOM
-	if err := decodeJSON(file, data, &bom); err != nil {
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '<' {
+		if err := cdx.NewBOMDecoder(bytes.NewReader(t), cdx.BOMFileFormatXML).Decode(&bom); err != nil {
+			e := &FileError{File: file, Msg: "CycloneDX XML: " + err.Error()}
+			var syn *xml.SyntaxError
+			if errors.As(err, &syn) {
+				e.Line = syn.Line
+			}
+			return nil, e
+		}
+	} else if err := decodeJSON(file, data, &bom); err != nil {
 		return nil, err
 	}
 	comps := map[string]cdx.Component{}
@@ -213,9 +225,18 @@ func purlNameVersion(p string) (string, string) {
 	n := NormalizePurl(p)
 	rest := strings.TrimPrefix(n, "pkg:")
 	_, path, _ := strings.Cut(rest, "/")
-	name, ver, _ := strings.Cut(path, "@")
+	name, ver := path, ""
+	if i := strings.LastIndexByte(path, '@'); i > strings.LastIndexByte(path, '/') {
+		name, ver = path[:i], path[i+1:]
+	}
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
+	}
+	if d, err := url.PathUnescape(name); err == nil {
+		name = d
+	}
+	if d, err := url.PathUnescape(ver); err == nil {
+		ver = d
 	}
 	return name, ver
 }

@@ -45,6 +45,13 @@ func Detect(file string, data []byte) (Format, error) {
 	if len(trimmed) == 0 {
 		return "", &FileError{File: file, Msg: "is empty (want SARIF, Grype, Trivy, OSV-Scanner or CycloneDX JSON)"}
 	}
+	if trimmed[0] == '<' {
+		head := trimmed[:min(len(trimmed), 4096)]
+		if bytes.Contains(head, []byte("cyclonedx.org/schema/bom")) || bytes.Contains(head, []byte("<bom ")) || bytes.Contains(head, []byte("<bom>")) {
+			return FormatCycloneDX, nil
+		}
+		return "", &FileError{File: file, Line: 1, Col: 1, Msg: "unknown format: XML that is not a CycloneDX BOM (want SARIF, Grype, Trivy, OSV-Scanner or CycloneDX)"}
+	}
 	if trimmed[0] == '[' {
 		// Trivy before schema 2 wrote a bare list of results.
 		var first []map[string]json.RawMessage

@@ -182,7 +182,7 @@ func sarifLocation(run *sarif.Run, res *sarif.Result) (string, int, int, string)
 			file = deref(run.Artifacts[al.Index].Location.URI)
 		}
 	}
-	file = cleanURI(file)
+	file = cleanURI(relativeTo(run, file))
 	line, col := 0, 0
 	resource := ""
 	if r := pl.Region; r != nil {
@@ -199,6 +199,27 @@ func sarifLocation(run *sarif.Run, res *sarif.Result) (string, int, int, string)
 		}
 	}
 	return file, line, col, resource
+}
+
+// relativeTo strips the run's source root (originalUriBaseIds) from an
+// absolute file URI, so that files compare with repository-relative source
+// trees.
+func relativeTo(run *sarif.Run, u string) string {
+	if !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "/") {
+		return u
+	}
+	for _, base := range []string{"%SRCROOT%", "SRCROOT", "ROOTPATH", "PROJECTROOT"} {
+		if al, ok := run.OriginalUriBaseIds[base]; ok && al.URI != nil && *al.URI != "" {
+			root := strings.TrimSuffix(*al.URI, "/") + "/"
+			if rest, ok := strings.CutPrefix(u, root); ok {
+				return rest
+			}
+			if rest, ok := strings.CutPrefix(u, strings.TrimPrefix(root, "file://")); ok {
+				return rest
+			}
+		}
+	}
+	return u
 }
 
 func cleanURI(u string) string {
