@@ -602,18 +602,17 @@ func (p *planner) vulnNode(ctx context.Context, va *vulnAcc) (graph.Node, error)
 // lifecycle against what the store holds.
 func (p *planner) findingNode(a *acc, old *graph.Node, sum *Summary) graph.Node {
 	f := &a.f
-	props := graph.Props{
-		"tool":        a.tools[0],
-		"tools":       slices.Clone(a.tools),
-		"rule":        f.Rule,
-		"severity":    f.Severity,
-		"fingerprint": a.fp,
-		"message":     f.Message,
-		"category":    f.Category,
-		"unresolved":  len(a.subjects) == 0,
-		"scopes":      slices.Clone(a.scopes),
-		"target":      a.target,
-	}
+	props := make(graph.Props, 24) // sized once: built 100k times on large imports
+	props["tool"] = a.tools[0]
+	props["tools"] = slices.Clone(a.tools)
+	props["rule"] = f.Rule
+	props["severity"] = f.Severity
+	props["fingerprint"] = a.fp
+	props["message"] = f.Message
+	props["category"] = f.Category
+	props["unresolved"] = len(a.subjects) == 0
+	props["scopes"] = slices.Clone(a.scopes)
+	props["target"] = a.target
 	set := func(k, v string) {
 		if v != "" {
 			props[k] = v
