@@ -34,6 +34,12 @@
 // ([]string, the import scopes whose latest complete import reported the
 // finding) and target (what the scanner scanned: image, directory, cluster).
 //
+// A scope key is "tool:target" with the target the scanner names (image
+// reference, directory, cluster, SARIF automation id or repository, the
+// CycloneDX metadata component); when a report names none, the input's
+// base file name stands in, so re-import such reports under the same name
+// or pass --scope. Import batches carry graph.Scope{Source: "findings"}.
+//
 // # Deduplication
 //
 // Following DefectDojo, a finding's fingerprint is one of:
@@ -73,6 +79,11 @@
 //
 // Unresolved findings are kept (no FOUND_ON, unresolved=true) and listed in
 // the import Summary.
+//
+// A re-import sends only what changed: unchanged findings go as id and name
+// (so the store moves lastSeen and nothing else), edges already stored are
+// not sent again, and FOUND_ON edges to subjects no longer found are
+// deleted.
 //
 // # Lifecycle
 //
