@@ -1,0 +1,46 @@
+package discovery
+
+import "sort"
+
+// Fact is something an agent read that is not itself a node or an edge but
+// that a linker needs to resolve references across files: a Kubernetes
+// Service's selector, a ConfigMap's keys, an nginx location. Facts travel
+// with the per-file Collector, so a bad file contributes no facts either,
+// and they never reach a batch.
+type Fact struct {
+	Agent string
+	// Key identifies the fact; adding a fact with the same key again
+	// replaces it (the same document read twice is one fact).
+	Key   string
+	Value any
+}
+
+// AddFact records v under key.
+func (c *Collector) AddFact(agent, key string, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.facts == nil {
+		c.facts = map[string]Fact{}
+	}
+	c.facts[key] = Fact{Agent: agent, Key: key, Value: v}
+}
+
+// Facts returns the facts whose key starts with prefix, in key order.
+func (c *Collector) Facts(prefix string) []Fact {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Fact
+	for k, f := range c.facts {
+		if len(k) >= len(prefix) && k[:len(prefix)] == prefix {
+			out = append(out, f)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+func (c *Collector) mergeFacts(o *Collector) {
+	for _, f := range o.Facts("") {
+		c.AddFact(f.Agent, f.Key, f.Value)
+	}
+}
