@@ -110,6 +110,7 @@ type Collector struct {
 	edgeAgent map[graph.ID]string
 	env       string
 	facts     map[string]Fact
+	warnings  []*FileError
 }
 
 // NewCollector returns an empty collector. env is the environment name the

@@ -43,4 +43,24 @@ func (c *Collector) mergeFacts(o *Collector) {
 	for _, f := range o.Facts("") {
 		c.AddFact(f.Agent, f.Key, f.Value)
 	}
+	for _, e := range o.Errors() {
+		c.AddError(e)
+	}
+}
+
+// AddError records a problem in part of an input that the agent read
+// around (a chart template that does not render while the rest of the
+// chart does). The run reports it like any file error, so it exits
+// non-zero and does not sweep, but keeps what the agent did read.
+func (c *Collector) AddError(e *FileError) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.warnings = append(c.warnings, e)
+}
+
+// Errors returns the errors recorded with AddError.
+func (c *Collector) Errors() []*FileError {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*FileError(nil), c.warnings...)
 }

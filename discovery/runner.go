@@ -267,6 +267,7 @@ func (r *Report) merge(run *Collector, res fileResult, dir bool) {
 	r.Errors = append(r.Errors, res.errs...)
 	for i, a := range res.read {
 		r.FilesRead[a]++
+		r.Errors = append(r.Errors, res.results[i].Errors()...)
 		run.Merge(res.results[i])
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -67,9 +68,6 @@ func (Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collector
 // "helm chart X", "kustomize overlay Y").
 func readStream(file string, data []byte, variant string, c *discovery.Collector) error {
 	docs := splitDocs(data)
-	if len(docs) == 0 {
-		return &discovery.FileError{File: file, Msg: "no YAML documents"}
-	}
 	for _, d := range docs {
 		j, ferr := toJSON(file, d)
 		if ferr != nil {
@@ -123,7 +121,7 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 			return &discovery.FileError{File: file, Line: d.line, Msg: tm.Kind + " without metadata.name"}
 		}
 		w := workload{Namespace: ns, Name: meta.Name, Kind: tm.Kind, Labels: meta.Labels, PodLabels: tmpl.Labels,
-			Replicas: replicas, Pod: tmpl.Spec, EnvLines: map[string]int{}, Src: src}
+			Replicas: replicas, Pod: tmpl.Spec, EnvLines: map[string]int{}, Variant: variantKey(file, variant), Src: src}
 		for _, ct := range append(append([]corev1.Container{}, tmpl.Spec.InitContainers...), tmpl.Spec.Containers...) {
 			for _, e := range ct.Env {
 				w.EnvLines[e.Name] = lineOf(d, "name: "+e.Name)
@@ -173,7 +171,7 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 		if ferr := decode(file, d.line, tm, j, &o); ferr != nil {
 			return ferr
 		}
-		c.AddFact(Name, key("configmap"), configMap{Namespace: ns, Name: o.Name, Data: o.Data, Src: src})
+		c.AddFact(Name, key("configmap"), configMap{Namespace: ns, Name: o.Name, Variant: variantKey(file, variant), Data: o.Data, Src: src})
 	case tm.Kind == "Secret":
 		var o corev1.Secret
 		if ferr := decode(file, d.line, tm, j, &o); ferr != nil {
@@ -287,6 +285,16 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 		c.AddFact(Name, key("routes"), rs)
 	}
 	return nil
+}
+
+// variantKey groups the objects of one rendering: a chart or an overlay,
+// or the directory of a plain manifest, so that a workload takes its
+// ConfigMaps from its own variant when several define the same name.
+func variantKey(file, variant string) string {
+	if variant != "" {
+		return variant
+	}
+	return path.Dir(file)
 }
 
 func detail(tm typeMeta, variant string) string {

@@ -162,6 +162,11 @@ func parseOne(uname, v string) (endpoint, bool) {
 	} else {
 		hostport = v
 		if j := strings.IndexAny(hostport, "/?"); j >= 0 {
+			// "projects/p/instances/i" is a resource path, not host/path:
+			// without a scheme, a host before a slash needs a dot or a port.
+			if !strings.ContainsAny(hostport[:j], ".:") {
+				return ep, false
+			}
 			hostport = hostport[:j]
 		}
 		if j := strings.LastIndexByte(hostport, '@'); j >= 0 {
@@ -193,7 +198,7 @@ func parseOne(uname, v string) (endpoint, bool) {
 
 func validHost(h string) bool {
 	for _, r := range h {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_' || r == ':') {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == ':') {
 			return false
 		}
 	}

@@ -26,6 +26,7 @@ type workload struct {
 	Pod                   corev1.PodSpec
 	Engine                string         // data-store engine when the workload is a database, cache or queue
 	EnvLines              map[string]int // env var name → file line
+	Variant               string         // which rendering it came from (see variantKey)
 	Src                   graph.Source
 }
 
@@ -64,6 +65,7 @@ type netPolicy struct {
 
 type configMap struct {
 	Namespace, Name string
+	Variant         string
 	Data            map[string]string
 	Src             graph.Source
 }

@@ -29,7 +29,7 @@ type facts struct {
 	ingresses []ingress
 	classes   []ingressClass
 	netpols   []netPolicy
-	cms       map[string]configMap // ns/name
+	cms       map[string][]configMap // ns/name, one per variant
 	secrets   map[string]secret
 	sas       map[string]serviceAccount
 	gateways  []gatewayFact
@@ -37,7 +37,7 @@ type facts struct {
 }
 
 func loadFacts(c *discovery.Collector) *facts {
-	f := &facts{cms: map[string]configMap{}, secrets: map[string]secret{}, sas: map[string]serviceAccount{}}
+	f := &facts{cms: map[string][]configMap{}, secrets: map[string]secret{}, sas: map[string]serviceAccount{}}
 	for _, x := range c.Facts("k8s/") {
 		switch v := x.Value.(type) {
 		case workload:
@@ -51,7 +51,7 @@ func loadFacts(c *discovery.Collector) *facts {
 		case netPolicy:
 			f.netpols = append(f.netpols, v)
 		case configMap:
-			f.cms[v.Namespace+"/"+v.Name] = v
+			f.cms[v.Namespace+"/"+v.Name] = append(f.cms[v.Namespace+"/"+v.Name], v)
 		case secret:
 			f.secrets[v.Namespace+"/"+v.Name] = v
 		case serviceAccount:
@@ -310,10 +310,7 @@ func (r *resolver) envOf(w *workload, ct corev1.Container) []envKV {
 		if ef.ConfigMapRef == nil {
 			continue
 		}
-		cm, ok := r.f.cms[w.Namespace+"/"+ef.ConfigMapRef.Name]
-		if !ok {
-			cm, ok = r.cmAnyNS(ef.ConfigMapRef.Name)
-		}
+		cm, ok := r.configMap(w, ef.ConfigMapRef.Name)
 		if !ok {
 			continue
 		}
@@ -330,10 +327,7 @@ func (r *resolver) envOf(w *workload, ct corev1.Container) []envKV {
 		kv := envKV{name: e.Name, value: e.Value, line: w.EnvLines[e.Name]}
 		if e.ValueFrom != nil && e.ValueFrom.ConfigMapKeyRef != nil {
 			ref := e.ValueFrom.ConfigMapKeyRef
-			cm, ok := r.f.cms[w.Namespace+"/"+ref.Name]
-			if !ok {
-				cm, ok = r.cmAnyNS(ref.Name)
-			}
+			cm, ok := r.configMap(w, ref.Name)
 			if ok {
 				kv.value = cm.Data[ref.Key]
 			}
@@ -343,16 +337,29 @@ func (r *resolver) envOf(w *workload, ct corev1.Container) []envKV {
 	return out
 }
 
-func (r *resolver) cmAnyNS(name string) (configMap, bool) {
-	keys := make([]string, 0)
-	for k := range r.f.cms {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if r.f.cms[k].Name == name {
-			return r.f.cms[k], true
+// configMap finds the ConfigMap name a workload refers to: of its own
+// namespace and variant first, then of any.
+func (r *resolver) configMap(w *workload, name string) (configMap, bool) {
+	cands := r.f.cms[w.Namespace+"/"+name]
+	if len(cands) == 0 {
+		keys := make([]string, 0)
+		for k := range r.f.cms {
+			keys = append(keys, k)
 		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if r.f.cms[k][0].Name == name {
+				cands = append(cands, r.f.cms[k]...)
+			}
+		}
+	}
+	for _, cm := range cands {
+		if cm.Variant == w.Variant {
+			return cm, true
+		}
+	}
+	if len(cands) > 0 {
+		return cands[0], true
 	}
 	return configMap{}, false
 }
