@@ -1,6 +1,10 @@
 package discovery
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/riskgraph/riskgraph/graph"
+)
 
 // Fact is something an agent read that is not itself a node or an edge but
 // that a linker needs to resolve references across files: a Kubernetes
@@ -63,4 +67,31 @@ func (c *Collector) Errors() []*FileError {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]*FileError(nil), c.warnings...)
+}
+
+// Shared fact kinds: agents that know a service's environment or the names
+// it answers to publish them, so linkers of other agents (a reverse proxy
+// whose config says proxy_pass http://${API_HOST}) can resolve against
+// them without depending on the agent that found the service.
+
+// EnvFactPrefix prefixes ServiceEnv facts (EnvFactPrefix + service id).
+const EnvFactPrefix = "env/"
+
+// ServiceEnv is the environment a service runs with, references resolved
+// (secret values are never included).
+type ServiceEnv struct {
+	Service graph.ID
+	Name    string
+	Image   string
+	Env     map[string]string
+}
+
+// AliasFactPrefix prefixes HostAlias facts (AliasFactPrefix + name).
+const AliasFactPrefix = "alias/"
+
+// HostAlias says which nodes a host name stands for (a Kubernetes Service
+// name stands for the workloads it selects).
+type HostAlias struct {
+	Name    string
+	Targets []graph.ID
 }

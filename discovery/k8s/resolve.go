@@ -113,6 +113,7 @@ func (Resolver) Link(ctx context.Context, c *discovery.Collector) error {
 	r.storeEdges()
 	r.policyCalls()
 	r.exposure()
+	r.publish()
 	for _, n := range r.nodes {
 		c.AddNode(Name, *n)
 	}
@@ -736,4 +737,39 @@ func (r *resolver) selectPods(ns string, sel *metav1.LabelSelector, anyNS bool) 
 		}
 	}
 	return out
+}
+
+// publish shares each service's resolved environment and each Service
+// name's targets with other agents' linkers (a reverse proxy's config).
+func (r *resolver) publish() {
+	for i := range r.f.workloads {
+		w := &r.f.workloads[i]
+		if w.Engine != "" {
+			continue
+		}
+		env := map[string]string{}
+		image := ""
+		for _, ct := range w.Pod.Containers {
+			if image == "" {
+				image = ct.Image
+			}
+			for _, kv := range r.envOf(w, ct) {
+				if kv.value != "" && !credentialName.MatchString(kv.name) {
+					env[kv.name] = kv.value
+				}
+			}
+		}
+		id := workloadID(r.env, w)
+		key := discovery.EnvFactPrefix + string(id) + "/" + w.Variant
+		r.c.AddFact(Name, key, discovery.ServiceEnv{Service: id, Name: w.Name, Image: image, Env: env})
+	}
+	for name, ts := range r.byName {
+		var ids []graph.ID
+		for _, t := range ts {
+			if !slices.Contains(ids, t.id) {
+				ids = append(ids, t.id)
+			}
+		}
+		r.c.AddFact(Name, discovery.AliasFactPrefix+name, discovery.HostAlias{Name: name, Targets: ids})
+	}
 }
