@@ -103,6 +103,9 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 		}
 		return nil
 	}
+	if tm.Metadata.Name == "" && recorded[tm.Kind] {
+		return &discovery.FileError{File: file, Line: d.line, Msg: fmt.Sprintf("%s %s without metadata.name", tm.APIVersion, tm.Kind)}
+	}
 	src := graph.Source{Agent: Name, File: file, Line: d.line, Detail: detail(tm, variant)}
 	key := func(kind string) string { return fmt.Sprintf("k8s/%s/%s#%d/%s", kind, file, d.line, tm.Metadata.Name) }
 	g, _ := splitAPIVersion(tm.APIVersion)
@@ -296,6 +299,12 @@ func variantKey(file, variant string) string {
 	}
 	return path.Dir(file)
 }
+
+// recorded are the kinds the agent turns into facts; each needs a name.
+var recorded = map[string]bool{"Deployment": true, "StatefulSet": true, "DaemonSet": true, "ReplicaSet": true, "Job": true,
+	"CronJob": true, "Pod": true, "ReplicationController": true, "Service": true, "Ingress": true, "IngressClass": true,
+	"NetworkPolicy": true, "ConfigMap": true, "Secret": true, "ServiceAccount": true, "Gateway": true, "HTTPRoute": true,
+	"GRPCRoute": true, "VirtualService": true}
 
 func detail(tm typeMeta, variant string) string {
 	s := tm.Kind + " " + tm.Metadata.Name

@@ -27,8 +27,21 @@ func tokenize(data string) ([]token, error) {
 	var out []token
 	line := 1
 	i := 0
+	luaNext := false // the last word opened an embedded Lua block
 	for i < len(data) {
 		c := data[i]
+		if c == '{' && luaNext {
+			luaNext = false
+			out = append(out, token{s: "{", line: line})
+			end, lines, ok := skipLua(data, i+1)
+			if !ok {
+				return nil, fmt.Errorf("line %d: Lua block is not closed by \"}\"", line)
+			}
+			line += lines
+			out = append(out, token{s: "}", line: line})
+			i = end
+			continue
+		}
 		switch {
 		case c == '\n':
 			line++
@@ -86,6 +99,7 @@ func tokenize(data string) ([]token, error) {
 				continue
 			}
 			out = append(out, token{s: data[start:i], line: line})
+			luaNext = strings.HasSuffix(data[start:i], "_by_lua_block")
 		}
 	}
 	return out, nil
@@ -206,4 +220,41 @@ func lastLine(ts []token) int {
 		return 0
 	}
 	return ts[len(ts)-1].line
+}
+
+// skipLua scans Lua code from i to the brace closing its block, minding
+// Lua strings and comments, and returns the index after that brace and the
+// number of newlines passed.
+func skipLua(data string, i int) (end, lines int, ok bool) {
+	depth := 1
+	for i < len(data) {
+		c := data[i]
+		switch {
+		case c == '\n':
+			lines++
+		case c == '-' && i+1 < len(data) && data[i+1] == '-':
+			for i < len(data) && data[i] != '\n' {
+				i++
+			}
+			continue
+		case c == '"' || c == '\'':
+			q := c
+			i++
+			for i < len(data) && data[i] != q && data[i] != '\n' {
+				if data[i] == '\\' {
+					i++
+				}
+				i++
+			}
+		case c == '{':
+			depth++
+		case c == '}':
+			depth--
+			if depth == 0 {
+				return i + 1, lines, true
+			}
+		}
+		i++
+	}
+	return i, lines, false
 }
