@@ -62,11 +62,13 @@ func (KustomizeAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery
 	}
 	variant := "kustomize overlay " + rel
 	for _, r := range rm.Resources() {
-		y, err := r.AsYAML()
+		j, err := r.MarshalJSON()
 		if err != nil {
 			return &discovery.FileError{File: file, Msg: "kustomize output: " + err.Error(), Err: err}
 		}
-		if err := readStream(file, y, variant, c); err != nil {
+		// Built objects have no line of their own; evidence names the
+		// overlay's kustomization file and the object.
+		if err := readObject(file, doc{}, j, variant, c); err != nil {
 			return err
 		}
 	}

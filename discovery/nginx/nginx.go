@@ -41,6 +41,9 @@ var reBlock = regexp.MustCompile(`(?m)^\s*(location|server|upstream|http)\b[^;\n
 // Detect is true for text with proxy_pass directives inside location,
 // server or upstream blocks.
 func (Agent) Detect(f *discovery.File) bool {
+	if !bytes.Contains(f.Data, []byte("proxy_pass")) && !bytes.Contains(f.Data, []byte("grpc_pass")) {
+		return false
+	}
 	return reProxy.Match(f.Data) && reBlock.Match(f.Data) && !bytes.Contains(f.Data, []byte("apiVersion:"))
 }
 
