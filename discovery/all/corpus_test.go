@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/riskgraph/riskgraph/discovery"
@@ -230,4 +231,29 @@ func reachable(b graph.Batch) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestCorpusVariantsMerge: Online Boutique's frontend is a plain manifest,
+// a Kustomize base and a Helm template; discovery makes it one service
+// with evidence from each.
+func TestCorpusVariantsMerge(t *testing.T) {
+	rep := discoverApp(t, filepath.Join(corpusDir(t), "online-boutique"))
+	n, ok := rep.Collector.Node(graph.ServiceID("prod", "frontend"))
+	if !ok {
+		t.Fatal("no frontend service")
+	}
+	var plain, kustomize, helm bool
+	for _, s := range n.Sources {
+		switch {
+		case strings.Contains(s.Detail, "kustomize overlay"):
+			kustomize = true
+		case strings.Contains(s.Detail, "helm chart"):
+			helm = strings.HasSuffix(s.File, "helm-chart/templates/frontend.yaml")
+		case strings.HasSuffix(s.File, "kubernetes-manifests/frontend.yaml"):
+			plain = true
+		}
+	}
+	if !plain || !kustomize || !helm {
+		t.Errorf("frontend evidence: plain %v kustomize %v helm %v: %+v", plain, kustomize, helm, n.Sources)
+	}
 }
