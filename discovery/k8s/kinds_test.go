@@ -176,6 +176,9 @@ func TestKinds(t *testing.T) {
 	if !slices.Equal(a.Props.Strings("secretRefs"), []string{"stripe"}) {
 		t.Errorf("secretRefs %v", a.Props.Strings("secretRefs"))
 	}
+	if !slices.Equal(a.Props.Strings("configMapRefs"), []string{"api-config"}) {
+		t.Errorf("configMapRefs %v", a.Props.Strings("configMapRefs"))
+	}
 	for _, fp := range a.Props.Strings("credentialFingerprints") {
 		if slices.Contains([]string{"hunter2", "sk_live_not_a_real_key"}, fp) || len(fp) < 70 {
 			t.Errorf("credential fingerprint %q", fp)

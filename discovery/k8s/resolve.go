@@ -190,6 +190,9 @@ func (r *resolver) workloadNodes() {
 		if len(secrets) > 0 {
 			props["secretRefs"] = secrets
 		}
+		if cms := configMapRefs(w); len(cms) > 0 {
+			props["configMapRefs"] = cms
+		}
 		var fps []string
 		for _, s := range secrets {
 			if sf, ok := r.f.secrets[w.Namespace+"/"+s]; ok {
@@ -772,4 +775,33 @@ func (r *resolver) publish() {
 		}
 		r.c.AddFact(Name, discovery.AliasFactPrefix+name, discovery.HostAlias{Name: name, Targets: ids})
 	}
+}
+
+// configMapRefs lists the ConfigMaps a workload reads (env, envFrom,
+// volumes), by name.
+func configMapRefs(w *workload) []string {
+	var out []string
+	add := func(s string) {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, ct := range allContainers(w) {
+		for _, ef := range ct.EnvFrom {
+			if ef.ConfigMapRef != nil {
+				add(ef.ConfigMapRef.Name)
+			}
+		}
+		for _, e := range ct.Env {
+			if e.ValueFrom != nil && e.ValueFrom.ConfigMapKeyRef != nil {
+				add(e.ValueFrom.ConfigMapKeyRef.Name)
+			}
+		}
+	}
+	for _, v := range w.Pod.Volumes {
+		if v.ConfigMap != nil {
+			add(v.ConfigMap.Name)
+		}
+	}
+	return out
 }
