@@ -64,6 +64,10 @@ type Linker interface {
 
 // Linker phases.
 const (
+	// PhaseResolve turns what agents recorded as facts into nodes and
+	// edges that need more than one file (a Deployment's env var naming a
+	// Service defined elsewhere); it runs before everything else.
+	PhaseResolve   = 5
 	PhaseMatch     = 10
 	PhaseClassify  = 20
 	PhaseExposure  = 30
@@ -105,6 +109,8 @@ type Collector struct {
 	nodeAgent map[graph.ID]string
 	edgeAgent map[graph.ID]string
 	env       string
+	facts     map[string]Fact
+	warnings  []*FileError
 }
 
 // NewCollector returns an empty collector. env is the environment name the
@@ -213,6 +219,7 @@ func (c *Collector) Merge(o *Collector) {
 	for _, e := range o.Edges() {
 		c.AddEdge(o.agentOfEdge(e.ID), *e)
 	}
+	c.mergeFacts(o)
 }
 
 func (c *Collector) agentOfNode(id graph.ID) string {

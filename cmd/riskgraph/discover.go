@@ -1,0 +1,223 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/riskgraph/riskgraph/discovery"
+	"github.com/riskgraph/riskgraph/discovery/all"
+	"github.com/riskgraph/riskgraph/graph"
+	"github.com/riskgraph/riskgraph/graph/memdb"
+)
+
+func init() { extraCommands = append(extraCommands, newDiscoverCmd) }
+
+// errPartial is returned when some files could not be read: what the good
+// files gave was applied, nothing was swept, and the exit status says so.
+var errPartial = errors.New("discover: some files could not be read; applied what the others gave and did not sweep")
+
+func newDiscoverCmd(g *globals) *cobra.Command {
+	var (
+		dataDir, server, token, env, scope, output string
+		values                                     []string
+		dryRun                                     bool
+	)
+	cmd := &cobra.Command{
+		Use:   "discover [--data-dir DIR | --server URL --token T] [--env NAME] PATH...",
+		Short: "Discover services, exposure, calls and data stores from deployment files and specs",
+		Long: `discover walks the paths (files or directories), detects each file's kind by its
+content, runs every agent that applies (Kubernetes manifests, Helm charts,
+Kustomize overlays, reverse-proxy configs, …) and applies one batch for the
+scope. A run with unreadable files applies what the good files gave, lists the
+bad ones, exits non-zero and does not sweep.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "text" && output != "json" {
+				return fmt.Errorf("discover: --output %q: want text or json", output)
+			}
+			if server != "" {
+				return fmt.Errorf("discover: --server is not yet supported by this build; use --data-dir or --dry-run")
+			}
+			if dataDir == "" && !dryRun {
+				return fmt.Errorf("discover: --data-dir (or --dry-run) is required")
+			}
+			ctx := cmd.Context()
+			run := graph.RunID("discover-" + time.Now().UTC().Format("20060102T150405.000000000Z"))
+			var done, total atomic.Int64
+			stop := progress(cmd.ErrOrStderr(), &done, &total)
+			rep, err := discovery.Run(ctx, args, discovery.Options{
+				Env: env, Scope: scope, Run: run, Values: values,
+				Agents: all.Agents(), DirAgents: all.DirAgents(), Linkers: all.Linkers(),
+				Progress: func(d, t int) { done.Store(int64(d)); total.Store(int64(t)) },
+			})
+			stop()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if dryRun {
+				if output == "json" {
+					enc := json.NewEncoder(out)
+					enc.SetIndent("", "  ")
+					if err := enc.Encode(rep.Batch); err != nil {
+						return err
+					}
+				} else {
+					printDiscover(out, rep, nil, 0, false)
+				}
+				if len(rep.Errors) > 0 {
+					printErrors(cmd.ErrOrStderr(), rep)
+					return errPartial
+				}
+				return nil
+			}
+			s, err := memdb.Open(dataDir, memdb.Options{Logger: g.logger})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			res, err := s.Apply(ctx, rep.Batch)
+			if err != nil {
+				return fmt.Errorf("discover: apply: %w", err)
+			}
+			swept, sweep := 0, len(rep.Errors) == 0
+			if sweep {
+				if swept, err = s.Sweep(ctx, rep.Scope, run); err != nil {
+					return fmt.Errorf("discover: sweep: %w", err)
+				}
+			}
+			if output == "json" {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(struct {
+					*discovery.Report
+					Applied graph.Result `json:"applied"`
+					Swept   int          `json:"swept"`
+				}{rep, res, swept}); err != nil {
+					return err
+				}
+			} else {
+				printDiscover(out, rep, &res, swept, sweep)
+			}
+			if len(rep.Errors) > 0 {
+				return errPartial
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&dataDir, "data-dir", "", "data directory of the embedded store to apply to")
+	f.StringVar(&server, "server", "", "riskgraph server URL to send the batch to")
+	f.StringVar(&token, "token", "", "API token for --server")
+	f.StringVar(&env, "env", "", "environment the discovered elements belong to (prod, staging, …)")
+	f.StringVar(&scope, "scope", "", "batch scope key (default: the env and the absolute paths walked)")
+	f.StringArrayVar(&values, "values", nil, "Helm values file applied over every chart's defaults (repeatable)")
+	f.BoolVar(&dryRun, "dry-run", false, "print what was found instead of applying it")
+	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+// progress prints "n/m files" on w every half second once a run has taken
+// more than a second; the returned func stops it.
+func progress(w io.Writer, done, total *atomic.Int64) func() {
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		select {
+		case <-quit:
+			return
+		case <-time.After(time.Second):
+		}
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			fmt.Fprintf(w, "\rdiscover: %d/%d files and directories", done.Load(), total.Load())
+			select {
+			case <-quit:
+				fmt.Fprintln(w)
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(quit); <-finished }
+}
+
+func printDiscover(w io.Writer, rep *discovery.Report, res *graph.Result, swept int, sweep bool) {
+	fmt.Fprintf(w, "scope %s\n", rep.Scope)
+	read := 0
+	var agents []string
+	for a, n := range rep.FilesRead {
+		read += n
+		agents = append(agents, a)
+	}
+	sort.Strings(agents)
+	fmt.Fprintf(w, "files: %d walked, %d unrecognized, %d skipped, %d with errors\n", rep.Files, rep.Unrecognized, len(rep.Skipped), len(rep.Errors))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, a := range agents {
+		fmt.Fprintf(tw, "  read by %s\t%d\n", a, rep.FilesRead[a])
+	}
+	tw.Flush()
+	nodes, edges := 0, 0
+	for _, n := range rep.NodesByKind {
+		nodes += n
+	}
+	for _, n := range rep.EdgesByKind {
+		edges += n
+	}
+	fmt.Fprintf(w, "nodes: %d  %s\n", nodes, counts(rep.NodesByKind))
+	fmt.Fprintf(w, "edges: %d  %s\n", edges, counts(rep.EdgesByKind))
+	if len(rep.Dangling) > 0 {
+		fmt.Fprintf(w, "left out: %d edges to something no file defines\n", len(rep.Dangling))
+	}
+	if len(rep.Skipped) > 0 {
+		fmt.Fprintln(w, "skipped:")
+		for _, s := range rep.Skipped {
+			fmt.Fprintf(w, "  %s: %s\n", s.Path, s.Reason)
+		}
+	}
+	if len(rep.Errors) > 0 {
+		fmt.Fprintln(w, "errors:")
+		for _, e := range rep.Errors {
+			fmt.Fprintf(w, "  %s\n", e)
+		}
+	}
+	if res != nil {
+		fmt.Fprintf(w, "applied: %d nodes created, %d updated; %d edges created, %d updated\n",
+			res.NodesCreated, res.NodesUpdated, res.EdgesCreated, res.EdgesUpdated)
+		if sweep {
+			fmt.Fprintf(w, "swept: %d elements no longer found\n", swept)
+		} else {
+			fmt.Fprintln(w, "not swept: some files had errors")
+		}
+	}
+}
+
+func printErrors(w io.Writer, rep *discovery.Report) {
+	for _, e := range rep.Errors {
+		fmt.Fprintf(w, "%s\n", e)
+	}
+}
+
+func counts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}

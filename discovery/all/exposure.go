@@ -1,0 +1,5 @@
+package all
+
+import "github.com/riskgraph/riskgraph/discovery/exposure"
+
+func init() { linkers = append(linkers, exposure.Linker{}) }

@@ -1,0 +1,281 @@
+package k8s
+
+import (
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Data-store engines by image name (the last path element without tag):
+// a workload running one of these is a database, cache or queue, not a
+// service.
+var imageEngines = map[string]string{
+	"postgres": "postgresql", "postgresql": "postgresql", "postgis": "postgresql", "timescaledb": "postgresql",
+	"mysql": "mysql", "mariadb": "mysql", "percona": "mysql", "mysql-server": "mysql",
+	"mongo": "mongodb", "mongodb": "mongodb", "mongodb-community-server": "mongodb",
+	"redis": "redis", "redis-stack": "redis", "redis-stack-server": "redis", "valkey": "redis", "keydb": "redis",
+	"memcached": "memcached",
+	"rabbitmq":  "rabbitmq", "kafka": "kafka", "cp-kafka": "kafka", "redpanda": "kafka", "nats": "nats", "activemq": "activemq",
+	"elasticsearch": "elasticsearch", "opensearch": "opensearch", "cassandra": "cassandra", "couchdb": "couchdb",
+	"neo4j": "neo4j", "cockroach": "cockroachdb", "clickhouse-server": "clickhouse", "influxdb": "influxdb",
+	"minio": "s3", "dynamodb-local": "dynamodb", "spanner-emulator": "spanner", "etcd": "etcd", "zookeeper": "zookeeper",
+}
+
+// engineOfImage returns the data-store engine an image runs, or "".
+func engineOfImage(image string) string {
+	name := image
+	if i := strings.IndexByte(name, '@'); i >= 0 {
+		name = name[:i]
+	}
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	if i := strings.IndexByte(name, ':'); i >= 0 {
+		name = name[:i]
+	}
+	name = strings.ToLower(name)
+	if e, ok := imageEngines[name]; ok {
+		return e
+	}
+	// Images named after a store ("user-db", "catalogue-db" built on mysql)
+	// are stores of an engine the name does not say.
+	for _, suf := range []string{"-db", "_db", "-database", "-redis", "-mongo", "-mysql", "-postgres"} {
+		if strings.HasSuffix(name, suf) {
+			if e, ok := imageEngines[strings.TrimPrefix(suf[1:], "")]; ok {
+				return e
+			}
+			return "unknown"
+		}
+	}
+	return ""
+}
+
+// Engines by URL scheme.
+var schemeEngines = map[string]string{
+	"postgres": "postgresql", "postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql",
+	"mongodb": "mongodb", "mongodb+srv": "mongodb", "redis": "redis", "rediss": "redis", "memcached": "memcached",
+	"amqp": "rabbitmq", "amqps": "rabbitmq", "kafka": "kafka", "nats": "nats", "s3": "s3", "gs": "gcs",
+	"sqlserver": "sqlserver", "mssql": "sqlserver", "oracle": "oracle", "cassandra": "cassandra", "neo4j": "neo4j",
+	"bolt": "neo4j", "elasticsearch": "elasticsearch", "clickhouse": "clickhouse", "cockroachdb": "cockroachdb",
+	"sqlite": "sqlite", "couchbase": "couchbase", "etcd": "etcd",
+}
+
+// Engines by a word in the env var name, for bare host:port values.
+var nameEngines = []struct{ word, engine string }{
+	{"POSTGRES", "postgresql"}, {"PGHOST", "postgresql"}, {"MYSQL", "mysql"}, {"MARIADB", "mysql"}, {"MONGO", "mongodb"},
+	{"REDIS", "redis"}, {"MEMCACHE", "memcached"}, {"RABBIT", "rabbitmq"}, {"AMQP", "rabbitmq"}, {"KAFKA", "kafka"},
+	{"NATS", "nats"}, {"ELASTIC", "elasticsearch"}, {"OPENSEARCH", "opensearch"}, {"CASSANDRA", "cassandra"},
+	{"SPANNER", "spanner"}, {"ALLOYDB", "postgresql"}, {"BUCKET", "s3"}, {"DYNAMO", "dynamodb"},
+	{"DATABASE", "database"}, {"DATASOURCE", "database"}, {"DB_", "database"}, {"_DB", "database"}, {"CACHE", "cache"},
+	{"QUEUE", "queue"}, {"BROKER", "queue"},
+}
+
+// Cloud endpoints that are data stores whatever the variable is called.
+var hostEngines = []struct{ suffix, engine string }{
+	{".rds.amazonaws.com", "rds"}, {".cache.amazonaws.com", "redis"}, {".kafka.", "kafka"},
+	{".s3.amazonaws.com", "s3"}, {".dynamodb.", "dynamodb"}, {".documents.azure.com", "cosmosdb"},
+	{".database.windows.net", "sqlserver"}, {".redis.cache.windows.net", "redis"}, {".mongodb.net", "mongodb"},
+	{".docdb.amazonaws.com", "mongodb"}, {".es.amazonaws.com", "elasticsearch"},
+}
+
+// endpointSuffixes are env var name endings that name something to connect
+// to (the issue's *_ADDR, *_URL, *_HOST, *_SERVICE and their relatives).
+var endpointSuffixes = []string{"_ADDR", "_ADDRESS", "_URL", "_URI", "_HOST", "_HOSTNAME", "_SERVICE", "_SERVICE_HOST",
+	"_ENDPOINT", "_BROKERS", "_SERVERS", "_SERVER", "_DSN", "_BUCKET", "_CONNECTION", "_CONNECTION_STRING", "_CONN"}
+
+// endpoint is one thing a workload connects to, parsed from an env var.
+type endpoint struct {
+	Var    string
+	Host   string // lower case, without port
+	Port   int64
+	Scheme string
+	Engine string // data-store engine when it is one
+	Bucket bool
+}
+
+// parseEndpoints reads the endpoints named by env var name=value. It
+// returns none for values that are not an address (flags, numbers, paths,
+// unresolved $(VARS)).
+func parseEndpoints(name, value string) []endpoint {
+	uname := strings.ToUpper(name)
+	value = strings.TrimSpace(value)
+	if value == "" || strings.ContainsAny(value, " \t\n\"'") || strings.Contains(value, "$(") || strings.Contains(value, "${") {
+		return nil
+	}
+	hasScheme := strings.Contains(value, "://") || strings.HasPrefix(strings.ToLower(value), "jdbc:")
+	named := false
+	for _, s := range endpointSuffixes {
+		if strings.HasSuffix(uname, s) || uname == strings.TrimPrefix(s, "_") {
+			named = true
+		}
+	}
+	if !named && !hasScheme {
+		return nil
+	}
+	var out []endpoint
+	for _, part := range strings.Split(value, ",") {
+		if ep, ok := parseOne(uname, strings.TrimSpace(part)); ok {
+			out = append(out, ep)
+		}
+	}
+	return out
+}
+
+func parseOne(uname, v string) (endpoint, bool) {
+	ep := endpoint{Var: uname}
+	low := strings.ToLower(v)
+	if strings.HasPrefix(low, "jdbc:") {
+		v = v[len("jdbc:"):]
+		low = low[len("jdbc:"):]
+		// jdbc:sqlserver://host;databaseName=x and jdbc:oracle:thin:@host:1521/x
+		if strings.HasPrefix(low, "oracle:") {
+			if i := strings.IndexByte(v, '@'); i >= 0 {
+				v = "oracle://" + strings.TrimPrefix(v[i+1:], "//")
+				low = strings.ToLower(v)
+			}
+		}
+		if i := strings.IndexByte(v, ';'); i >= 0 {
+			v = v[:i]
+		}
+	}
+	var hostport string
+	if i := strings.Index(v, "://"); i >= 0 {
+		ep.Scheme = strings.ToLower(v[:i])
+		u, err := url.Parse(v)
+		if err != nil {
+			// mongodb://a:1,b:2 lists several hosts, which url.Parse refuses.
+			rest := v[i+3:]
+			if j := strings.IndexAny(rest, "/?"); j >= 0 {
+				rest = rest[:j]
+			}
+			if j := strings.LastIndexByte(rest, '@'); j >= 0 {
+				rest = rest[j+1:]
+			}
+			hostport = strings.Split(rest, ",")[0]
+		} else {
+			hostport = u.Host
+			if ep.Scheme == "s3" || ep.Scheme == "gs" {
+				ep.Bucket = true
+			}
+		}
+	} else {
+		hostport = v
+		if j := strings.IndexAny(hostport, "/?"); j >= 0 {
+			// "projects/p/instances/i" is a resource path, not host/path:
+			// without a scheme, a host before a slash needs a dot or a port.
+			if !strings.ContainsAny(hostport[:j], ".:") {
+				return ep, false
+			}
+			hostport = hostport[:j]
+		}
+		if j := strings.LastIndexByte(hostport, '@'); j >= 0 {
+			hostport = hostport[j+1:]
+		}
+	}
+	host, port := hostport, ""
+	if h, p, err := net.SplitHostPort(hostport); err == nil {
+		host, port = h, p
+	}
+	host = strings.ToLower(strings.Trim(host, "[]."))
+	if host == "" || !validHost(host) {
+		return ep, false
+	}
+	switch host {
+	case "localhost", "127.0.0.1", "0.0.0.0", "::1", "::":
+		return ep, false
+	}
+	if !strings.ContainsAny(host, ".") && ep.Scheme == "" && isNumberOrWord(host) {
+		return ep, false
+	}
+	ep.Host = host
+	if n, err := strconv.ParseInt(port, 10, 64); err == nil {
+		ep.Port = n
+	}
+	ep.Engine = engineOf(ep)
+	return ep, true
+}
+
+func validHost(h string) bool {
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// isNumberOrWord rejects values like "true", "8080" or "debug" that an env
+// var ending in _SERVICE may well hold instead of a host.
+func isNumberOrWord(h string) bool {
+	if _, err := strconv.Atoi(h); err == nil {
+		return true
+	}
+	switch h {
+	case "true", "false", "yes", "no", "on", "off", "enabled", "disabled", "none", "null", "debug", "info":
+		return true
+	}
+	return false
+}
+
+// engineOf decides whether an endpoint is a data store, by scheme, by
+// cloud host name, then by the env var name.
+func engineOf(ep endpoint) string {
+	if e, ok := schemeEngines[ep.Scheme]; ok {
+		return e
+	}
+	if ep.Scheme == "http" || ep.Scheme == "https" || ep.Scheme == "grpc" || ep.Scheme == "ws" || ep.Scheme == "wss" {
+		return ""
+	}
+	for _, he := range hostEngines {
+		if strings.Contains(ep.Host, he.suffix) {
+			return he.engine
+		}
+	}
+	for _, ne := range nameEngines {
+		if strings.Contains(ep.Var, ne.word) {
+			return ne.engine
+		}
+	}
+	return ""
+}
+
+// storeName is the data store's name for a host: its first DNS label
+// (shop-db.cluster-x.rds.amazonaws.com is shop-db), or the bucket.
+func storeName(host string) string {
+	if i := strings.IndexByte(host, '.'); i > 0 {
+		return host[:i]
+	}
+	return host
+}
+
+// clusterLocal reports whether host is an in-cluster or private name
+// (never a third party).
+func clusterLocal(host string) bool {
+	if !strings.Contains(host, ".") {
+		return true
+	}
+	for _, s := range []string{".svc", ".svc.cluster.local", ".cluster.local", ".local", ".internal", ".localdomain", ".consul"} {
+		if strings.HasSuffix(host, s) {
+			return true
+		}
+	}
+	return net.ParseIP(host) != nil
+}
+
+// serviceLabel is the Kubernetes Service name a host refers to:
+// cart.shop.svc.cluster.local → cart.
+func serviceLabel(host string) string { return storeName(host) }
+
+// engineKind groups engines for the read/write rule.
+func engineKind(engine string) string {
+	switch engine {
+	case "redis", "memcached", "cache":
+		return "cache"
+	case "rabbitmq", "kafka", "nats", "activemq", "queue", "sqs", "pubsub":
+		return "queue"
+	case "s3", "gcs":
+		return "bucket"
+	}
+	return "database"
+}

@@ -1,0 +1,127 @@
+package k8s
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+
+	"github.com/riskgraph/riskgraph/discovery"
+)
+
+// HelmAgent renders a Helm chart in-process (chart loader and template
+// engine, no cluster) with its default values plus the values files the
+// user named, and reads the result like plain manifests. The release is
+// named after the chart, in namespace "default".
+type HelmAgent struct{}
+
+func (HelmAgent) Name() string { return "helm" }
+
+// DetectDir is true for a directory holding a Chart.yaml that is not a
+// subchart (charts/x below another chart is rendered with its parent).
+func (HelmAgent) DetectDir(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err != nil {
+		return false
+	}
+	parent := filepath.Dir(dir)
+	if filepath.Base(parent) == "charts" {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(parent), "Chart.yaml")); err == nil {
+			return false
+		}
+	}
+	return true
+}
+
+func (HelmAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Collector) error {
+	chartFile := path.Join(rel, "Chart.yaml")
+	chrt, err := loader.Load(dir)
+	if err != nil {
+		return &discovery.FileError{File: chartFile, Msg: "cannot load Helm chart: " + err.Error(), Err: err}
+	}
+	vals := map[string]any{}
+	var valueNames []string
+	for _, vf := range discovery.ValuesFiles(ctx) {
+		v, err := chartutil.ReadValuesFile(vf)
+		if err != nil {
+			return &discovery.FileError{File: vf, Msg: "cannot read Helm values: " + err.Error(), Err: err}
+		}
+		vals = chartutil.CoalesceTables(v.AsMap(), vals)
+		valueNames = append(valueNames, filepath.Base(vf))
+	}
+	if err := chartutil.ProcessDependenciesWithMerge(chrt, vals); err != nil {
+		return &discovery.FileError{File: chartFile, Msg: "Helm chart dependencies: " + err.Error(), Err: err}
+	}
+	opts := chartutil.ReleaseOptions{Name: chrt.Name(), Namespace: "default", Revision: 1, IsInstall: true}
+	rv, err := chartutil.ToRenderValues(chrt, vals, opts, chartutil.DefaultCapabilities)
+	if err != nil {
+		return &discovery.FileError{File: chartFile, Msg: "Helm values: " + err.Error(), Err: err}
+	}
+	out, err := renderDropping(chrt, rv, rel, c)
+	if err != nil {
+		return &discovery.FileError{File: chartFile, Msg: "cannot render Helm chart: " + err.Error(), Err: err}
+	}
+	variant := "helm chart " + chrt.Name()
+	if len(valueNames) > 0 {
+		variant += " with " + strings.Join(valueNames, ", ")
+	}
+	names := make([]string, 0, len(out))
+	for n := range out {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		body := out[n]
+		if strings.HasSuffix(n, "NOTES.txt") || strings.TrimSpace(body) == "" {
+			continue
+		}
+		// n is "chart/templates/x.yaml" (or "chart/charts/sub/templates/…").
+		file := path.Join(rel, strings.TrimPrefix(n, chrt.Name()+"/"))
+		if err := readStream(file, []byte(body), variant, c); err != nil {
+			if fe, ok := err.(*discovery.FileError); ok {
+				fe.Msg = fmt.Sprintf("rendered by %s: %s", variant, fe.Msg)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+var reTemplate = regexp.MustCompile(`template: ([^:\s]+):\d+`)
+
+// renderDropping renders the chart; when a template fails (a helper the
+// chart's author never committed, a value that must be set), it drops that
+// template, records the error and renders the rest, so one broken template
+// does not hide a whole chart.
+func renderDropping(chrt *chart.Chart, rv chartutil.Values, rel string, c *discovery.Collector) (map[string]string, error) {
+	for {
+		out, err := engine.Engine{}.Render(chrt, rv)
+		if err == nil {
+			return out, nil
+		}
+		m := reTemplate.FindStringSubmatch(err.Error())
+		if m == nil {
+			return nil, err
+		}
+		name := strings.TrimPrefix(m[1], chrt.Name()+"/")
+		kept := chrt.Templates[:0:0]
+		for _, t := range chrt.Templates {
+			if t.Name != name {
+				kept = append(kept, t)
+			}
+		}
+		if len(kept) == len(chrt.Templates) {
+			return nil, err
+		}
+		chrt.Templates = kept
+		c.AddError(&discovery.FileError{File: path.Join(rel, name), Msg: "Helm template does not render, left out: " + err.Error(), Err: err})
+	}
+}

@@ -1,0 +1,1 @@
+{{- define "shop.name" -}}{{ .Chart.Name }}-web{{- end -}}
