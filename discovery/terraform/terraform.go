@@ -1,0 +1,138 @@
+// Package terraform discovers AWS infrastructure from Terraform modules.
+//
+// A module is a directory of .tf files read together (a DirAgent), so that
+// references across files resolve: aws_security_group.web.id in ec2.tf
+// names the group declared in network.tf. Variables take their defaults and
+// locals are evaluated; what Terraform only knows at apply time (ids, ARNs,
+// data sources, variables without defaults) stays unknown — a name that
+// cannot be resolved falls back to the resource address and the expression
+// is kept in "nameExpr", never a guessed value.
+//
+// What it finds, in the collector's environment ("aws" if none):
+//
+//   - DataStore for S3 buckets, RDS instances and clusters, DynamoDB tables,
+//     Elasticsearch/OpenSearch domains, Neptune clusters, ElastiCache and
+//     EBS volumes: engine, encrypted, managed, port, public (joined),
+//     plus misconfiguration facts (publiclyAccessible as configured,
+//     publicReason, versioning, accessLogging);
+//   - Service for EC2 instances, Lambda functions, ECS services and EKS
+//     clusters (workload "ec2-instance", "lambda", "ecs-service",
+//     "eks-cluster"), with openPorts, sshOpenToInternet, plaintextSecrets
+//     and envKeys (names only, never values);
+//   - Gateway for load balancers (type "load-balancer") and API gateways
+//     (type "api-gateway") with public (joined);
+//   - Identity for IAM roles and users (provider "aws", type "iam-role" or
+//     "iam-user"), RUNS_AS from the compute that assumes them and
+//     CAN_ACCESS to every discovered resource their policies reach, with
+//     actions, resources and wildcard;
+//   - Internet -ROUTES_TO-> what is really reachable, gateway -ROUTES_TO->
+//     its targets, READS/WRITES and CALLS from references in environment
+//     variables and user data (via = the argument that refers).
+//
+// Exposure is joined, never read from one flag: an instance is reachable
+// when it gets a public IP, its subnet routes 0.0.0.0/0 to an internet
+// gateway and a security group admits 0.0.0.0/0 or ::/0; an RDS instance
+// with publicly_accessible = true is public only when, in addition, a
+// public subnet of its subnet group and a security group admitting the
+// world on its port say so. Data stores cannot be ROUTES_TO targets, so
+// their joined exposure is the "public" property with "publicReason".
+//
+// Every node carries "address" (the Terraform address, which is how
+// Checkov and Trivy name what they flag) and "module" (the directory).
+package terraform
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/riskgraph/riskgraph/discovery"
+)
+
+// AgentName is the agent's name in evidence.
+const AgentName = "terraform"
+
+// MaxFileSize is the largest .tf file read.
+const MaxFileSize = 8 << 20
+
+// Agent reads Terraform modules.
+type Agent struct{}
+
+func (Agent) Name() string { return AgentName }
+
+// DetectDir accepts a directory holding at least one .tf file.
+func (Agent) DetectDir(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".tf") {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadDir reads every .tf file of dir as one module. rel is dir as reported
+// in evidence. A malformed file is returned as a *discovery.FileError (all
+// of them, joined); the module is still read from the other files so that
+// one bad file does not hide the rest.
+func (a Agent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Collector) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	files := map[string][]byte{}
+	var names []string
+	var errs []error
+	for _, e := range ents {
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".tf") {
+			continue
+		}
+		shown := relJoin(filepath.ToSlash(rel), e.Name())
+		info, err := e.Info()
+		if err == nil && info.Size() > MaxFileSize {
+			errs = append(errs, discovery.Errorf(shown, 0, "file is %d bytes, larger than the %d read", info.Size(), MaxFileSize))
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			errs = append(errs, &discovery.FileError{File: shown, Msg: err.Error(), Err: err})
+			continue
+		}
+		files[shown] = data
+		names = append(names, shown)
+	}
+	sort.Strings(names)
+	if err := ReadModule(ctx, filepath.ToSlash(rel), names, files, c); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// ReadModule reads the given files (name as reported → content) as one
+// module into c.
+func ReadModule(ctx context.Context, rel string, names []string, files map[string][]byte, c *discovery.Collector) error {
+	m := newModule(rel)
+	var errs []error
+	for _, n := range names {
+		if err := m.parseFile(n, files[n]); err != nil {
+			errs = append(errs, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	m.evaluate()
+	env := c.Env()
+	if env == "" {
+		env = "aws"
+	}
+	b := &builder{m: m, n: newNetwork(m), c: c, env: env, ids: map[string]nodeRef{}}
+	b.build()
+	return errors.Join(errs...)
+}
