@@ -448,29 +448,6 @@ func (b *builder) identity(r *block) {
 	b.ids[r.Addr] = nodeRef{ID: graph.IdentityID("aws", key), Kind: graph.Identity, Name: name, Block: r, Props: p}
 }
 
-// managedPolicies are AWS managed policies whose effect is documented and
-// wide enough to matter for blast radius.
-var managedPolicies = map[string][]awsiam.Statement{
-	"AdministratorAccess":      {{Effect: "Allow", Actions: []string{"*"}, Resources: []string{"*"}}},
-	"PowerUserAccess":          {{Effect: "Allow", NotAction: true, Actions: []string{"iam:*", "organizations:*", "account:*"}, Resources: []string{"*"}}},
-	"AmazonS3FullAccess":       {{Effect: "Allow", Actions: []string{"s3:*", "s3-object-lambda:*"}, Resources: []string{"*"}}},
-	"AmazonS3ReadOnlyAccess":   {{Effect: "Allow", Actions: []string{"s3:Get*", "s3:List*"}, Resources: []string{"*"}}},
-	"AmazonDynamoDBFullAccess": {{Effect: "Allow", Actions: []string{"dynamodb:*"}, Resources: []string{"*"}}},
-	"AmazonRDSFullAccess":      {{Effect: "Allow", Actions: []string{"rds:*"}, Resources: []string{"*"}}},
-	"AmazonEC2FullAccess":      {{Effect: "Allow", Actions: []string{"ec2:*", "elasticloadbalancing:*"}, Resources: []string{"*"}}},
-	"AWSLambda_FullAccess":     {{Effect: "Allow", Actions: []string{"lambda:*"}, Resources: []string{"*"}}},
-}
-
-// ManagedPolicy returns the statements of a well-known AWS managed policy
-// ARN (arn:aws:iam::aws:policy/NAME).
-func ManagedPolicy(arn string) ([]awsiam.Statement, bool) {
-	if !strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") {
-		return nil, false
-	}
-	sts, ok := managedPolicies[arn[strings.LastIndex(arn, "/")+1:]]
-	return sts, ok
-}
-
 // access adds CAN_ACCESS from every identity to what its policies reach.
 func (b *builder) access() {
 	m := b.m
@@ -501,7 +478,7 @@ func (b *builder) access() {
 			if arns, _, _ := m.strs(body, attr); len(arns) > 0 {
 				for _, arn := range arns {
 					managed = append(managed, arn)
-					if s, ok := ManagedPolicy(arn); ok {
+					if s, ok := awsiam.Managed(arn); ok {
 						sts = append(sts, s...)
 					}
 				}

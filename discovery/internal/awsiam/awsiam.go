@@ -35,11 +35,31 @@ func (s Statement) Wildcard() bool {
 		}
 	}
 	for _, r := range s.Resources {
-		if strings.Contains(r, "*") {
+		if wildResource(r) {
 			return true
 		}
 	}
 	return false
+}
+
+// wildResource reports whether a resource pattern names resources by
+// wildcard: "*", or an ARN whose resource part starts with one
+// ("arn:aws:s3:::*"). Objects under a named bucket ("bucket/*") are not a
+// wildcard over resources.
+func wildResource(r string) bool {
+	if r == "*" {
+		return true
+	}
+	parts := strings.SplitN(r, ":", 6)
+	if len(parts) < 6 {
+		return strings.HasPrefix(r, "*")
+	}
+	res := parts[5]
+	if i := strings.IndexAny(res, "/:"); i >= 0 && !strings.Contains(res[:i], "*") {
+		// "table/name", "function:name": the type prefix is not the name
+		res = res[i+1:]
+	}
+	return strings.HasPrefix(res, "*")
 }
 
 // ParseJSON reads a policy document from its JSON text.
@@ -339,3 +359,56 @@ func HasAWSKey(text string) bool {
 }
 
 func isKeyChar(b byte) bool { return (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') }
+
+// managedPolicies are AWS managed policies whose effect is documented and
+// wide enough to matter for blast radius.
+var managedPolicies = map[string][]Statement{
+	"AdministratorAccess":          {{Effect: "Allow", Actions: []string{"*"}, Resources: []string{"*"}}},
+	"PowerUserAccess":              {{Effect: "Allow", NotAction: true, Actions: []string{"iam:*", "organizations:*", "account:*"}, Resources: []string{"*"}}},
+	"AmazonS3FullAccess":           {{Effect: "Allow", Actions: []string{"s3:*", "s3-object-lambda:*"}, Resources: []string{"*"}}},
+	"AmazonS3ReadOnlyAccess":       {{Effect: "Allow", Actions: []string{"s3:Get*", "s3:List*"}, Resources: []string{"*"}}},
+	"AmazonDynamoDBFullAccess":     {{Effect: "Allow", Actions: []string{"dynamodb:*"}, Resources: []string{"*"}}},
+	"AmazonDynamoDBReadOnlyAccess": {{Effect: "Allow", Actions: []string{"dynamodb:BatchGetItem", "dynamodb:Describe*", "dynamodb:List*", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"}, Resources: []string{"*"}}},
+	"AmazonRDSFullAccess":          {{Effect: "Allow", Actions: []string{"rds:*"}, Resources: []string{"*"}}},
+	"AmazonEC2FullAccess":          {{Effect: "Allow", Actions: []string{"ec2:*", "elasticloadbalancing:*"}, Resources: []string{"*"}}},
+	"AWSLambda_FullAccess":         {{Effect: "Allow", Actions: []string{"lambda:*"}, Resources: []string{"*"}}},
+}
+
+// Managed returns the statements of a well-known AWS managed policy, by
+// ARN (arn:aws:iam::aws:policy/NAME) or name; false for any other policy,
+// whose content is not known statically.
+func Managed(arnOrName string) ([]Statement, bool) {
+	name := arnOrName
+	if strings.HasPrefix(name, "arn:") {
+		if !strings.Contains(name, ":iam::aws:policy/") {
+			return nil, false
+		}
+		name = name[strings.LastIndex(name, "/")+1:]
+	}
+	sts, ok := managedPolicies[name]
+	return sts, ok
+}
+
+// Access classifies actions: whether they read and whether they write data.
+func Access(actions []string) (read, write bool) {
+	for _, a := range actions {
+		_, verb, ok := strings.Cut(a, ":")
+		if !ok {
+			verb = a
+		}
+		if a == "*" || verb == "*" || strings.HasPrefix(a, "NotAction:") {
+			return true, true
+		}
+		for _, p := range []string{"Get", "Query", "Scan", "BatchGet", "List", "Describe", "Select", "Read", "Receive", "Search", "ESHttpGet", "ESHttpHead", "Connect"} {
+			if strings.HasPrefix(verb, p) {
+				read = true
+			}
+		}
+		for _, p := range []string{"Put", "Update", "Delete", "BatchWrite", "Write", "Create", "Send", "ESHttpPost", "ESHttpPut", "ESHttpDelete", "Restore", "Modify", "PartiQL"} {
+			if strings.HasPrefix(verb, p) {
+				write = true
+			}
+		}
+	}
+	return read, write
+}
