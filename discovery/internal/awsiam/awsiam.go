@@ -55,6 +55,9 @@ func wildResource(r string) bool {
 		return strings.HasPrefix(r, "*")
 	}
 	res := parts[5]
+	if parts[2] == "s3" {
+		return strings.HasPrefix(res, "*")
+	}
 	if i := strings.IndexAny(res, "/:"); i >= 0 && !strings.Contains(res[:i], "*") {
 		// "table/name", "function:name": the type prefix is not the name
 		res = res[i+1:]
@@ -261,7 +264,7 @@ func matchingResources(rs []string, t Target) []string {
 					if n == "" {
 						continue
 					}
-					if arnNames(res, n) {
+					if arnNames(t.Service, res, n) {
 						matched = true
 						break
 					}
@@ -278,26 +281,22 @@ func matchingResources(rs []string, t Target) []string {
 	return out
 }
 
-// arnNames reports whether the resource part of an ARN (bucket/key,
-// table/name, function:name, …) can name n.
-func arnNames(res, n string) bool {
-	cands := []string{res}
-	for _, sep := range []string{"/", ":"} {
-		if i := strings.Index(res, sep); i >= 0 {
-			first, rest := res[:i], res[i+1:]
-			cands = append(cands, first)
-			if j := strings.IndexAny(rest, "/:"); j >= 0 {
-				rest = rest[:j]
+// arnNames reports whether the resource part of an ARN of service can
+// name n: the bucket of "bucket/key" for S3, the name after the type of
+// "table/name" or "function:name" for the others, or the whole part.
+func arnNames(service, res, n string) bool {
+	cand := res
+	if i := strings.IndexAny(res, "/:"); i >= 0 {
+		if service == "s3" {
+			cand = res[:i]
+		} else {
+			cand = res[i+1:]
+			if j := strings.IndexAny(cand, "/:"); j >= 0 {
+				cand = cand[:j]
 			}
-			cands = append(cands, rest)
 		}
 	}
-	for _, c := range cands {
-		if c != "" && globMatch(c, n) {
-			return true
-		}
-	}
-	return false
+	return cand != "" && globMatch(cand, n)
 }
 
 // globMatch matches IAM wildcards (* and ?) against s.
