@@ -346,6 +346,9 @@ func (b *builder) dataFlows() {
 			src := []graph.Source{b.src(from.Block, from.Block.Line, attr+" refers to "+to.Addr)}
 			switch t.Kind {
 			case graph.DataStore:
+				if strings.HasPrefix(attr, "user_data") {
+					b.userDataDDL(from.Block, t)
+				}
 				for _, k := range []graph.EdgeKind{graph.Reads, graph.Writes} {
 					e := graph.NewEdge(k, from.ID, t.ID)
 					e.Props = graph.Props{"via": via}
@@ -362,7 +365,27 @@ func (b *builder) dataFlows() {
 	}
 }
 
-// roleOf resolves what a compute resource runs as.
+// userDataDDL records on a database the tables that the user data of an
+// instance connecting to it creates (the classifier reads "columns").
+func (b *builder) userDataDDL(from *block, store nodeRef) {
+	a, ok := from.Body.Attributes["user_data"]
+	if !ok {
+		return
+	}
+	r := a.Expr.Range()
+	if r.End.Byte > len(from.src) {
+		return
+	}
+	tables, columns := ddlColumns(string(from.src[r.Start.Byte:r.End.Byte]))
+	if len(tables) == 0 {
+		return
+	}
+	store.Props["tables"] = dedupe(append(store.Props.Strings("tables"), tables...))
+	store.Props["columns"] = dedupe(append(store.Props.Strings("columns"), columns...))
+	store.Props["schemaFrom"] = from.Addr + " user_data"
+}
+
+// rolesOf resolves what a compute resource runs as.
 func (b *builder) rolesOf(r *block) []*block {
 	m := b.m
 	var out []*block

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/riskgraph/riskgraph/discovery"
+	"github.com/riskgraph/riskgraph/discovery/classify"
 	"github.com/riskgraph/riskgraph/graph"
 )
 
@@ -287,6 +288,17 @@ func TestTerraGoat(t *testing.T) {
 	if hasEdge(c, graph.Writes, "aws_instance.db_app", "aws_db_instance.default") == nil {
 		t.Error("db_app does not WRITE to RDS default (user_data refers to its endpoint)")
 	}
+	// Question 1: db_app's user data creates EMPLOYEES(NAME, ADDRESS) in
+	// RDS default; the classifier makes that PII.
+	if got := rds.Props.Strings("columns"); !slices.Equal(got, []string{"employees.address", "employees.id", "employees.name"}) {
+		t.Errorf("RDS default columns %v", got)
+	}
+	if err := (classify.Linker{}).Link(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if rds, _ := c.Node(rds.ID); !slices.Contains(rds.DataClasses, graph.PII) {
+		t.Errorf("RDS default classes %v, want PII (employee name and address)", rds.DataClasses)
+	}
 	if hasEdge(c, graph.RunsAs, "aws_instance.web_host", "aws_iam_role.ec2role") != nil {
 		t.Error("web_host has no instance profile, but RUNS_AS ec2role")
 	}
@@ -477,4 +489,11 @@ func FuzzReadModule(f *testing.F) {
 			t.Fatalf("batch does not validate: %v", err)
 		}
 	})
+}
+
+func TestDDLColumns(t *testing.T) {
+	tables, cols := ddlColumns("mysql -e \"CREATE TABLE IF NOT EXISTS `orders` (id INT PRIMARY KEY, total DECIMAL(10,2), card_number VARCHAR(19),\n PRIMARY KEY (id), CONSTRAINT fk FOREIGN KEY (id) REFERENCES x(id));\" ; create table broken (a int")
+	if !slices.Equal(tables, []string{"orders"}) || !slices.Equal(cols, []string{"orders.card_number", "orders.id", "orders.total"}) {
+		t.Errorf("tables %v columns %v", tables, cols)
+	}
 }
