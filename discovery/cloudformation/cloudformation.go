@@ -420,7 +420,7 @@ func (b *builder) sgWorld(sgs []string, port int64) (bool, []string) {
 			c, ok := t.str(rule, k)
 			if !ok {
 				if _, present := rule[k]; present {
-					admitted = append(admitted, "{{unknown}}")
+					admitted = append(admitted, "an unresolved CIDR")
 				}
 				continue
 			}

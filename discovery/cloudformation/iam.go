@@ -64,13 +64,13 @@ var samTemplates = map[string]struct {
 	service, param, arn string
 	actions             []string
 }{
-	"DynamoDBReadPolicy": {"dynamodb", "TableName", "arn:aws:dynamodb:{{unknown AWS::Region}}:{{unknown AWS::AccountId}}:table/",
+	"DynamoDBReadPolicy": {"dynamodb", "TableName", "arn:aws:dynamodb:{{unknown AWS.Region}}:{{unknown AWS.AccountId}}:table/",
 		[]string{"dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"}},
-	"DynamoDBCrudPolicy": {"dynamodb", "TableName", "arn:aws:dynamodb:{{unknown AWS::Region}}:{{unknown AWS::AccountId}}:table/",
+	"DynamoDBCrudPolicy": {"dynamodb", "TableName", "arn:aws:dynamodb:{{unknown AWS.Region}}:{{unknown AWS.AccountId}}:table/",
 		[]string{"dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem"}},
-	"DynamoDBWritePolicy": {"dynamodb", "TableName", "arn:aws:dynamodb:{{unknown AWS::Region}}:{{unknown AWS::AccountId}}:table/",
+	"DynamoDBWritePolicy": {"dynamodb", "TableName", "arn:aws:dynamodb:{{unknown AWS.Region}}:{{unknown AWS.AccountId}}:table/",
 		[]string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"}},
-	"DynamoDBStreamReadPolicy": {"dynamodb", "TableName", "arn:aws:dynamodb:{{unknown AWS::Region}}:{{unknown AWS::AccountId}}:table/",
+	"DynamoDBStreamReadPolicy": {"dynamodb", "TableName", "arn:aws:dynamodb:{{unknown AWS.Region}}:{{unknown AWS.AccountId}}:table/",
 		[]string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}},
 	"S3ReadPolicy": {"s3", "BucketName", "arn:aws:s3:::",
 		[]string{"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion", "s3:GetLifecycleConfiguration"}},
@@ -80,7 +80,7 @@ var samTemplates = map[string]struct {
 		[]string{"s3:PutObject", "s3:PutObjectAcl", "s3:PutLifecycleConfiguration"}},
 	"S3FullAccessPolicy": {"s3", "BucketName", "arn:aws:s3:::",
 		[]string{"s3:GetObject", "s3:GetObjectAcl", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl", "s3:DeleteObject", "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging", "s3:GetObjectTagging", "s3:GetObjectVersionTagging", "s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:ListBucket", "s3:GetBucketLocation"}},
-	"LambdaInvokePolicy": {"lambda", "FunctionName", "arn:aws:lambda:{{unknown AWS::Region}}:{{unknown AWS::AccountId}}:function:",
+	"LambdaInvokePolicy": {"lambda", "FunctionName", "arn:aws:lambda:{{unknown AWS.Region}}:{{unknown AWS.AccountId}}:function:",
 		[]string{"lambda:InvokeFunction"}},
 }
 

@@ -283,7 +283,7 @@ func (t *template) intrinsic(k string, a any, depth int) (any, bool) {
 		if len(parts) >= 1 && t.resources[parts[0]] != nil {
 			return "{{ref " + strings.Join(parts, ".") + "}}", true
 		}
-		return "{{unknown GetAtt " + strings.Join(parts, ".") + "}}", true
+		return "{{unknown GetAtt " + strings.ReplaceAll(strings.Join(parts, "."), "::", ".") + "}}", true
 	case "Fn::Sub":
 		var s string
 		vars := map[string]any{}
@@ -341,7 +341,7 @@ func (t *template) intrinsic(k string, a any, depth int) (any, bool) {
 		"Fn::GetAZs", "Fn::Cidr", "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not", "Condition", "Fn::Length", "Fn::ToJsonString":
 		// Not evaluated statically (conditions depend on deploy-time
 		// parameters): unknown, with the function named.
-		return "{{unknown " + k + "}}", true
+		return "{{unknown " + strings.ReplaceAll(k, "::", ".") + "}}", true
 	}
 	return nil, false
 }
@@ -358,9 +358,11 @@ func (t *template) ref(name string) any {
 		if d, ok := p["Default"]; ok && !strings.HasPrefix(typ, "AWS::SSM::Parameter") {
 			return d
 		}
-		return "{{unknown parameter " + name + "}}"
+		return "{{unknown parameter " + strings.ReplaceAll(name, "::", ".") + "}}"
 	}
-	return "{{unknown " + name + "}}"
+	// "::" in pseudo parameters (AWS::Region) would split an ARN pattern
+	// at the wrong place.
+	return "{{unknown " + strings.ReplaceAll(name, "::", ".") + "}}"
 }
 
 // known reports whether a resolved value has no markers.

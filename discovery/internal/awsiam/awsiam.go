@@ -19,6 +19,7 @@ type Statement struct {
 	NotAction  bool // Actions came from NotAction: everything except them
 	Resources  []string
 	Principals []string // every principal identifier ("*" for anyone)
+	Condition  bool     // the statement has a Condition (source IP, VPC endpoint, org, …)
 }
 
 // Allow reports whether the statement allows.
@@ -52,17 +53,20 @@ func wildResource(r string) bool {
 	}
 	parts := strings.SplitN(r, ":", 6)
 	if len(parts) < 6 {
-		return strings.HasPrefix(r, "*")
+		return strings.Contains(r, "*")
 	}
 	res := parts[5]
-	if parts[2] == "s3" {
-		return strings.HasPrefix(res, "*")
+	if i := strings.IndexAny(res, "/:"); i >= 0 {
+		if parts[2] == "s3" {
+			res = res[:i] // the bucket; what follows is object keys
+		} else if !strings.Contains(res[:i], "*") {
+			res = res[i+1:] // "table/name", "function:name": the type prefix is not the name
+			if j := strings.IndexAny(res, "/:"); j >= 0 {
+				res = res[:j]
+			}
+		}
 	}
-	if i := strings.IndexAny(res, "/:"); i >= 0 && !strings.Contains(res[:i], "*") {
-		// "table/name", "function:name": the type prefix is not the name
-		res = res[i+1:]
-	}
-	return strings.HasPrefix(res, "*")
+	return strings.Contains(res, "*")
 }
 
 // ParseJSON reads a policy document from its JSON text.
@@ -105,6 +109,9 @@ func FromValue(doc any) []Statement {
 			s.Actions = Strings(sm["Action"])
 		}
 		s.Resources = Strings(sm["Resource"])
+		if c, ok := sm["Condition"].(map[string]any); ok && len(c) > 0 {
+			s.Condition = true
+		}
 		if _, ok := sm["NotResource"]; ok && len(s.Resources) == 0 {
 			// Everything except some resources: as wide as "*" for reach.
 			s.Resources = []string{"*"}
@@ -160,10 +167,14 @@ func Strings(v any) []string {
 	return []string{Str(v)}
 }
 
-// PublicPrincipal reports whether an Allow statement admits anyone.
+// PublicPrincipal reports whether an Allow statement admits anyone
+// ("*" or {"AWS": "*"}) without a Condition. A condition (aws:SourceIp,
+// aws:SourceVpce, aws:PrincipalOrgID, …) narrows who that is, so such a
+// statement is not counted as public: what the condition admits cannot be
+// judged from the policy alone.
 func PublicPrincipal(sts []Statement) bool {
 	for _, s := range sts {
-		if !s.Allow() {
+		if !s.Allow() || s.Condition {
 			continue
 		}
 		for _, p := range s.Principals {
