@@ -41,6 +41,7 @@ import (
 	"context"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/riskgraph/riskgraph/discovery"
@@ -194,12 +195,7 @@ func (b *builder) build() {
 		case "AWS::Serverless::Function", "AWS::Lambda::Function":
 			b.function(r)
 		case "AWS::EC2::Instance":
-			p := b.props(r)
-			p["workload"] = "ec2-instance"
-			if v, ok := t.str(r.Props, "ImageId"); ok {
-				p["image"] = v
-			}
-			b.add(r, graph.Service, b.name(r, ""), "ec2", p)
+			b.instance(r)
 		case "AWS::ECS::Service":
 			p := b.props(r)
 			p["workload"] = "ecs-service"
@@ -231,6 +227,7 @@ func (b *builder) build() {
 	b.policies()
 	b.events()
 	b.integrations()
+	b.lbRoutes()
 	b.access()
 	b.envFlows()
 	for _, id := range sortedKeys(b.nodes) {
@@ -465,7 +462,20 @@ func (b *builder) subnetGroupPublic(r *resource) (public, isKnown bool) {
 			subnets = append(subnets, t.refsIn(t.resolve(gr.Props["SubnetIds"]))...)
 		}
 	}
-	if len(subnets) == 0 {
+	return b.subnetsPublic(subnets)
+}
+
+// subnetsPublic reports whether any of the subnets (logical ids) is
+// associated with a route table sending 0.0.0.0/0 to an internet gateway;
+// isKnown is false when none of them is declared in this template.
+func (b *builder) subnetsPublic(subnets []string) (public, isKnown bool) {
+	t := b.t
+	for _, s := range subnets {
+		if r := t.resources[s]; r != nil && r.Type == "AWS::EC2::Subnet" {
+			isKnown = true
+		}
+	}
+	if !isKnown {
 		return false, false
 	}
 	igwTables := map[string]bool{}
@@ -922,4 +932,207 @@ func (b *builder) integrations() {
 			}
 		}
 	}
+}
+
+func (b *builder) instance(r *resource) {
+	t := b.t
+	p := b.props(r)
+	p["workload"] = "ec2-instance"
+	if v, ok := t.str(r.Props, "ImageId"); ok {
+		p["image"] = v
+	}
+	n := b.add(r, graph.Service, b.name(r, ""), "ec2", p)
+	subnets := t.refsIn(t.resolve(r.Props["SubnetId"]))
+	sgs := t.refsIn(t.resolve(r.Props["SecurityGroupIds"]))
+	sgs = append(sgs, t.refsIn(t.resolve(r.Props["SecurityGroups"]))...)
+	publicIP, ipKnown := false, false
+	for _, ni := range listOf(r.Props["NetworkInterfaces"]) {
+		nm := mapOf(ni)
+		subnets = append(subnets, t.refsIn(t.resolve(nm["SubnetId"]))...)
+		sgs = append(sgs, t.refsIn(t.resolve(nm["GroupSet"]))...)
+		if v, set, k := t.boolean(nm, "AssociatePublicIpAddress"); set {
+			publicIP, ipKnown = v, k
+		}
+	}
+	if !ipKnown {
+		for _, s := range subnets {
+			if sr := t.resources[s]; sr != nil && sr.Type == "AWS::EC2::Subnet" {
+				v, _, k := t.boolean(sr.Props, "MapPublicIpOnLaunch")
+				publicIP, ipKnown = v, k
+			}
+		}
+	}
+	for _, id := range t.order {
+		e := t.resources[id]
+		if (e.Type == "AWS::EC2::EIP" || e.Type == "AWS::EC2::EIPAssociation") && contains(t.refsIn(t.resolve(e.Props["InstanceId"])), r.ID) {
+			publicIP, ipKnown = true, true
+		}
+	}
+	if ipKnown {
+		p["publicIp"] = publicIP
+	}
+	world, _ := b.sgWorld(sgs, 0)
+	open := b.worldPorts(sgs)
+	if len(open) > 0 {
+		p["openPorts"] = open
+		for _, o := range open {
+			if o == "tcp:22" || strings.HasSuffix(o, ":*") {
+				p["sshOpenToInternet"] = true
+				p["misconfigurations"] = []string{"ssh-open-to-internet"}
+			}
+		}
+	}
+	subPublic, subKnown := b.subnetsPublic(subnets)
+	switch {
+	case !ipKnown:
+		p["publicReason"] = "public IP unknown"
+	case !publicIP:
+		p["publicReason"] = "no public IP"
+	case !subKnown:
+		p["publicReason"] = "subnet unknown"
+	case !subPublic:
+		p["publicReason"] = "subnet does not route to an internet gateway"
+	case !world:
+		p["publicReason"] = "no security group admits 0.0.0.0/0"
+	default:
+		p["publicReason"] = "public IP in a subnet routed to an internet gateway; security groups admit " + strings.Join(open, ", ") + " from 0.0.0.0/0"
+		e := graph.NewEdge(graph.RoutesTo, graph.InternetID, n.ID)
+		e.Props = graph.Props{}
+		if len(open) > 0 {
+			if _, port, ok := strings.Cut(open[0], ":"); ok {
+				if v, ok := toInt(port); ok {
+					e.Props["port"] = v
+				}
+			}
+		}
+		e.Sources = b.src(r.Line, r.ID+": "+p.String("publicReason"))
+		b.c.AddEdge(AgentName, e)
+	}
+}
+
+// worldPorts lists the ingress rules of the security groups that admit
+// 0.0.0.0/0 or ::/0, as "tcp:22" ("tcp:*" for every port).
+func (b *builder) worldPorts(sgs []string) []string {
+	t := b.t
+	var out []string
+	add := func(rule map[string]any) {
+		for _, k := range []string{"CidrIp", "CidrIpv6"} {
+			c, ok := t.str(rule, k)
+			if !ok || (c != "0.0.0.0/0" && c != "::/0") {
+				continue
+			}
+			proto, _ := t.str(rule, "IpProtocol")
+			from, okF := toInt(t.resolve(rule["FromPort"]))
+			to, okT := toInt(t.resolve(rule["ToPort"]))
+			switch {
+			case proto == "-1" || (!okF && !okT):
+				out = append(out, "all:*")
+			case from == to:
+				out = append(out, strings.ToLower(proto)+":"+strconv.FormatInt(from, 10))
+			default:
+				out = append(out, strings.ToLower(proto)+":"+strconv.FormatInt(from, 10)+"-"+strconv.FormatInt(to, 10))
+			}
+		}
+	}
+	for _, sg := range sgs {
+		r := t.resources[sg]
+		if r == nil || r.Type != "AWS::EC2::SecurityGroup" {
+			continue
+		}
+		for _, rule := range listOf(r.Props["SecurityGroupIngress"]) {
+			add(mapOf(rule))
+		}
+		for _, id := range t.order {
+			in := t.resources[id]
+			if in.Type == "AWS::EC2::SecurityGroupIngress" && contains(t.refsIn(t.resolve(in.Props["GroupId"])), sg) {
+				add(in.Props)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// lbRoutes routes load balancers to their targets (listeners → target
+// groups → instances, functions and ECS services; classic ELB instances)
+// and exposes function URLs without authentication.
+func (b *builder) lbRoutes() {
+	t := b.t
+	route := func(from, to string, decl *resource) {
+		f, tn := b.nodes[from], b.nodes[to]
+		if f == nil || tn == nil || f.Kind != graph.Gateway || tn.Kind != graph.Service {
+			return
+		}
+		e := graph.NewEdge(graph.RoutesTo, f.ID, tn.ID)
+		e.Sources = b.src(decl.Line, decl.ID+" ("+decl.Type+")")
+		b.c.AddEdge(AgentName, e)
+	}
+	tgLBs := map[string][]string{}
+	listenerLB := map[string][]string{}
+	for _, id := range t.order {
+		l := t.resources[id]
+		if l.Type == "AWS::ElasticLoadBalancingV2::Listener" {
+			lbs := t.refsIn(t.resolve(l.Props["LoadBalancerArn"]))
+			listenerLB[id] = lbs
+			for _, tg := range t.refsIn(t.resolve(l.Props["DefaultActions"])) {
+				tgLBs[tg] = append(tgLBs[tg], lbs...)
+			}
+		}
+	}
+	for _, id := range t.order {
+		lr := t.resources[id]
+		if lr.Type == "AWS::ElasticLoadBalancingV2::ListenerRule" {
+			for _, l := range t.refsIn(t.resolve(lr.Props["ListenerArn"])) {
+				for _, tg := range t.refsIn(t.resolve(lr.Props["Actions"])) {
+					tgLBs[tg] = append(tgLBs[tg], listenerLB[l]...)
+				}
+			}
+		}
+	}
+	for _, id := range t.order {
+		r := t.resources[id]
+		switch r.Type {
+		case "AWS::ElasticLoadBalancingV2::TargetGroup":
+			for _, target := range t.refsIn(t.resolve(r.Props["Targets"])) {
+				for _, lb := range tgLBs[id] {
+					route(lb, target, r)
+				}
+			}
+		case "AWS::ECS::Service":
+			for _, tg := range t.refsIn(t.resolve(r.Props["LoadBalancers"])) {
+				for _, lb := range tgLBs[tg] {
+					route(lb, id, r)
+				}
+				if t.resources[tg] != nil && t.resources[tg].Type == "AWS::ElasticLoadBalancing::LoadBalancer" {
+					route(tg, id, r)
+				}
+			}
+		case "AWS::ElasticLoadBalancing::LoadBalancer":
+			for _, in := range t.refsIn(t.resolve(r.Props["Instances"])) {
+				route(id, in, r)
+			}
+		case "AWS::Lambda::Url":
+			auth, _ := t.str(r.Props, "AuthType")
+			for _, fn := range t.refsIn(t.resolve(r.Props["TargetFunctionArn"])) {
+				b.functionURL(fn, auth, r)
+			}
+		case "AWS::Serverless::Function":
+			if fu := mapOf(r.Props["FunctionUrlConfig"]); fu != nil {
+				auth, _ := t.str(fu, "AuthType")
+				b.functionURL(id, auth, r)
+			}
+		}
+	}
+}
+
+func (b *builder) functionURL(fn, auth string, decl *resource) {
+	n := b.nodes[fn]
+	if n == nil || n.Kind != graph.Service {
+		return
+	}
+	n.Props["functionUrlAuth"] = auth
+	e := graph.NewEdge(graph.RoutesTo, graph.InternetID, n.ID)
+	e.Props = graph.Props{"port": int64(443), "authenticated": auth != "NONE"}
+	e.Sources = b.src(decl.Line, decl.ID+": function URL, AuthType "+auth)
+	b.c.AddEdge(AgentName, e)
 }

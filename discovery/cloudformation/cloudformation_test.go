@@ -399,3 +399,43 @@ func FuzzTemplate(f *testing.F) {
 		}
 	})
 }
+
+// TestWebTier: exposure joined for instances (public IP, routed subnet,
+// open security group) and load balancers (listener → target group →
+// instance), and a function URL without auth.
+func TestWebTier(t *testing.T) {
+	c, err := readFile(t, "testdata/web-tier.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := reachable(c), []string{"testdata/Alb", "testdata/App", "testdata/Web", "testdata/Webhook"}; !slices.Equal(got, want) {
+		t.Errorf("internet-facing %v, want %v", got, want)
+	}
+	routes := edges(c, graph.RoutesTo)
+	for _, want := range []string{"ROUTES_TO Internet -> testdata/Web", "ROUTES_TO testdata/Alb -> testdata/App", "ROUTES_TO Internet -> testdata/Webhook"} {
+		if !slices.Contains(routes, want) {
+			t.Errorf("missing %s in %v", want, routes)
+		}
+	}
+	if slices.Contains(routes, "ROUTES_TO Internet -> testdata/App") {
+		t.Error("App in a private subnet is reachable directly")
+	}
+	web := byLabel(t, c, "testdata/Web")
+	if !web.Props.Bool("sshOpenToInternet") || !slices.Equal(web.Props.Strings("openPorts"), []string{"tcp:22", "tcp:80"}) {
+		t.Errorf("Web: ssh %v openPorts %v", web.Props["sshOpenToInternet"], web.Props["openPorts"])
+	}
+	if app := byLabel(t, c, "testdata/App"); app.Props.String("publicReason") != "no public IP" {
+		t.Errorf("App publicReason %q", app.Props.String("publicReason"))
+	}
+	hook := byLabel(t, c, "testdata/Webhook")
+	if hook.Name != "webhook" || !slices.Equal(hook.Props.Strings("secretEnvKeys"), []string{"STRIPE_SECRET_KEY"}) || hook.Props.String("functionUrlAuth") != "NONE" {
+		t.Errorf("Webhook %q secretEnvKeys %v auth %q", hook.Name, hook.Props["secretEnvKeys"], hook.Props.String("functionUrlAuth"))
+	}
+	for _, n := range c.Nodes() {
+		for k, v := range n.Props {
+			if s, ok := v.(string); ok && strings.Contains(s, "sk_live") {
+				t.Errorf("%s.%s stores a secret value", n.Name, k)
+			}
+		}
+	}
+}
