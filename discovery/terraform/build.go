@@ -662,6 +662,11 @@ func (b *builder) instanceExposure(r *block, p graph.Props, misconf *[]string) {
 			publicIP, ipKnown = true, true
 		}
 	}
+	for _, a := range m.byType["aws_eip_association"] {
+		if hasRef(m.refs(a.Body, "instance_id"), r) {
+			publicIP, ipKnown = true, true
+		}
+	}
 	if ipKnown {
 		p["publicIp"] = publicIP
 	}

@@ -331,8 +331,9 @@ func (b *builder) dataFlows() {
 		if from.Kind != graph.Service {
 			continue
 		}
-		b.m.allRefs(from.Block.Body, "", func(attr string, to *block) {
-			if !strings.HasPrefix(attr, "environment.") && attr != "user_data" && !strings.HasPrefix(attr, "user_data") {
+		visit := func(attr string, to *block) {
+			if !strings.HasPrefix(attr, "environment.") && !strings.HasPrefix(attr, "user_data") &&
+				!strings.HasPrefix(attr, "task_definition.container_definitions") {
 				return
 			}
 			t, ok := b.ids[to.Addr]
@@ -361,7 +362,12 @@ func (b *builder) dataFlows() {
 				e.Sources = src
 				b.c.AddEdge(AgentName, e)
 			}
-		})
+		}
+		b.m.allRefs(from.Block.Body, "", visit)
+		// An ECS service's containers are configured in its task definition.
+		for _, td := range b.m.refs(from.Block.Body, "task_definition") {
+			b.m.allRefs(td.Body, "task_definition.", visit)
+		}
 	}
 }
 

@@ -105,6 +105,31 @@ func (m *module) parseFile(name string, data []byte) error {
 	return nil
 }
 
+// parseVars reads a .tfvars file: top-level arguments setting variables.
+// Values that are not constants are ignored (tfvars allow only constants).
+func (m *module) parseVars(name string, data []byte) error {
+	if i := invalidUTF8(data); i >= 0 {
+		return discovery.Errorf(name, lineAt(data, i), "not a variables file: invalid UTF-8 at byte %d (binary content?)", i)
+	}
+	f, diags := hclsyntax.ParseConfig(data, name, hcl.InitialPos)
+	if diags.HasErrors() {
+		return diagError(name, diags)
+	}
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return discovery.Errorf(name, 0, "not native HCL syntax")
+	}
+	if len(body.Blocks) > 0 {
+		return discovery.Errorf(name, body.Blocks[0].TypeRange.Start.Line, "unexpected %s block: a variables file holds only name = value lines", body.Blocks[0].Type)
+	}
+	for _, a := range sortedAttrs(body.Attributes) {
+		if v, ok := evalKnown(a.Expr, nil); ok {
+			m.vars[a.Name] = v
+		}
+	}
+	return nil
+}
+
 func diagError(name string, diags hcl.Diagnostics) error {
 	for _, d := range diags {
 		if d.Severity != hcl.DiagError {

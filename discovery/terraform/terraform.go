@@ -45,6 +45,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -63,7 +64,9 @@ type Agent struct{}
 
 func (Agent) Name() string { return AgentName }
 
-// DetectDir accepts a directory holding at least one .tf file.
+// DetectDir accepts a directory holding at least one .tf file. Its
+// terraform.tfvars and *.auto.tfvars set variables, as they do for
+// terraform plan; .tf.json files are not read.
 func (Agent) DetectDir(dir string) bool {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -90,7 +93,7 @@ func (a Agent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Collec
 	var names []string
 	var errs []error
 	for _, e := range ents {
-		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".tf") {
+		if !e.Type().IsRegular() || !(strings.HasSuffix(e.Name(), ".tf") || isAutoVars(e.Name())) {
 			continue
 		}
 		shown := relJoin(filepath.ToSlash(rel), e.Name())
@@ -114,17 +117,42 @@ func (a Agent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Collec
 	return errors.Join(errs...)
 }
 
+// isAutoVars reports whether a file is a variable file Terraform loads by
+// itself.
+func isAutoVars(name string) bool {
+	return name == "terraform.tfvars" || strings.HasSuffix(name, ".auto.tfvars")
+}
+
 // ReadModule reads the given files (name as reported → content) as one
 // module into c.
 func ReadModule(ctx context.Context, rel string, names []string, files map[string][]byte, c *discovery.Collector) error {
 	m := newModule(rel)
 	var errs []error
+	var tfvars []string
 	for _, n := range names {
+		if isAutoVars(path.Base(n)) {
+			tfvars = append(tfvars, n)
+			continue
+		}
 		if err := m.parseFile(n, files[n]); err != nil {
 			errs = append(errs, err)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+	}
+	// terraform.tfvars, then *.auto.tfvars in name order: Terraform loads
+	// them on every plan, so their values are what the module deploys with.
+	sort.Slice(tfvars, func(i, j int) bool {
+		ti, tj := path.Base(tfvars[i]) == "terraform.tfvars", path.Base(tfvars[j]) == "terraform.tfvars"
+		if ti != tj {
+			return ti
+		}
+		return tfvars[i] < tfvars[j]
+	})
+	for _, n := range tfvars {
+		if err := m.parseVars(n, files[n]); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	m.evaluate()

@@ -319,7 +319,7 @@ func TestExposureJoined(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := reachable(c), []string{"aws_api_gateway_rest_api.shop", "aws_instance.app", "aws_lambda_function.cart", "aws_lb.web"}; !slices.Equal(got, want) {
+	if got, want := reachable(c), []string{"aws_api_gateway_rest_api.shop", "aws_ecs_service.orders", "aws_instance.app", "aws_lambda_function.cart", "aws_lb.web"}; !slices.Equal(got, want) {
 		t.Errorf("internet-facing %v, want %v", got, want)
 	}
 	if e := hasEdge(c, graph.RoutesTo, "aws_lb.web", "aws_instance.app"); e == nil || e.Props.Int("port") != 8080 {
@@ -364,6 +364,12 @@ func TestExposureJoined(t *testing.T) {
 	}
 	if e := hasEdge(c, graph.Reads, "aws_lambda_function.cart", "aws_dynamodb_table.carts"); e == nil || e.Props.String("via") != "TABLE_NAME" {
 		t.Errorf("cart lambda READS carts: %+v", e)
+	}
+	if e := hasEdge(c, graph.Reads, "aws_ecs_service.orders", "aws_db_instance.orders"); e == nil || !strings.HasPrefix(e.Props.String("via"), "task_definition.container_definitions") {
+		t.Errorf("ECS orders READS orders DB through its task definition: %+v", e)
+	}
+	if hasEdge(c, graph.RoutesTo, "aws_lb.web", "aws_ecs_service.orders") == nil {
+		t.Error("web LB does not route to the ECS service behind its target group")
 	}
 	cart := byAddr(t, c, "aws_lambda_function.cart")
 	if !slices.Equal(cart.Props.Strings("secretEnvKeys"), []string{"API_TOKEN"}) {

@@ -155,3 +155,24 @@ resource "aws_api_gateway_integration" "get_cart" {
 resource "some_unknown_provider_thing" "x" {
   anything = "goes"
 }
+
+resource "aws_ecs_task_definition" "orders" {
+  family = "orders"
+  container_definitions = jsonencode([{
+    name  = "orders"
+    image = "registry.example/orders:1.4.2"
+    environment = [
+      { name = "DATABASE_HOST", value = aws_db_instance.orders.address },
+    ]
+  }])
+}
+
+resource "aws_ecs_service" "orders" {
+  name            = "orders"
+  task_definition = aws_ecs_task_definition.orders.arn
+  load_balancer {
+    target_group_arn = aws_lb_target_group.app.arn
+    container_name   = "orders"
+    container_port   = 8080
+  }
+}

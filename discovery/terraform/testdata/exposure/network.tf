@@ -1,5 +1,5 @@
 variable "env" {
-  default = "shop"
+  default = "dev" # terraform.tfvars sets "shop"
 }
 
 variable "admin_cidr" {
