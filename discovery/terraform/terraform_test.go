@@ -3,8 +3,8 @@ package terraform
 import (
 	"context"
 	"errors"
-	"os"
 	"math/rand"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
