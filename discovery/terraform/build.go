@@ -46,6 +46,8 @@ var (
 		"aws_elasticache_cluster":           {"", "elasticache", "cluster_id"},
 		"aws_elasticache_replication_group": {"redis", "elasticache", "replication_group_id"},
 		"aws_ebs_volume":                    {"ebs", "ec2", ""},
+		"aws_redshift_cluster":              {"redshift", "redshift", "cluster_identifier"},
+		"aws_docdb_cluster":                 {"docdb", "rds", "cluster_identifier"},
 	}
 	serviceTypes = map[string]struct{ workload, iam, nameAttr string }{
 		"aws_instance":        {"ec2-instance", "ec2", ""},
@@ -218,7 +220,7 @@ func (b *builder) store(r *block) {
 	switch r.Type {
 	case "aws_s3_bucket":
 		b.bucket(r, p, &misconf)
-	case "aws_db_instance", "aws_rds_cluster":
+	case "aws_db_instance", "aws_rds_cluster", "aws_redshift_cluster", "aws_docdb_cluster":
 		b.rds(r, p, engine, &misconf)
 	case "aws_dynamodb_table":
 		// DynamoDB encrypts every table at rest; the block only picks the key.
@@ -408,7 +410,11 @@ func (b *builder) bucket(r *block, p graph.Props, misconf *[]string) {
 
 func (b *builder) rds(r *block, p graph.Props, engine string, misconf *[]string) {
 	m := b.m
-	enc, _, known := m.boolean(r.Body, "storage_encrypted")
+	encAttr, subnetAttr := "storage_encrypted", "db_subnet_group_name"
+	if r.Type == "aws_redshift_cluster" {
+		encAttr, subnetAttr = "encrypted", "cluster_subnet_group_name"
+	}
+	enc, _, known := m.boolean(r.Body, encAttr)
 	if known {
 		p["encrypted"] = enc
 	}
@@ -449,7 +455,7 @@ func (b *builder) rds(r *block, p graph.Props, engine string, misconf *[]string)
 		port = v
 	}
 	var subnets []*block
-	for _, g := range m.refs(r.Body, "db_subnet_group_name") {
+	for _, g := range m.refs(r.Body, subnetAttr) {
 		subnets = append(subnets, m.refs(g.Body, "subnet_ids")...)
 	}
 	subPublic, subKnown := b.subnetsPublic(subnets)

@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // rule is one ingress rule of a security group.
@@ -62,8 +64,14 @@ func newNetwork(m *module) *network {
 	n := &network{m: m, ingress: map[string][]rule{}, public: map[string]bool{}}
 	for _, sg := range m.byType["aws_security_group"] {
 		n.ingress[sg.Addr] = nil
-		for _, ib := range blocks(sg.Body, "ingress") {
-			n.ingress[sg.Addr] = append(n.ingress[sg.Addr], n.rule(ib.Body, sg, ib.TypeRange.Start.Line, "from_port", "to_port", "cidr_blocks", "ipv6_cidr_blocks", "security_groups"))
+		for _, ib := range blockBodies(sg.Body, "ingress") {
+			n.ingress[sg.Addr] = append(n.ingress[sg.Addr], n.rule(ib, sg, ib.SrcRange.Start.Line, "from_port", "to_port", "cidr_blocks", "ipv6_cidr_blocks", "security_groups"))
+		}
+		if a, ok := sg.Body.Attributes["ingress"]; ok {
+			if _, ok := a.Expr.(*hclsyntax.TupleConsExpr); !ok {
+				// Rules computed elsewhere (a variable, a for expression).
+				n.ingress[sg.Addr] = append(n.ingress[sg.Addr], rule{Addr: sg.Addr, File: sg.File, Line: a.SrcRange.Start.Line, Protocol: "?"})
+			}
 		}
 	}
 	for _, r := range m.byType["aws_security_group_rule"] {
@@ -151,8 +159,8 @@ func (n *network) routes() {
 		return false
 	}
 	for _, rt := range m.byType["aws_route_table"] {
-		for _, rb := range blocks(rt.Body, "route") {
-			if toIGW(rb.Body) {
+		for _, rb := range blockBodies(rt.Body, "route") {
+			if toIGW(rb) {
 				igwTable[rt.Addr] = true
 			}
 		}
@@ -187,8 +195,8 @@ func (n *network) routes() {
 		}
 	}
 	for _, rt := range m.byType["aws_default_route_table"] {
-		for _, rb := range blocks(rt.Body, "route") {
-			if toIGW(rb.Body) {
+		for _, rb := range blockBodies(rt.Body, "route") {
+			if toIGW(rb) {
 				for _, v := range m.refs(rt.Body, "default_route_table_id") {
 					mainPublic[v.Addr] = true
 				}
@@ -291,4 +299,48 @@ func dedupeInt(xs []int64) []int64 {
 		}
 	}
 	return out
+}
+
+// blockBodies returns the nested blocks of a type, and the objects of an
+// argument of the same name in attribute syntax (ingress = [{ … }],
+// route = [{ … }]), both as bodies.
+func blockBodies(body *hclsyntax.Body, typ string) []*hclsyntax.Body {
+	var out []*hclsyntax.Body
+	for _, b := range blocks(body, typ) {
+		out = append(out, b.Body)
+	}
+	if a, ok := body.Attributes[typ]; ok {
+		if tup, ok := a.Expr.(*hclsyntax.TupleConsExpr); ok {
+			for _, e := range tup.Exprs {
+				if obj, ok := e.(*hclsyntax.ObjectConsExpr); ok {
+					out = append(out, objectBody(obj))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// objectBody turns an object constructor ({ from_port = 22, … }) into a
+// body whose attributes are its items, so that rules written as objects
+// are read like blocks.
+func objectBody(obj *hclsyntax.ObjectConsExpr) *hclsyntax.Body {
+	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, SrcRange: obj.SrcRange}
+	for _, it := range obj.Items {
+		k, ok := evalKnown(it.KeyExpr, nil)
+		if !ok {
+			// A bare identifier key (from_port = …) is a traversal.
+			if kw, ok := it.KeyExpr.(*hclsyntax.ObjectConsKeyExpr); ok {
+				if name := hcl.ExprAsKeyword(kw.Wrapped); name != "" {
+					body.Attributes[name] = &hclsyntax.Attribute{Name: name, Expr: it.ValueExpr, SrcRange: it.ValueExpr.Range()}
+				}
+			}
+			continue
+		}
+		if k.Type() == cty.String {
+			name := k.AsString()
+			body.Attributes[name] = &hclsyntax.Attribute{Name: name, Expr: it.ValueExpr, SrcRange: it.ValueExpr.Range()}
+		}
+	}
+	return body
 }

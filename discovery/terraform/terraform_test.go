@@ -547,3 +547,48 @@ func TestMutatedModules(t *testing.T) {
 		}
 	}
 }
+
+func TestAttributeSyntaxRulesAndWarehouses(t *testing.T) {
+	c := discovery.NewCollector("")
+	src := `
+resource "aws_vpc" "v" { cidr_block = "10.9.0.0/16" }
+resource "aws_internet_gateway" "g" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table" "r" {
+  vpc_id = aws_vpc.v.id
+  route = [{ cidr_block = "0.0.0.0/0", gateway_id = aws_internet_gateway.g.id }]
+}
+resource "aws_main_route_table_association" "m" {
+  vpc_id         = aws_vpc.v.id
+  route_table_id = aws_route_table.r.id
+}
+resource "aws_subnet" "s" { vpc_id = aws_vpc.v.id }
+resource "aws_redshift_cluster_subnet_group" "g" { subnet_ids = [aws_subnet.s.id] }
+resource "aws_security_group" "wh" {
+  ingress = [{
+    from_port   = 5439
+    to_port     = 5439
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }]
+}
+resource "aws_redshift_cluster" "wh" {
+  cluster_identifier        = "analytics"
+  publicly_accessible       = true
+  port                      = 5439
+  cluster_subnet_group_name = aws_redshift_cluster_subnet_group.g.name
+  vpc_security_group_ids    = [aws_security_group.wh.id]
+}
+`
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	wh := byAddr(t, c, "aws_redshift_cluster.wh")
+	if wh.Name != "analytics" || wh.Props.String("engine") != "redshift" {
+		t.Errorf("warehouse %q engine %q", wh.Name, wh.Props.String("engine"))
+	}
+	// Attribute-syntax route and ingress, the main route table of the VPC,
+	// and 0.0.0.0/0 on the warehouse port: public.
+	if !wh.Props.Bool("public") {
+		t.Errorf("warehouse not public: %s", wh.Props.String("publicReason"))
+	}
+}
