@@ -10,11 +10,15 @@
 //
 // What it finds, in the collector's environment ("aws" if none):
 //
-//   - DataStore for S3 buckets, RDS instances and clusters, DynamoDB tables,
-//     Elasticsearch/OpenSearch domains, Neptune clusters, ElastiCache and
-//     EBS volumes: engine, encrypted, managed, port, public (joined),
-//     plus misconfiguration facts (publiclyAccessible as configured,
-//     publicReason, versioning, accessLogging);
+//   - DataStore for S3 buckets, RDS instances and clusters, Redshift and
+//     DocumentDB clusters, DynamoDB tables, Elasticsearch/OpenSearch
+//     domains, Neptune clusters, ElastiCache and EBS volumes: engine,
+//     encrypted, managed, port, public (joined), plus misconfiguration
+//     facts (publiclyAccessible as configured, publicReason, versioning,
+//     accessLogging, misconfigurations such as "unencrypted", "public",
+//     "ssh-open-to-internet", "plaintext-secrets"); tables and columns
+//     when the user data of an instance connecting to a database creates
+//     them (for the data classifier);
 //   - Service for EC2 instances, Lambda functions, ECS services and EKS
 //     clusters (workload "ec2-instance", "lambda", "ecs-service",
 //     "eks-cluster"), with openPorts, sshOpenToInternet, plaintextSecrets
@@ -22,7 +26,9 @@
 //   - Gateway for load balancers (type "load-balancer") and API gateways
 //     (type "api-gateway") with public (joined);
 //   - Identity for IAM roles and users (provider "aws", type "iam-role" or
-//     "iam-user"), RUNS_AS from the compute that assumes them and
+//     "iam-user"; keyed graph.IdentityID("aws", "role/NAME") — the ARN
+//     needs the account id, which a module does not know), RUNS_AS from
+//     the compute that assumes them and
 //     CAN_ACCESS to every discovered resource their policies reach, with
 //     actions, resources and wildcard;
 //   - Internet -ROUTES_TO-> what is really reachable, gateway -ROUTES_TO->
@@ -36,6 +42,11 @@
 // public subnet of its subnet group and a security group admitting the
 // world on its port say so. Data stores cannot be ROUTES_TO targets, so
 // their joined exposure is the "public" property with "publicReason".
+//
+// Variables come from their defaults and from terraform.tfvars and
+// *.auto.tfvars beside the module (which every plan loads). Only native
+// syntax (.tf) is read; .tf.json files are not. A child module is read as
+// its own directory, so variables its parent passes are unknown there.
 //
 // Every node carries "address" (the Terraform address, which is how
 // Checkov and Trivy name what they flag) and "module" (the directory).
