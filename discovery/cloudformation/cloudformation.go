@@ -31,6 +31,11 @@
 //     environment names when its permissions are unknown, and READS from
 //     DynamoDB/Kinesis/SQS stream events.
 //
+// Roles are keyed graph.IdentityID("aws", "role/NAME") with NAME the
+// RoleName or "<stack>/<LogicalId>" (the ARN needs the account id). A
+// resource with a Condition keeps it in "condition": whether it is
+// deployed depends on parameters at deploy time.
+//
 // An API's OpenAPI definition included with AWS::Include or DefinitionUri
 // is recorded in "definitionFile"; the Specs linker routes the gateway to
 // every operation read from that file.
@@ -152,6 +157,11 @@ func (b *builder) add(r *resource, kind graph.Kind, name, iam string, p graph.Pr
 		id = graph.GatewayID(b.env, name)
 	case graph.Identity:
 		id = graph.IdentityID("aws", "role/"+name)
+	}
+	if cond, ok := r.Raw["Condition"].(string); ok {
+		// Deployed only when the condition holds, which depends on
+		// parameters at deploy time.
+		p["condition"] = cond
 	}
 	n := &nodeRef{ID: id, Kind: kind, Name: name, IAM: iam, Line: r.Line, LID: r.ID, Props: p}
 	b.nodes[r.ID] = n
