@@ -556,7 +556,7 @@ func (b *builder) access() {
 			if !t.Targets || t.IAM == "" {
 				continue
 			}
-			g, ok := awsiam.Reach(sts, awsiam.Target{Service: t.IAM, Names: []string{t.Name}, Refs: []string{"{{ref " + taddr + "."}})
+			g, ok := awsiam.Reach(sts, awsiam.Target{Service: t.IAM, Names: []string{t.Name}, Refs: []string{"{{ref " + t.Block.Type + "." + t.Block.Name + "."}})
 			if !ok {
 				continue
 			}

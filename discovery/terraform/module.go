@@ -40,6 +40,16 @@ type module struct {
 	localVals map[string]cty.Value
 	ctx       *hcl.EvalContext
 	srcOf     map[string][]byte // file → bytes
+	prefix    string            // "module.db." for a module called by another, "" for a root
+	calls     []*moduleCall
+}
+
+// moduleCall is a module block.
+type moduleCall struct {
+	Name string
+	File string
+	Line int
+	Body *hclsyntax.Body
 }
 
 func newModule(rel string) *module {
@@ -75,16 +85,23 @@ func (m *module) parseFile(name string, data []byte) error {
 			}
 			bl := &block{Type: b.Labels[0], Name: b.Labels[1], File: name, Line: b.TypeRange.Start.Line, Body: b.Body, src: data}
 			if b.Type == "data" {
-				bl.Addr = "data." + bl.Type + "." + bl.Name
-				m.data[bl.Addr] = bl
+				key := "data." + bl.Type + "." + bl.Name
+				bl.Addr = m.prefix + key
+				m.data[key] = bl
 				continue
 			}
-			bl.Addr = bl.Type + "." + bl.Name
-			if old, dup := m.resources[bl.Addr]; dup {
+			key := bl.Type + "." + bl.Name
+			bl.Addr = m.prefix + key
+			if old, dup := m.resources[key]; dup {
 				return discovery.Errorf(name, bl.Line, "duplicate resource %s (first declared at %s:%d)", bl.Addr, old.File, old.Line)
 			}
-			m.resources[bl.Addr] = bl
+			m.resources[key] = bl
 			m.byType[bl.Type] = append(m.byType[bl.Type], bl)
+		case "module":
+			if len(b.Labels) != 1 {
+				return discovery.Errorf(name, b.TypeRange.Start.Line, "module block needs one label, found %d", len(b.Labels))
+			}
+			m.calls = append(m.calls, &moduleCall{Name: b.Labels[0], File: name, Line: b.TypeRange.Start.Line, Body: b.Body})
 		case "variable":
 			if len(b.Labels) != 1 {
 				return discovery.Errorf(name, b.TypeRange.Start.Line, "variable block needs one label, found %d", len(b.Labels))

@@ -58,8 +58,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/riskgraph/riskgraph/discovery"
 )
@@ -92,22 +96,44 @@ func (Agent) DetectDir(dir string) bool {
 }
 
 // ReadDir reads every .tf file of dir as one module. rel is dir as reported
-// in evidence. A malformed file is returned as a *discovery.FileError (all
-// of them, joined); the module is still read from the other files so that
-// one bad file does not hide the rest.
+// in evidence (relative to the walked root). A malformed file is returned as
+// a *discovery.FileError (all of them, joined); the module is still read
+// from the other files so that one bad file does not hide the rest.
+//
+// Local child modules (module blocks whose source is ./… or ../…) are read
+// with the arguments the call passes, their resources addressed
+// module.NAME.TYPE.NAME as Terraform and the scanners address them. A
+// directory that a module inside the walked tree calls is therefore not
+// read on its own (its variables would be unknown and its resources
+// found twice); pointed at directly (rel "" or "."), it is.
 func (a Agent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Collector) error {
+	rel = filepath.ToSlash(rel)
+	if calledFromWalk(dir, rel) {
+		return nil
+	}
+	names, files, errs := readFiles(dir, rel)
+	abs, _ := filepath.Abs(dir)
+	load := func(cdir, crel string) ([]string, map[string][]byte, []error) {
+		return readFiles(cdir, crel)
+	}
+	if err := readModule(ctx, moduleInput{dir: abs, rel: rel, names: names, files: files}, c, load); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// readFiles reads the .tf and auto-loaded variable files of dir.
+func readFiles(dir, rel string) (names []string, files map[string][]byte, errs []error) {
+	files = map[string][]byte{}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return nil, files, []error{&discovery.FileError{File: rel, Msg: "module directory: " + err.Error(), Err: err}}
 	}
-	files := map[string][]byte{}
-	var names []string
-	var errs []error
 	for _, e := range ents {
 		if !e.Type().IsRegular() || !(strings.HasSuffix(e.Name(), ".tf") || isAutoVars(e.Name())) {
 			continue
 		}
-		shown := relJoin(filepath.ToSlash(rel), e.Name())
+		shown := relJoin(rel, e.Name())
 		info, err := e.Info()
 		if err == nil && info.Size() > MaxFileSize {
 			errs = append(errs, discovery.Errorf(shown, 0, "file is %d bytes, larger than the %d read", info.Size(), MaxFileSize))
@@ -122,10 +148,60 @@ func (a Agent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Collec
 		names = append(names, shown)
 	}
 	sort.Strings(names)
-	if err := ReadModule(ctx, filepath.ToSlash(rel), names, files, c); err != nil {
-		errs = append(errs, err)
+	return names, files, errs
+}
+
+var moduleSource = regexp.MustCompile(`(?m)^\s*source\s*=\s*"(\.{1,2}/[^"]*)"`)
+
+// calledFromWalk reports whether a .tf file in the walked tree calls dir as
+// a local module: files in dir's ancestors that lie inside the walk (rel
+// says how many there are) and up to two directories below each of them.
+func calledFromWalk(dir, rel string) bool {
+	if rel == "" || rel == "." {
+		return false
 	}
-	return errors.Join(errs...)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	levels := len(strings.Split(strings.Trim(rel, "/"), "/"))
+	anc := abs
+	for i := 0; i < levels && i < 3; i++ {
+		anc = filepath.Dir(anc)
+		if callsIn(anc, abs, 2) {
+			return true
+		}
+	}
+	return false
+}
+
+// callsIn looks for a module call of target in dir and, depth levels down,
+// its subdirectories (skipping target itself and hidden directories).
+func callsIn(dir, target string, depth int) bool {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		p := filepath.Join(dir, e.Name())
+		switch {
+		case e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".tf"):
+			data, err := os.ReadFile(p)
+			if err != nil || len(data) > MaxFileSize {
+				continue
+			}
+			for _, m := range moduleSource.FindAllSubmatch(data, -1) {
+				if filepath.Clean(filepath.Join(dir, filepath.FromSlash(string(m[1])))) == target {
+					return true
+				}
+			}
+		case e.IsDir() && depth > 0 && p != target && !strings.HasPrefix(e.Name(), "."):
+			if callsIn(p, target, depth-1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isAutoVars reports whether a file is a variable file Terraform loads by
@@ -134,15 +210,40 @@ func isAutoVars(name string) bool {
 	return name == "terraform.tfvars" || strings.HasSuffix(name, ".auto.tfvars")
 }
 
+// moduleInput is one module's files and where it sits.
+type moduleInput struct {
+	dir, rel string
+	names    []string
+	files    map[string][]byte
+	prefix   string               // "module.db." for a called module
+	args     map[string]cty.Value // arguments of the call
+	depth    int
+	chain    []string // directories of the calling modules
+}
+
+// loadFunc reads a called module's files.
+type loadFunc func(dir, rel string) (names []string, files map[string][]byte, errs []error)
+
+// maxModuleDepth bounds nested module calls.
+const maxModuleDepth = 8
+
 // ReadModule reads the given files (name as reported → content) as one
-// module into c.
+// root module into c. Child modules are not followed (no directory).
 func ReadModule(ctx context.Context, rel string, names []string, files map[string][]byte, c *discovery.Collector) error {
-	m := newModule(rel)
+	return readModule(ctx, moduleInput{rel: rel, names: names, files: files}, c, nil)
+}
+
+func readModule(ctx context.Context, in moduleInput, c *discovery.Collector, load loadFunc) error {
+	m := newModule(in.rel)
+	m.prefix = in.prefix
+	names, files := in.names, in.files
 	var errs []error
 	var tfvars []string
 	for _, n := range names {
 		if isAutoVars(path.Base(n)) {
-			tfvars = append(tfvars, n)
+			if in.prefix == "" { // Terraform loads variable files for the root module only
+				tfvars = append(tfvars, n)
+			}
 			continue
 		}
 		if err := m.parseFile(n, files[n]); err != nil {
@@ -166,6 +267,11 @@ func ReadModule(ctx context.Context, rel string, names []string, files map[strin
 			errs = append(errs, err)
 		}
 	}
+	// A called module's variables are what the call passes; an argument
+	// that cannot be resolved is unknown, not the default.
+	for k, v := range in.args {
+		m.vars[k] = v
+	}
 	m.evaluate()
 	env := c.Env()
 	if env == "" {
@@ -173,5 +279,43 @@ func ReadModule(ctx context.Context, rel string, names []string, files map[strin
 	}
 	b := &builder{m: m, n: newNetwork(m), c: c, env: env, ids: map[string]nodeRef{}}
 	b.build()
+	if load == nil || in.depth >= maxModuleDepth {
+		return errors.Join(errs...)
+	}
+	for _, call := range m.calls {
+		src, ok := m.str(call.Body, "source")
+		if !ok || !(strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../")) {
+			continue // registry and remote modules are not fetched
+		}
+		args := map[string]cty.Value{}
+		for n, a := range call.Body.Attributes {
+			switch n {
+			case "source", "version", "count", "for_each", "providers", "depends_on":
+				continue
+			}
+			if v, ok := evalKnown(a.Expr, m.ctx); ok {
+				args[n] = v
+			} else {
+				args[n] = cty.DynamicVal
+			}
+		}
+		cdir := filepath.Clean(filepath.Join(in.dir, filepath.FromSlash(src)))
+		crel := path.Clean(path.Join(in.rel, src))
+		if slices.Contains(in.chain, cdir) || cdir == in.dir {
+			errs = append(errs, discovery.Errorf(call.File, call.Line, "module %s calls %s, which is already being read (a module cycle)", call.Name, src))
+			continue
+		}
+		cnames, cfiles, cerrs := load(cdir, crel)
+		errs = append(errs, cerrs...)
+		if len(cnames) == 0 {
+			continue
+		}
+		err := readModule(ctx, moduleInput{dir: cdir, rel: crel, names: cnames, files: cfiles,
+			prefix: in.prefix + "module." + call.Name + ".", args: args, depth: in.depth + 1,
+			chain: append(slices.Clone(in.chain), in.dir)}, c, load)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }

@@ -592,3 +592,48 @@ resource "aws_redshift_cluster" "wh" {
 		t.Errorf("warehouse not public: %s", wh.Props.String("publicReason"))
 	}
 }
+
+// TestLocalModules: a root module calling a local module twice reads it
+// with each call's arguments (module.NAME addresses); the module directory
+// is not read again on its own; a module calling itself is reported.
+func TestLocalModules(t *testing.T) {
+	c := discovery.NewCollector("")
+	a := Agent{}
+	root := "testdata/modules"
+	if err := a.ReadDir(context.Background(), root+"/envs/prod", "envs/prod", c); err != nil {
+		t.Fatal(err)
+	}
+	orders := byAddr(t, c, "module.orders_db.aws_db_instance.this")
+	if orders.Name != "orders-db" || !orders.Props.Bool("publiclyAccessible") || orders.Props.String("module") != "modules/db" {
+		t.Errorf("orders db %q publiclyAccessible %v module %q", orders.Name, orders.Props["publiclyAccessible"], orders.Props.String("module"))
+	}
+	// kms_key_arn is an ARN known only at apply: encryption unknown, not false.
+	if _, ok := orders.Props["encrypted"]; ok {
+		t.Errorf("orders db encrypted = %v, want unknown", orders.Props["encrypted"])
+	}
+	audit := byAddr(t, c, "module.audit_db.aws_db_instance.this")
+	if audit.Name != "audit-db" || audit.Props.Bool("publiclyAccessible") || audit.Props.Bool("encrypted") {
+		t.Errorf("audit db %q publiclyAccessible %v encrypted %v", audit.Name, audit.Props["publiclyAccessible"], audit.Props["encrypted"])
+	}
+	// The module directory, walked on its own, defers to its caller.
+	alone := discovery.NewCollector("")
+	if err := a.ReadDir(context.Background(), root+"/modules/db", "modules/db", alone); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := alone.Len(); n != 0 {
+		t.Errorf("called module read on its own: %d nodes", n)
+	}
+	// Pointed at directly, it is read (with unknown variables).
+	direct := discovery.NewCollector("")
+	if err := a.ReadDir(context.Background(), root+"/modules/db", "", direct); err != nil {
+		t.Fatal(err)
+	}
+	if db := byAddr(t, direct, "aws_db_instance.this"); db.Name != "aws_db_instance.this" {
+		t.Errorf("standalone module db named %q, want its address (var.name unknown)", db.Name)
+	}
+	var fe *discovery.FileError
+	err := a.ReadDir(context.Background(), root+"/modules/loop", "", discovery.NewCollector(""))
+	if !errors.As(err, &fe) || !strings.Contains(fe.Msg, "cycle") || fe.Line != 1 {
+		t.Errorf("self-calling module: %v", err)
+	}
+}
