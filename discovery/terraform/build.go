@@ -701,6 +701,8 @@ func (b *builder) instanceExposure(r *block, p graph.Props, misconf *[]string) {
 		p["publicReason"] = "subnet unknown"
 	case !subPublic:
 		p["publicReason"] = "subnet does not route to an internet gateway"
+	case len(ex.WorldPorts) == 0 && len(ex.Unknown) > 0:
+		p["publicReason"] = "no rule known to admit 0.0.0.0/0; unresolved rules: " + strings.Join(ex.Unknown, "; ")
 	case len(ex.WorldPorts) == 0:
 		p["publicReason"] = "no security group admits 0.0.0.0/0"
 	default:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -237,6 +238,29 @@ func (m *module) evaluate() {
 		}
 	}
 	m.ctx = m.buildCtx()
+}
+
+// dropUndeployed removes resources whose count is known to be 0 or whose
+// for_each is known to be empty: Terraform creates no instance of them.
+func (m *module) dropUndeployed() {
+	for key, r := range m.resources {
+		drop := false
+		if a, ok := r.Body.Attributes["count"]; ok {
+			if v, ok := evalKnown(a.Expr, m.ctx); ok && v.Type() == cty.Number && v.AsBigFloat().Sign() == 0 {
+				drop = true
+			}
+		}
+		if a, ok := r.Body.Attributes["for_each"]; ok {
+			if v, ok := evalKnown(a.Expr, m.ctx); ok && v.CanIterateElements() && v.LengthInt() == 0 {
+				drop = true
+			}
+		}
+		if !drop {
+			continue
+		}
+		delete(m.resources, key)
+		m.byType[r.Type] = slices.DeleteFunc(m.byType[r.Type], func(x *block) bool { return x == r })
+	}
 }
 
 func (m *module) buildCtx() *hcl.EvalContext {

@@ -64,14 +64,17 @@ func newNetwork(m *module) *network {
 	n := &network{m: m, ingress: map[string][]rule{}, public: map[string]bool{}}
 	for _, sg := range m.byType["aws_security_group"] {
 		n.ingress[sg.Addr] = nil
-		for _, ib := range blockBodies(sg.Body, "ingress") {
+		ibs, unknown := m.bodies(sg.Body, "ingress")
+		for _, ib := range ibs {
 			n.ingress[sg.Addr] = append(n.ingress[sg.Addr], n.rule(ib, sg, ib.SrcRange.Start.Line, "from_port", "to_port", "cidr_blocks", "ipv6_cidr_blocks", "security_groups"))
 		}
 		if a, ok := sg.Body.Attributes["ingress"]; ok {
 			if _, ok := a.Expr.(*hclsyntax.TupleConsExpr); !ok {
-				// Rules computed elsewhere (a variable, a for expression).
-				n.ingress[sg.Addr] = append(n.ingress[sg.Addr], rule{Addr: sg.Addr, File: sg.File, Line: a.SrcRange.Start.Line, Protocol: "?"})
+				unknown = true // rules computed elsewhere (a variable, a for expression)
 			}
+		}
+		if unknown {
+			n.ingress[sg.Addr] = append(n.ingress[sg.Addr], rule{Addr: sg.Addr, File: sg.File, Line: sg.Line, Protocol: "?"})
 		}
 	}
 	for _, r := range m.byType["aws_security_group_rule"] {
@@ -159,7 +162,8 @@ func (n *network) routes() {
 		return false
 	}
 	for _, rt := range m.byType["aws_route_table"] {
-		for _, rb := range blockBodies(rt.Body, "route") {
+		rbs, _ := m.bodies(rt.Body, "route")
+		for _, rb := range rbs {
 			if toIGW(rb) {
 				igwTable[rt.Addr] = true
 			}
@@ -195,7 +199,8 @@ func (n *network) routes() {
 		}
 	}
 	for _, rt := range m.byType["aws_default_route_table"] {
-		for _, rb := range blockBodies(rt.Body, "route") {
+		rbs, _ := m.bodies(rt.Body, "route")
+		for _, rb := range rbs {
 			if toIGW(rb) {
 				for _, v := range m.refs(rt.Body, "default_route_table_id") {
 					mainPublic[v.Addr] = true
@@ -301,11 +306,11 @@ func dedupeInt(xs []int64) []int64 {
 	return out
 }
 
-// blockBodies returns the nested blocks of a type, and the objects of an
-// argument of the same name in attribute syntax (ingress = [{ … }],
-// route = [{ … }]), both as bodies.
-func blockBodies(body *hclsyntax.Body, typ string) []*hclsyntax.Body {
-	var out []*hclsyntax.Body
+// bodies returns the nested blocks of a type, the objects of an argument
+// of the same name in attribute syntax (ingress = [{ … }]), and the
+// expansion of dynamic "TYPE" blocks whose for_each is known, all as
+// bodies. unknown is true when some dynamic block could not be expanded.
+func (m *module) bodies(body *hclsyntax.Body, typ string) (out []*hclsyntax.Body, unknown bool) {
 	for _, b := range blocks(body, typ) {
 		out = append(out, b.Body)
 	}
@@ -318,7 +323,49 @@ func blockBodies(body *hclsyntax.Body, typ string) []*hclsyntax.Body {
 			}
 		}
 	}
-	return out
+	for _, d := range body.Blocks {
+		if d.Type != "dynamic" || len(d.Labels) != 1 || d.Labels[0] != typ {
+			continue
+		}
+		iter := typ
+		if a, ok := d.Body.Attributes["iterator"]; ok {
+			if kw := hcl.ExprAsKeyword(a.Expr); kw != "" {
+				iter = kw
+			}
+		}
+		var content *hclsyntax.Body
+		for _, cb := range d.Body.Blocks {
+			if cb.Type == "content" {
+				content = cb.Body
+			}
+		}
+		fe, ok := d.Body.Attributes["for_each"]
+		if !ok || content == nil || m.ctx == nil {
+			unknown = true
+			continue
+		}
+		v, known := evalKnown(fe.Expr, m.ctx)
+		if !known || !v.CanIterateElements() {
+			unknown = true
+			continue
+		}
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			ctx := m.ctx.NewChild()
+			ctx.Variables = map[string]cty.Value{iter: cty.ObjectVal(map[string]cty.Value{"key": k, "value": e})}
+			nb := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, SrcRange: content.SrcRange}
+			for name, a := range content.Attributes {
+				if val, ok := evalKnown(a.Expr, ctx); ok {
+					nb.Attributes[name] = &hclsyntax.Attribute{Name: name, SrcRange: a.SrcRange,
+						Expr: &hclsyntax.LiteralValueExpr{Val: val, SrcRange: a.Expr.Range()}}
+				} else {
+					nb.Attributes[name] = a // unknown for this element; references still resolve
+				}
+			}
+			out = append(out, nb)
+		}
+	}
+	return out, unknown
 }
 
 // objectBody turns an object constructor ({ from_port = 22, … }) into a

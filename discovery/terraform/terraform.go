@@ -273,6 +273,7 @@ func readModule(ctx context.Context, in moduleInput, c *discovery.Collector, loa
 		m.vars[k] = v
 	}
 	m.evaluate()
+	m.dropUndeployed()
 	env := c.Env()
 	if env == "" {
 		env = "aws"

@@ -637,3 +637,91 @@ func TestLocalModules(t *testing.T) {
 		t.Errorf("self-calling module: %v", err)
 	}
 }
+
+// TestDynamicBlocksAndCount: dynamic ingress blocks over a known list are
+// expanded, over an unknown one they make the group's rules unknown (not
+// "admits nothing"); resources with count = 0 are not deployed.
+func TestDynamicBlocksAndCount(t *testing.T) {
+	src := `
+variable "create_bastion" { default = false }
+variable "extra_rules" {}
+locals {
+  web_ports = [80, 443]
+}
+resource "aws_vpc" "v" { cidr_block = "10.0.0.0/16" }
+resource "aws_internet_gateway" "g" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table" "r" {
+  vpc_id = aws_vpc.v.id
+  dynamic "route" {
+    for_each = ["0.0.0.0/0"]
+    content {
+      cidr_block = route.value
+      gateway_id = aws_internet_gateway.g.id
+    }
+  }
+}
+resource "aws_subnet" "s" {
+  vpc_id                  = aws_vpc.v.id
+  map_public_ip_on_launch = true
+}
+resource "aws_route_table_association" "a" {
+  subnet_id      = aws_subnet.s.id
+  route_table_id = aws_route_table.r.id
+}
+resource "aws_security_group" "web" {
+  dynamic "ingress" {
+    for_each = local.web_ports
+    iterator = port
+    content {
+      from_port   = port.value
+      to_port     = port.value
+      protocol    = "tcp"
+      cidr_blocks = ["0.0.0.0/0"]
+    }
+  }
+}
+resource "aws_security_group" "extra" {
+  dynamic "ingress" {
+    for_each = var.extra_rules
+    content {
+      from_port   = ingress.value.port
+      to_port     = ingress.value.port
+      protocol    = "tcp"
+      cidr_blocks = ingress.value.cidrs
+    }
+  }
+}
+resource "aws_instance" "web" {
+  subnet_id              = aws_subnet.s.id
+  vpc_security_group_ids = [aws_security_group.web.id]
+  tags                   = { Name = "web" }
+}
+resource "aws_instance" "other" {
+  subnet_id              = aws_subnet.s.id
+  vpc_security_group_ids = [aws_security_group.extra.id]
+  tags                   = { Name = "other" }
+}
+resource "aws_instance" "bastion" {
+  count     = var.create_bastion ? 1 : 0
+  subnet_id = aws_subnet.s.id
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	if got := reachable(c); !slices.Equal(got, []string{"aws_instance.web"}) {
+		t.Errorf("internet-facing %v, want web only", got)
+	}
+	if web := byAddr(t, c, "aws_instance.web"); !slices.Equal(web.Props.Strings("openPorts"), []string{"tcp:443", "tcp:80"}) {
+		t.Errorf("web openPorts %v", web.Props["openPorts"])
+	}
+	if other := byAddr(t, c, "aws_instance.other"); !strings.Contains(other.Props.String("publicReason"), "unresolved rules: aws_security_group.extra") {
+		t.Errorf("other publicReason %q", other.Props.String("publicReason"))
+	}
+	for _, n := range c.Nodes() {
+		if n.Props.String("address") == "aws_instance.bastion" {
+			t.Error("bastion with count = 0 was discovered")
+		}
+	}
+}
