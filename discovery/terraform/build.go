@@ -480,8 +480,12 @@ func (b *builder) rds(r *block, p graph.Props, engine string, misconf *[]string)
 		why = append(why, "its subnets do not route to an internet gateway")
 	}
 	if len(why) > 0 {
-		p["public"] = false
 		p["publicReason"] = strings.Join(why, "; ")
+		// With rules that could not be resolved and nothing else closing
+		// the path, whether it is public is unknown, not false.
+		if len(ex.Unknown) == 0 || (subKnown && !subPublic) {
+			p["public"] = false
+		}
 		return
 	}
 	if !subKnown {

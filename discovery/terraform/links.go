@@ -194,6 +194,8 @@ func (b *builder) loadBalancer(r *block, p graph.Props, id graph.ID) {
 	case subKnown && !subPublic:
 		p["public"] = false
 		p["publicReason"] = "internet-facing scheme, but its subnets do not route to an internet gateway"
+	case len(open) == 0 && len(ex.Unknown) > 0:
+		p["publicReason"] = "internet-facing scheme; no rule known to admit 0.0.0.0/0, unresolved rules: " + strings.Join(ex.Unknown, "; ")
 	case len(open) == 0:
 		p["public"] = false
 		p["publicReason"] = "internet-facing scheme, but no security group admits 0.0.0.0/0 on a listener port"
