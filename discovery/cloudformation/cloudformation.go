@@ -45,6 +45,7 @@ import (
 	"bytes"
 	"context"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -216,6 +217,64 @@ func (b *builder) build() {
 			b.appsync(r)
 		case "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancing::LoadBalancer":
 			b.loadBalancer(r)
+		case "AWS::EKS::Cluster":
+			p := b.props(r)
+			p["workload"] = "eks-cluster"
+			vc := mapOf(r.Props["ResourcesVpcConfig"])
+			pub, set, k := t.boolean(vc, "EndpointPublicAccess")
+			if !set {
+				pub, k = true, true // the AWS default
+			}
+			cidrs := awsiam.Strings(t.resolve(vc["PublicAccessCidrs"]))
+			if vc["PublicAccessCidrs"] == nil {
+				cidrs = []string{"0.0.0.0/0"}
+			}
+			n := b.add(r, graph.Service, b.name(r, "Name"), "eks", p)
+			if k {
+				p["endpointPublicAccess"] = pub
+			}
+			if pub && k && (slices.Contains(cidrs, "0.0.0.0/0") || slices.Contains(cidrs, "::/0")) {
+				p["openPorts"] = []string{"tcp:443"}
+				p["misconfigurations"] = []string{"public-api-endpoint"}
+				e := graph.NewEdge(graph.RoutesTo, graph.InternetID, n.ID)
+				e.Props = graph.Props{"port": int64(443)}
+				e.Sources = b.src(r.Line, r.ID+": public API endpoint open to 0.0.0.0/0")
+				b.c.AddEdge(AgentName, e)
+			}
+			if roles := t.refsIn(t.resolve(r.Props["RoleArn"])); len(roles) > 0 {
+				b.roles[r.ID] = roles[0]
+			}
+		case "AWS::Redshift::Cluster":
+			b.database(r)
+		case "AWS::ElastiCache::CacheCluster", "AWS::ElastiCache::ReplicationGroup":
+			p := b.props(r)
+			engine, _ := t.str(r.Props, "Engine")
+			if engine == "" {
+				engine = "redis"
+			}
+			p["engine"], p["managed"], p["public"] = engine, true, false
+			p["publicReason"] = "ElastiCache nodes are reachable only from inside their VPC"
+			if v, _, k := t.boolean(r.Props, "AtRestEncryptionEnabled"); k {
+				p["encrypted"] = v
+			}
+			misconf(p)
+			nameAttr := "ClusterName"
+			if strings.HasSuffix(r.Type, "ReplicationGroup") {
+				nameAttr = "ReplicationGroupId"
+			}
+			b.add(r, graph.DataStore, b.name(r, nameAttr), "elasticache", p)
+		case "AWS::IAM::User":
+			p := b.props(r)
+			p["type"] = "iam-user"
+			n := b.add(r, graph.Identity, b.name(r, "UserName"), "iam", p)
+			n.ID = graph.IdentityID("aws", "user/"+n.Name)
+			b.rolePolicies(r)
+			for _, id := range t.order {
+				k := t.resources[id]
+				if k.Type == "AWS::IAM::AccessKey" && contains(t.refsIn(t.resolve(k.Props["UserName"])), r.ID) {
+					p["accessKeys"] = true
+				}
+			}
 		case "AWS::IAM::Role":
 			p := b.props(r)
 			p["type"] = "iam-role"
@@ -361,13 +420,19 @@ func (b *builder) database(r *resource) {
 		engine, iam = "neptune", "neptune-db"
 	case "AWS::DocDB::DBCluster":
 		engine = "docdb"
+	case "AWS::Redshift::Cluster":
+		engine, iam = "redshift", "redshift"
 	}
 	p["engine"], p["managed"] = engine, true
-	enc, _, k := t.boolean(r.Props, "StorageEncrypted")
+	encKey := "StorageEncrypted"
+	if r.Type == "AWS::Redshift::Cluster" {
+		encKey = "Encrypted"
+	}
+	enc, _, k := t.boolean(r.Props, encKey)
 	if k {
 		p["encrypted"] = enc
 	}
-	port := map[string]int64{"neptune": 8182, "docdb": 27017}[engine]
+	port := map[string]int64{"neptune": 8182, "docdb": 27017, "redshift": 5439}[engine]
 	if strings.Contains(engine, "postgres") {
 		port = 5432
 	} else if strings.Contains(engine, "mysql") || strings.Contains(engine, "maria") || engine == "aurora" {
@@ -408,6 +473,8 @@ func (b *builder) database(r *resource) {
 	nameAttr := "DBInstanceIdentifier"
 	if strings.HasSuffix(r.Type, "DBCluster") {
 		nameAttr = "DBClusterIdentifier"
+	} else if r.Type == "AWS::Redshift::Cluster" {
+		nameAttr = "ClusterIdentifier"
 	}
 	b.add(r, graph.DataStore, b.name(r, nameAttr), iam, p)
 }
@@ -466,6 +533,7 @@ func (b *builder) sgWorld(sgs []string, port int64) (bool, []string) {
 func (b *builder) subnetGroupPublic(r *resource) (public, isKnown bool) {
 	t := b.t
 	groups := t.refsIn(t.resolve(r.Props["DBSubnetGroupName"]))
+	groups = append(groups, t.refsIn(t.resolve(r.Props["ClusterSubnetGroupName"]))...)
 	var subnets []string
 	for _, g := range groups {
 		if gr := t.resources[g]; gr != nil {

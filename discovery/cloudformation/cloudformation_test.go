@@ -439,3 +439,66 @@ func TestWebTier(t *testing.T) {
 		}
 	}
 }
+
+func TestClusterUserWarehouse(t *testing.T) {
+	src := `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  ClusterRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: eks.amazonaws.com}, Action: sts:AssumeRole}]}
+  Cluster:
+    Type: AWS::EKS::Cluster
+    Properties:
+      Name: prod
+      RoleArn: !GetAtt ClusterRole.Arn
+      ResourcesVpcConfig:
+        SubnetIds: [subnet-1]
+  PrivateCluster:
+    Type: AWS::EKS::Cluster
+    Properties:
+      RoleArn: !GetAtt ClusterRole.Arn
+      ResourcesVpcConfig:
+        EndpointPublicAccess: false
+  Deployer:
+    Type: AWS::IAM::User
+    Properties:
+      UserName: ci-deployer
+      Policies:
+        - PolicyName: warehouse
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: "redshift:*", Resource: "*"}
+  DeployerKey:
+    Type: AWS::IAM::AccessKey
+    Properties: {UserName: !Ref Deployer}
+  Warehouse:
+    Type: AWS::Redshift::Cluster
+    Properties:
+      ClusterIdentifier: analytics
+      NodeType: ra3.xlplus
+      PubliclyAccessible: true
+      Encrypted: false
+`
+	c, err := readBytes(t, "infra/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := reachable(c); !slices.Equal(got, []string{"infra/Cluster"}) {
+		t.Errorf("internet-facing %v, want the cluster with a default public endpoint", got)
+	}
+	if !slices.Contains(edges(c, graph.RunsAs), "RUNS_AS infra/Cluster -> infra/ClusterRole") {
+		t.Error("cluster does not RUNS_AS its role")
+	}
+	user := byLabel(t, c, "infra/Deployer")
+	if user.Props.String("type") != "iam-user" || !user.Props.Bool("accessKeys") || user.ID != graph.IdentityID("aws", "user/ci-deployer") {
+		t.Errorf("user: %+v", user.Props)
+	}
+	wh := byLabel(t, c, "infra/Warehouse")
+	if wh.Name != "analytics" || wh.Props.Bool("encrypted") || wh.Props.Int("port") != 5439 || !wh.Props.Bool("publiclyAccessible") || wh.Props.Bool("public") {
+		t.Errorf("warehouse %q %v", wh.Name, wh.Props)
+	}
+	if !slices.Contains(edges(c, graph.CanAccess), "CAN_ACCESS infra/Deployer -> infra/Warehouse") {
+		t.Errorf("deployer does not reach the warehouse: %v", edges(c, graph.CanAccess))
+	}
+}

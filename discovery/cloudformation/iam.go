@@ -129,7 +129,9 @@ func (b *builder) target(n *nodeRef) awsiam.Target {
 func (b *builder) access() {
 	fnOf := map[string][]string{} // role → functions
 	for fn, role := range b.roles {
-		fnOf[role] = append(fnOf[role], fn)
+		if typ := b.t.resources[fn].Type; typ == "AWS::Serverless::Function" || typ == "AWS::Lambda::Function" {
+			fnOf[role] = append(fnOf[role], fn)
+		}
 	}
 	for _, rid := range sortedKeys(b.nodes) {
 		id := b.nodes[rid]
@@ -228,12 +230,15 @@ func (b *builder) envFlows() {
 				}
 			}
 		}
-		if hasRole {
-			if rn := b.nodes[role]; rn != nil {
-				e := graph.NewEdge(graph.RunsAs, fn.ID, rn.ID)
-				e.Sources = b.src(r.Line, id+" runs as "+role)
-				b.c.AddEdge(AgentName, e)
-			}
+	}
+	for _, id := range sortedKeys(b.roles) {
+		role := b.roles[id]
+		sn, rn := b.nodes[id], b.nodes[role]
+		if sn == nil || rn == nil || sn.Kind != graph.Service || rn.Kind != graph.Identity {
+			continue
 		}
+		e := graph.NewEdge(graph.RunsAs, sn.ID, rn.ID)
+		e.Sources = b.src(sn.Line, id+" runs as "+role)
+		b.c.AddEdge(AgentName, e)
 	}
 }
