@@ -52,6 +52,7 @@ import (
 
 	"github.com/riskgraph/riskgraph/discovery"
 	"github.com/riskgraph/riskgraph/discovery/internal/awsiam"
+	"github.com/riskgraph/riskgraph/discovery/internal/endpoint"
 	"github.com/riskgraph/riskgraph/graph"
 )
 
@@ -660,7 +661,20 @@ func (b *builder) function(r *resource) {
 		p["plaintextSecrets"], p["secretEnvKeys"] = true, secret
 	}
 	misconf(p)
-	b.add(r, graph.Service, b.name(r, "FunctionName"), "lambda", p)
+	fn := b.add(r, graph.Service, b.name(r, "FunctionName"), "lambda", p)
+	for _, k := range keys {
+		if s, ok := env[k].(string); ok {
+			if host, ok := endpoint.ThirdParty(s); ok {
+				id := graph.ThirdPartyID(host)
+				b.c.AddNode(AgentName, graph.Node{ID: id, Kind: graph.ThirdParty, Name: host, Props: graph.Props{"host": host},
+					Sources: b.src(r.Line, r.ID+" environment "+k)})
+				e := graph.NewEdge(graph.Calls, fn.ID, id)
+				e.Props = graph.Props{"via": k}
+				e.Sources = b.src(r.Line, r.ID+" environment "+k)
+				b.c.AddEdge(AgentName, e)
+			}
+		}
+	}
 	// The role: explicit, or the one SAM creates from Policies.
 	if roles := t.refsIn(t.resolve(r.Props["Role"])); len(roles) > 0 {
 		b.roles[r.ID] = roles[0]

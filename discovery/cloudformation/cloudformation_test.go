@@ -427,6 +427,9 @@ func TestWebTier(t *testing.T) {
 	if app := byLabel(t, c, "testdata/App"); app.Props.String("publicReason") != "no public IP" {
 		t.Errorf("App publicReason %q", app.Props.String("publicReason"))
 	}
+	if !slices.Contains(edges(c, graph.Calls), "CALLS testdata/Webhook -> api.stripe.com") {
+		t.Errorf("webhook does not CALL api.stripe.com: %v", edges(c, graph.Calls))
+	}
 	hook := byLabel(t, c, "testdata/Webhook")
 	if hook.Name != "webhook" || !slices.Equal(hook.Props.Strings("secretEnvKeys"), []string{"STRIPE_SECRET_KEY"}) || hook.Props.String("functionUrlAuth") != "NONE" {
 		t.Errorf("Webhook %q secretEnvKeys %v auth %q", hook.Name, hook.Props["secretEnvKeys"], hook.Props.String("functionUrlAuth"))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/riskgraph/riskgraph/discovery"
 	"github.com/riskgraph/riskgraph/discovery/internal/awsiam"
+	"github.com/riskgraph/riskgraph/discovery/internal/endpoint"
 	"github.com/riskgraph/riskgraph/graph"
 )
 
@@ -764,6 +765,11 @@ func (b *builder) lambdaEnv(r *block, p graph.Props, misconf *[]string) {
 			key := k.AsString()
 			keys = append(keys, key)
 			v, known := evalKnown(it.ValueExpr, b.m.ctx)
+			if known && v.Type() == cty.String {
+				if host, ok := endpoint.ThirdParty(v.AsString()); ok {
+					b.thirdParty(r, host, key)
+				}
+			}
 			literal := known && v.Type() == cty.String && len(it.ValueExpr.Variables()) == 0
 			if (literal && awsiam.SecretLike(key) && v.AsString() != "") || (literal && awsiam.HasAWSKey(v.AsString())) || b.secretText(r, it.ValueExpr) {
 				secretKeys = append(secretKeys, key)
@@ -780,6 +786,19 @@ func (b *builder) lambdaEnv(r *block, p graph.Props, misconf *[]string) {
 		p["secretEnvKeys"] = secretKeys
 		*misconf = append(*misconf, "plaintext-secrets")
 	}
+}
+
+// thirdParty adds CALLS from a function to the external host an
+// environment variable names.
+func (b *builder) thirdParty(r *block, host, via string) {
+	id := graph.ThirdPartyID(host)
+	b.c.AddNode(AgentName, graph.Node{ID: id, Kind: graph.ThirdParty, Name: host, Props: graph.Props{"host": host},
+		Sources: []graph.Source{b.src(r, r.Line, r.Addr+" environment "+via)}})
+	_, key := b.name(r, serviceTypes[r.Type].nameAttr, graph.Props{})
+	e := graph.NewEdge(graph.Calls, graph.ServiceID(b.env, key), id)
+	e.Props = graph.Props{"via": via}
+	e.Sources = []graph.Source{b.src(r, r.Line, r.Addr+" environment "+via)}
+	b.c.AddEdge(AgentName, e)
 }
 
 func (b *builder) functionURL(r *block, p graph.Props) {

@@ -372,6 +372,9 @@ func TestExposureJoined(t *testing.T) {
 	if hasEdge(c, graph.RoutesTo, "aws_lb.web", "aws_ecs_service.orders") == nil {
 		t.Error("web LB does not route to the ECS service behind its target group")
 	}
+	if e, ok := c.Edge(graph.EdgeID(graph.Calls, byAddr(t, c, "aws_lambda_function.cart").ID, graph.ThirdPartyID("api.stripe.com"))); !ok || e.Props.String("via") != "STRIPE_URL" {
+		t.Error("cart lambda does not CALL api.stripe.com via STRIPE_URL")
+	}
 	cart := byAddr(t, c, "aws_lambda_function.cart")
 	if !slices.Equal(cart.Props.Strings("secretEnvKeys"), []string{"API_TOKEN"}) {
 		t.Errorf("secretEnvKeys %v", cart.Props["secretEnvKeys"])

@@ -122,6 +122,7 @@ resource "aws_lambda_function" "cart" {
     variables = {
       TABLE_NAME = aws_dynamodb_table.carts.name
       API_TOKEN  = "tok-live-0000"
+      STRIPE_URL = "https://api.stripe.com/v1"
     }
   }
 }
