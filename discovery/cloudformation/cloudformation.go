@@ -12,16 +12,21 @@
 // logical id):
 //
 //   - DataStore for DynamoDB tables, S3 buckets, RDS instances and
-//     clusters, Elasticsearch/OpenSearch domains, Neptune clusters and
-//     Cognito user pools; encrypted, public (joined), publicReason;
+//     clusters, Redshift, ElastiCache, Elasticsearch/OpenSearch domains,
+//     Neptune clusters and Cognito user pools; encrypted, public (joined:
+//     PubliclyAccessible, a public subnet and a security group admitting
+//     the world), publicReason, misconfigurations;
 //   - Service for Lambda and SAM functions (workload "lambda", runtime,
-//     envKeys, triggers from SAM Events), EC2 instances and ECS services;
+//     envKeys, secretEnvKeys, triggers from SAM Events), EC2 instances
+//     (exposure joined as for Terraform), ECS services and EKS clusters
+//     (public API endpoint by default); CALLS to a ThirdParty for
+//     environment URLs naming an external host;
 //   - Gateway (type "api-gateway") for SAM Api/HttpApi (explicit and the
 //     implicit ServerlessRestApi), API Gateway REST and v2 APIs and AppSync
 //     GraphQL APIs; Gateway (type "load-balancer") for load balancers;
 //     Internet -ROUTES_TO-> public ones, gateway -ROUTES_TO-> function for
 //     every Api event and integration (method and pathPrefixes);
-//   - Identity for IAM roles, including the role SAM creates for a function
+//   - Identity for IAM users (accessKeys) and roles, including the role SAM creates for a function
 //     ("<LogicalId>Role"), RUNS_AS from functions, CAN_ACCESS from inline
 //     policies, AWS::IAM::Policy resources, SAM policy templates
 //     (DynamoDBReadPolicy, S3CrudPolicy, …) and well-known managed

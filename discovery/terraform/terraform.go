@@ -33,7 +33,9 @@
 //     actions, resources and wildcard;
 //   - Internet -ROUTES_TO-> what is really reachable, gateway -ROUTES_TO->
 //     its targets, READS/WRITES and CALLS from references in environment
-//     variables and user data (via = the argument that refers).
+//     variables, user data and ECS container definitions (via = the
+//     argument that refers), CALLS to a ThirdParty for environment URLs
+//     naming an external host.
 //
 // Exposure is joined, never read from one flag: an instance is reachable
 // when it gets a public IP, its subnet routes 0.0.0.0/0 to an internet
