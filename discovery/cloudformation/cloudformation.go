@@ -88,8 +88,14 @@ func (Agent) Detect(f *discovery.File) bool {
 	if bytes.Contains(d, []byte("AWSTemplateFormatVersion")) || bytes.Contains(d, []byte("AWS::Serverless-2016-10-31")) {
 		return true
 	}
-	return bytes.Contains(d, []byte("Resources")) &&
-		(bytes.Contains(d, []byte("Type: AWS::")) || bytes.Contains(d, []byte(`"Type": "AWS::`)) || bytes.Contains(d, []byte(`"Type":"AWS::`)))
+	// Resources at the top level: a line starting "Resources:" in YAML (a
+	// Serverless Framework file nests it under "resources:"), or a JSON
+	// object with AWS:: types.
+	topLevel := bytes.HasPrefix(d, []byte("Resources:")) || bytes.Contains(d, []byte("\nResources:"))
+	if topLevel && bytes.Contains(d, []byte("Type: AWS::")) {
+		return true
+	}
+	return bytes.Contains(d, []byte(`"Resources"`)) && (bytes.Contains(d, []byte(`"Type": "AWS::`)) || bytes.Contains(d, []byte(`"Type":"AWS::`)))
 }
 
 // Read parses one template and adds what it declares to c.

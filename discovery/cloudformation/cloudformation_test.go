@@ -368,6 +368,10 @@ func TestBrokenTemplates(t *testing.T) {
 		if (Agent{}).Detect(f) {
 			t.Error("a Kubernetes manifest detected as a template")
 		}
+		sls := &discovery.File{Path: "svc/serverless.yml", Data: []byte("service: orders\nprovider:\n  name: aws\nresources:\n  Resources:\n    Table:\n      Type: AWS::DynamoDB::Table\n")}
+		if (Agent{}).Detect(sls) {
+			t.Error("a Serverless Framework file (Resources nested under resources) detected as a template")
+		}
 	})
 }
 
