@@ -41,8 +41,9 @@
 // resource with a Condition keeps it in "condition": whether it is
 // deployed depends on parameters at deploy time.
 //
-// An API's OpenAPI definition included with AWS::Include or DefinitionUri
-// is recorded in "definitionFile"; the Specs linker routes the gateway to
+// An API's OpenAPI definition included with AWS::Include or DefinitionUri,
+// and an AppSync API's schema given as a local DefinitionS3Location, are
+// recorded in "definitionFile"; the Specs linker routes the gateway to
 // every operation read from that file.
 package cloudformation
 
@@ -304,6 +305,7 @@ func (b *builder) build() {
 			b.rolePolicies(r)
 		}
 	}
+	b.schemas()
 	b.implicitApis()
 	b.policies()
 	b.events()
@@ -1238,4 +1240,26 @@ func (b *builder) functionURL(fn, auth string, decl *resource) {
 	e.Props = graph.Props{"port": int64(443), "authenticated": auth != "NONE"}
 	e.Sources = b.src(decl.Line, decl.ID+": function URL, AuthType "+auth)
 	b.c.AddEdge(AgentName, e)
+}
+
+// schemas records the GraphQL schema file of an AppSync API
+// (AWS::AppSync::GraphQLSchema DefinitionS3Location given as a local path,
+// which sam/aws cloudformation package upload) as its definitionFile.
+func (b *builder) schemas() {
+	t := b.t
+	for _, id := range t.order {
+		r := t.resources[id]
+		if r.Type != "AWS::AppSync::GraphQLSchema" {
+			continue
+		}
+		loc, ok := t.str(r.Props, "DefinitionS3Location")
+		if !ok || loc == "" || strings.Contains(loc, "://") {
+			continue
+		}
+		for _, api := range t.refsIn(t.resolve(r.Props["ApiId"])) {
+			if gw := b.nodes[api]; gw != nil && gw.Kind == graph.Gateway {
+				gw.Props["definitionFile"] = path.Clean(path.Join(path.Dir(b.file), loc))
+			}
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/riskgraph/riskgraph/discovery"
+	"github.com/riskgraph/riskgraph/discovery/graphql"
 	"github.com/riskgraph/riskgraph/discovery/internal/runtest"
 	"github.com/riskgraph/riskgraph/discovery/openapi"
 	"github.com/riskgraph/riskgraph/discovery/specmatch"
@@ -142,13 +143,14 @@ func ratio(a, b int) float64 {
 // the REGIONAL APIs are internet-facing (their operations through the
 // gateway that includes the spec), the tables and who reads or writes
 // them (from the SAM policies), the CreateOrder role's blast radius, the
+// AppSync operations reachable through the public GraphQL API, the
 // AppSync API that logs every field, and the WebSocket routes without
 // authorization.
 func TestServerlessEcommerce(t *testing.T) {
 	corpus := corpusDir(t)
 	root := filepath.Join(corpus, "aws-serverless-ecommerce")
 	res, err := runtest.Run(context.Background(), "", corpus, []string{root},
-		[]discovery.Agent{Agent{}, openapi.Agent{}}, []discovery.Linker{specmatch.Linker{}, Specs{}})
+		[]discovery.Agent{Agent{}, openapi.Agent{}, graphql.Agent{}}, []discovery.Linker{specmatch.Linker{}, Specs{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,6 +202,17 @@ func TestServerlessEcommerce(t *testing.T) {
 	check("internet-facing", []string{
 		"delivery-pricing POST /backend/pricing", "delivery-pricing/Api",
 		"frontend-api/Api",
+		// AppSync is public (API key or Cognito), its schema is
+		// resources/api.graphql: every operation is reachable.
+		"frontend-api MUTATION Mutation.completeDelivery", "frontend-api MUTATION Mutation.completePackaging",
+		"frontend-api MUTATION Mutation.createOrder", "frontend-api MUTATION Mutation.failDelivery",
+		"frontend-api MUTATION Mutation.startDelivery", "frontend-api MUTATION Mutation.startPackaging",
+		"frontend-api MUTATION Mutation.updatePackagingProduct", "frontend-api QUERY Query.getDelivery",
+		"frontend-api QUERY Query.getDeliveryPricing", "frontend-api QUERY Query.getNewDeliveries",
+		"frontend-api QUERY Query.getNewPackagingRequestIds", "frontend-api QUERY Query.getOrder",
+		"frontend-api QUERY Query.getOrders", "frontend-api QUERY Query.getPackagingRequest",
+		"frontend-api QUERY Query.getProduct", "frontend-api QUERY Query.getProducts",
+		"frontend-api QUERY Query.getProductsByCategory",
 		"orders GET /backend/{orderId}", "orders/Api",
 		"payment POST /backend/validate", "payment/Api",
 		"platform/ListenerApi",
