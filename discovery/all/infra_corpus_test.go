@@ -2,6 +2,7 @@ package all
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -81,5 +82,81 @@ func TestInfraCorpus(t *testing.T) {
 	}
 	if !slices.Contains(rds.DataClasses, graph.PII) || rds.Props.Bool("public") {
 		t.Errorf("RDS default: classes %v public %v", rds.DataClasses, rds.Props["public"])
+	}
+}
+
+// TestTerraformAPISpec: a REST API whose body is an OpenAPI file makes that
+// file's operations internet-facing through the gateway, once the spec
+// linker has attached them to their service.
+func TestTerraformAPISpec(t *testing.T) {
+	dir := t.TempDir()
+	app := filepath.Join(dir, "billing")
+	if err := os.MkdirAll(app, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"main.tf": `resource "aws_api_gateway_rest_api" "billing" {
+  name = "billing"
+  body = templatefile("${path.module}/openapi.yaml", {})
+}
+`,
+		"openapi.yaml": `openapi: 3.0.3
+info: {title: billing, version: "1"}
+paths:
+  /invoices/{id}:
+    get:
+      operationId: getInvoice
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  email: {type: string}
+                  iban: {type: string}
+`,
+	}
+	for n, s := range files {
+		if err := os.WriteFile(filepath.Join(app, n), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	res, err := runtest.Run(ctx, "prod", dir, []string{dir}, Agents(), nil)
+	if err != nil || len(res.Errors) > 0 {
+		t.Fatal(err, res.Errors)
+	}
+	for _, d := range DirAgents() {
+		if d.DetectDir(app) {
+			if err := d.ReadDir(ctx, app, "billing", res.C); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, l := range Linkers() {
+		if err := l.Link(ctx, res.C); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gw := graph.GatewayID("prod", "billing")
+	var routed []graph.ID
+	for _, e := range res.C.Edges(graph.RoutesTo) {
+		if e.From == gw {
+			routed = append(routed, e.To)
+		}
+	}
+	var apis []string
+	for _, id := range routed {
+		if n, ok := res.C.Node(id); ok && n.Kind == graph.API {
+			apis = append(apis, n.Props.String("method")+" "+n.Props.String("path"))
+		}
+	}
+	if !slices.Equal(apis, []string{"GET /invoices/{id}"}) {
+		t.Errorf("gateway routes to APIs %v", apis)
+	}
+	if _, ok := res.C.Edge(graph.EdgeID(graph.RoutesTo, graph.InternetID, gw)); !ok {
+		t.Error("the REST API is not internet-facing")
 	}
 }

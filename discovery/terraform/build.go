@@ -62,6 +62,7 @@ var (
 		"aws_elb":                  {"load-balancer", "elasticloadbalancing"},
 		"aws_api_gateway_rest_api": {"api-gateway", "execute-api"},
 		"aws_apigatewayv2_api":     {"api-gateway", "execute-api"},
+		"aws_appsync_graphql_api":  {"api-gateway", "appsync"},
 	}
 )
 

@@ -1,8 +1,12 @@
 package terraform
 
 import (
+	"path"
 	"sort"
 	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
@@ -32,6 +36,40 @@ func (b *builder) gateway(r *block) {
 		p["endpointTypes"] = types
 		b.apiExposure(r, p, id, types)
 		b.restMethods(r, p)
+		if f := b.fileArg(r, "body"); f != "" {
+			p["definitionFile"] = f
+		}
+	case "aws_appsync_graphql_api":
+		p["protocol"] = "graphql"
+		var auths []string
+		if v, ok := m.str(r.Body, "authentication_type"); ok {
+			auths = append(auths, v)
+		}
+		for _, ap := range blocks(r.Body, "additional_authentication_provider") {
+			if v, ok := m.str(ap.Body, "authentication_type"); ok {
+				auths = append(auths, v)
+			}
+		}
+		if len(auths) > 0 {
+			p["authenticationTypes"] = auths
+		}
+		for _, lc := range blocks(r.Body, "log_config") {
+			if v, ok := m.str(lc.Body, "field_log_level"); ok {
+				p["fieldLogLevel"] = v
+				if v == "ALL" {
+					p["misconfigurations"] = []string{"logs-request-data"}
+				}
+			}
+		}
+		vis, _ := m.str(r.Body, "visibility")
+		types := []string{"GLOBAL"}
+		if vis == "PRIVATE" {
+			types = []string{"PRIVATE"}
+		}
+		b.apiExposure(r, p, id, types)
+		if f := b.fileArg(r, "schema"); f != "" {
+			p["definitionFile"] = f
+		}
 	case "aws_apigatewayv2_api":
 		if v, ok := m.str(r.Body, "protocol_type"); ok {
 			p["protocol"] = strings.ToLower(v)
@@ -42,6 +80,9 @@ func (b *builder) gateway(r *block) {
 			types = []string{"DISABLED"}
 		}
 		b.apiExposure(r, p, id, types)
+		if f := b.fileArg(r, "body"); f != "" {
+			p["definitionFile"] = f
+		}
 		var open []string
 		for _, rt := range m.byType["aws_apigatewayv2_route"] {
 			if !hasRef(m.refs(rt.Body, "api_id"), r) {
@@ -62,6 +103,36 @@ func (b *builder) gateway(r *block) {
 		}
 	}
 	b.ids[r.Addr] = nodeRef{ID: id, Kind: graph.Gateway, Name: name, IAM: gt.iam, Block: r, Props: p, Targets: true}
+}
+
+// fileArg returns the file an argument reads with file(…) or
+// templatefile(…) (an OpenAPI body, a GraphQL schema), as a path in
+// evidence form ("" when it is not a file read with a known path).
+func (b *builder) fileArg(r *block, attr string) string {
+	a, ok := r.Body.Attributes[attr]
+	if !ok {
+		return ""
+	}
+	e := a.Expr
+	// jsonencode(yamldecode(file(…))) and the like: look through calls.
+	for depth := 0; depth < 4; depth++ {
+		call, ok := e.(*hclsyntax.FunctionCallExpr)
+		if !ok || len(call.Args) == 0 {
+			return ""
+		}
+		if call.Name != "file" && call.Name != "templatefile" {
+			e = call.Args[0]
+			continue
+		}
+		ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"path": cty.ObjectVal(map[string]cty.Value{
+			"module": cty.StringVal("."), "root": cty.StringVal("."), "cwd": cty.StringVal(".")})}}
+		v, ok := evalKnown(call.Args[0], ctx)
+		if !ok || v.Type() != cty.String || strings.HasPrefix(v.AsString(), "/") {
+			return ""
+		}
+		return relJoin(b.m.rel, path.Clean(v.AsString()))
+	}
+	return ""
 }
 
 func (b *builder) apiExposure(r *block, p graph.Props, id graph.ID, types []string) {
