@@ -7,8 +7,10 @@ import (
 	"github.com/riskgraph/riskgraph/graph"
 )
 
-// Specs routes an API gateway to the operations of the OpenAPI document it
-// is defined by (its "definitionFile": AWS::Include or DefinitionUri), and
+// Specs routes an API gateway to the operations of the OpenAPI document or
+// GraphQL schema it is defined by (its "definitionFile": AWS::Include,
+// DefinitionUri or an AppSync DefinitionS3Location here; body or schema
+// read with file() in Terraform), and
 // to the service that exposes them, once the spec agents' operations have
 // been attached to their services (after discovery.PhaseMatch). With the
 // gateway public, those operations become internet-facing over ROUTES_TO

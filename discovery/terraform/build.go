@@ -27,11 +27,13 @@ type nodeRef struct {
 }
 
 type builder struct {
-	m   *module
-	n   *network
-	c   *discovery.Collector
-	env string
-	ids map[string]nodeRef // resource address → node
+	// attached lists instance, volume and attachment of EBS volumes.
+	attached [][3]*block
+	m        *module
+	n        *network
+	c        *discovery.Collector
+	env      string
+	ids      map[string]nodeRef // resource address → node
 }
 
 // Store, compute, gateway and identity resource types and what they become.
@@ -81,6 +83,7 @@ func (b *builder) build() {
 	}
 	b.gatewayRoutes()
 	b.dataFlows()
+	b.volumes()
 	b.runsAs()
 	b.access()
 	for _, addr := range b.sortedNodeAddrs() {
@@ -258,6 +261,7 @@ func (b *builder) store(r *block) {
 			if hasRef(m.refs(a.Body, "volume_id"), r) {
 				for _, i := range m.refs(a.Body, "instance_id") {
 					p["attachedTo"] = i.Addr
+					b.attached = append(b.attached, [3]*block{i, r, a})
 				}
 			}
 		}

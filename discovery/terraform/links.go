@@ -444,6 +444,24 @@ func (b *builder) dataFlows() {
 	}
 }
 
+// volumes adds READS and WRITES from an instance to the EBS volumes
+// attached to it: whoever controls the instance controls their data.
+func (b *builder) volumes() {
+	for _, a := range b.attached {
+		in, ok1 := b.ids[a[0].Addr]
+		vol, ok2 := b.ids[a[1].Addr]
+		if !ok1 || !ok2 || in.Kind != graph.Service {
+			continue
+		}
+		for _, k := range []graph.EdgeKind{graph.Reads, graph.Writes} {
+			e := graph.NewEdge(k, in.ID, vol.ID)
+			e.Props = graph.Props{"via": "volume attachment " + a[2].Addr}
+			e.Sources = []graph.Source{b.src(a[2], a[2].Line, a[2].Addr)}
+			b.c.AddEdge(AgentName, e)
+		}
+	}
+}
+
 // userDataDDL records on a database the tables that the user data of an
 // instance connecting to it creates (the classifier reads "columns").
 func (b *builder) userDataDDL(from *block, store nodeRef) {

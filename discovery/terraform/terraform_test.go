@@ -300,6 +300,10 @@ func TestTerraGoat(t *testing.T) {
 	if rds, _ := c.Node(rds.ID); !slices.Contains(rds.DataClasses, graph.PII) {
 		t.Errorf("RDS default classes %v, want PII (employee name and address)", rds.DataClasses)
 	}
+	// Question 3: web_host controls its EBS volume.
+	if hasEdge(c, graph.Writes, "aws_instance.web_host", "aws_ebs_volume.web_host_storage") == nil {
+		t.Error("web_host does not WRITE its attached EBS volume")
+	}
 	if hasEdge(c, graph.RunsAs, "aws_instance.web_host", "aws_iam_role.ec2role") != nil {
 		t.Error("web_host has no instance profile, but RUNS_AS ec2role")
 	}
