@@ -84,6 +84,7 @@ func (b *builder) build() {
 	b.gatewayRoutes()
 	b.dataFlows()
 	b.volumes()
+	b.triggers()
 	b.runsAs()
 	b.access()
 	for _, addr := range b.sortedNodeAddrs() {

@@ -444,6 +444,43 @@ func (b *builder) dataFlows() {
 	}
 }
 
+// triggers adds READS from a function to the table stream, bucket or
+// other store whose events invoke it (event source mappings, bucket
+// notifications).
+func (b *builder) triggers() {
+	m := b.m
+	read := func(fnRefs []*block, src *block, decl *block, via string) {
+		st, ok := b.ids[src.Addr]
+		if !ok || st.Kind != graph.DataStore {
+			return
+		}
+		for _, f := range fnRefs {
+			fn, ok := b.ids[f.Addr]
+			if !ok || fn.Kind != graph.Service {
+				continue
+			}
+			e := graph.NewEdge(graph.Reads, fn.ID, st.ID)
+			if _, seen := b.c.Edge(e.ID); !seen {
+				e.Props = graph.Props{"via": via} // the environment variable, when there is one, names it better
+			}
+			e.Sources = []graph.Source{b.src(decl, decl.Line, decl.Addr)}
+			b.c.AddEdge(AgentName, e)
+		}
+	}
+	for _, x := range m.byType["aws_lambda_event_source_mapping"] {
+		for _, src := range m.refs(x.Body, "event_source_arn") {
+			read(m.refs(x.Body, "function_name"), src, x, "event source "+x.Addr)
+		}
+	}
+	for _, x := range m.byType["aws_s3_bucket_notification"] {
+		for _, bucket := range m.refs(x.Body, "bucket") {
+			for _, lf := range blocks(x.Body, "lambda_function") {
+				read(m.refs(lf.Body, "lambda_function_arn"), bucket, x, "bucket notification "+x.Addr)
+			}
+		}
+	}
+}
+
 // volumes adds READS and WRITES from an instance to the EBS volumes
 // attached to it: whoever controls the instance controls their data.
 func (b *builder) volumes() {

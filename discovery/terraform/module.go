@@ -632,11 +632,14 @@ func (m *module) exprRefs(e hcl.Expression) []*block {
 // and nested blocks, recursively), with the argument path that does.
 func (m *module) allRefs(body *hclsyntax.Body, prefix string, fn func(attr string, to *block)) {
 	for _, a := range sortedAttrs(body.Attributes) {
-		for _, b := range m.exprRefs(a.Expr) {
-			fn(prefix+a.Name, b)
+		obj, isObj := a.Expr.(*hclsyntax.ObjectConsExpr)
+		if !isObj {
+			for _, b := range m.exprRefs(a.Expr) {
+				fn(prefix+a.Name, b)
+			}
 		}
 		// Map values name the key that holds the reference (env vars).
-		if obj, ok := a.Expr.(*hclsyntax.ObjectConsExpr); ok {
+		if isObj {
 			for _, it := range obj.Items {
 				k, ok := evalKnown(it.KeyExpr, nil)
 				if !ok || k.Type() != cty.String {

@@ -373,6 +373,12 @@ func TestExposureJoined(t *testing.T) {
 	if e := hasEdge(c, graph.Reads, "aws_ecs_service.orders", "aws_db_instance.orders"); e == nil || !strings.HasPrefix(e.Props.String("via"), "task_definition.container_definitions") {
 		t.Errorf("ECS orders READS orders DB through its task definition: %+v", e)
 	}
+	if e := hasEdge(c, graph.Reads, "aws_lambda_function.thumbnails", "aws_s3_bucket.assets"); e == nil || !strings.Contains(e.Props.String("via"), "bucket notification") {
+		t.Errorf("thumbnails READS assets through the bucket notification: %+v", e)
+	}
+	if hasEdge(c, graph.Writes, "aws_lambda_function.thumbnails", "aws_s3_bucket.assets") != nil {
+		t.Error("a bucket notification does not make the function write the bucket")
+	}
 	if hasEdge(c, graph.RoutesTo, "aws_lb.web", "aws_ecs_service.orders") == nil {
 		t.Error("web LB does not route to the ECS service behind its target group")
 	}
@@ -396,6 +402,27 @@ func TestExposureJoined(t *testing.T) {
 }
 
 func TestBrokenInput(t *testing.T) {
+	t.Run("oversized file", func(t *testing.T) {
+		dir := t.TempDir()
+		big := make([]byte, MaxFileSize+1)
+		for i := range big {
+			big[i] = '#'
+		}
+		if err := os.WriteFile(filepath.Join(dir, "huge.tf"), big, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "ok.tf"), []byte(`resource "aws_s3_bucket" "b" { bucket = "kept" }`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := readDir(t, dir, "big")
+		var fe *discovery.FileError
+		if !errors.As(err, &fe) || fe.File != "big/huge.tf" || !strings.Contains(fe.Msg, "larger than") {
+			t.Fatalf("error %v, want a FileError for big/huge.tf", err)
+		}
+		if _, ok := c.Node(graph.DataStoreID("aws", "kept")); !ok {
+			t.Error("the other file's bucket was lost")
+		}
+	})
 	t.Run("malformed HCL", func(t *testing.T) {
 		c, err := readDir(t, "testdata/broken", "broken")
 		var fe *discovery.FileError

@@ -177,3 +177,23 @@ resource "aws_ecs_service" "orders" {
     container_port   = 8080
   }
 }
+
+resource "aws_lambda_event_source_mapping" "cart_stream" {
+  event_source_arn  = aws_dynamodb_table.carts.stream_arn
+  function_name     = aws_lambda_function.cart.arn
+  starting_position = "LATEST"
+}
+
+resource "aws_lambda_function" "thumbnails" {
+  function_name = "${var.env}-thumbnails"
+  runtime       = "python3.12"
+  handler       = "main.handler"
+}
+
+resource "aws_s3_bucket_notification" "assets" {
+  bucket = aws_s3_bucket.assets.id
+  lambda_function {
+    lambda_function_arn = aws_lambda_function.thumbnails.arn
+    events              = ["s3:ObjectCreated:*"]
+  }
+}
