@@ -20,4 +20,6 @@ func infraAgents() []discovery.Agent { return []discovery.Agent{cloudformation.A
 
 func infraDirAgents() []discovery.DirAgent { return []discovery.DirAgent{terraform.Agent{}} }
 
-func infraLinkers() []discovery.Linker { return []discovery.Linker{cloudformation.Specs{}} }
+func infraLinkers() []discovery.Linker {
+	return []discovery.Linker{cloudformation.CrossStack{}, cloudformation.Specs{}}
+}

@@ -41,6 +41,13 @@
 // resource with a Condition keeps it in "condition": whether it is
 // deployed depends on parameters at deploy time.
 //
+// References between stacks are joined by the CrossStack linker: an SSM
+// parameter one template publishes (AWS::SSM::Parameter whose Value names
+// a resource) and another consumes (a parameter of type
+// AWS::SSM::Parameter::Value<String> with that name as its default, or
+// {{resolve:ssm:NAME}}), and Outputs exports read with Fn::ImportValue,
+// when the names are known statically.
+//
 // An API's OpenAPI definition included with AWS::Include or DefinitionUri,
 // and an AppSync API's schema given as a local DefinitionS3Location, are
 // recorded in "definitionFile"; the Specs linker routes the gateway to
@@ -313,6 +320,7 @@ func (b *builder) build() {
 	b.lbRoutes()
 	b.access()
 	b.envFlows()
+	b.crossStack()
 	for _, id := range sortedKeys(b.nodes) {
 		n := b.nodes[id]
 		if n.Kind == graph.Identity {

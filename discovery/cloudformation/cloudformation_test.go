@@ -522,3 +522,28 @@ Resources:
 		t.Errorf("deployer does not reach the warehouse: %v", edges(c, graph.CanAccess))
 	}
 }
+
+// TestCrossStack: a function in one stack names another stack's table
+// through an SSM parameter (parameter default) and its API through an
+// export; CrossStack joins them once both templates are read.
+func TestCrossStack(t *testing.T) {
+	res, err := runtest.Run(context.Background(), "", "testdata", []string{"testdata/cross"}, []discovery.Agent{Agent{}}, []discovery.Linker{CrossStack{}})
+	if err != nil || len(res.Errors) > 0 {
+		t.Fatal(err, res.Errors)
+	}
+	c := res.C
+	got := edges(c, graph.Calls, graph.CanAccess, graph.Reads, graph.Writes)
+	want := []string{
+		"CALLS checkout/CheckoutFunction -> orders/Api",
+		"CAN_ACCESS checkout/CheckoutFunctionRole -> orders/Table",
+		"READS checkout/CheckoutFunction -> orders/Table",
+		"WRITES checkout/CheckoutFunction -> orders/Table",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("cross-stack edges\n got %q\nwant %q", got, want)
+	}
+	fn := byLabel(t, c, "checkout/CheckoutFunction")
+	if !slices.Contains(fn.Props.Strings("crossStackRefs"), "env|PAYMENTS_TABLE|ssm:/shop/dev/payments/table/name") {
+		t.Errorf("unresolved dynamic reference not kept: %v", fn.Props["crossStackRefs"])
+	}
+}

@@ -3,6 +3,7 @@ package cloudformation
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +38,7 @@ type template struct {
 	file      string
 	params    map[string]map[string]any
 	globals   map[string]any // SAM Globals.Function
+	outputs   map[string]any
 	resources map[string]*resource
 	order     []string
 }
@@ -89,6 +91,12 @@ func parse(file string, data []byte) (*template, error) {
 			if gm, ok := gv.(map[string]any); ok {
 				t.globals, _ = gm["Function"].(map[string]any)
 			}
+		case "Outputs":
+			ov, err := convert(file, v, 0)
+			if err != nil {
+				return nil, err
+			}
+			t.outputs, _ = ov.(map[string]any)
 		case "Resources":
 			if v.Kind != yaml.MappingNode {
 				return nil, discovery.Errorf(file, v.Line, "Resources must be a mapping of logical ids to resources, found %s", kindName(v))
@@ -261,9 +269,52 @@ func (t *template) resolveDepth(v any, depth int) any {
 			out[i] = t.resolveDepth(e, depth+1)
 		}
 		return out
+	case string:
+		if strings.Contains(x, "{{resolve:") {
+			return dynamicRef.ReplaceAllString(x, "{{ssm $1}}")
+		}
 	}
 	return v
 }
+
+// dynamicRef is a CloudFormation dynamic reference to an SSM parameter
+// (secure strings and Secrets Manager are left alone: values never leave).
+var dynamicRef = regexp.MustCompile(`\{\{resolve:ssm:([^:}]+)(?::\d+)?\}\}`)
+
+// crossRefs returns the "ssm:NAME" and "import:NAME" keys a resolved value
+// refers to.
+func crossRefs(v any) []string {
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			for _, m := range crossRe.FindAllStringSubmatch(x, -1) {
+				k := m[1] + ":" + m[2]
+				if !slices.Contains(out, k) {
+					out = append(out, k)
+				}
+			}
+		case map[string]any:
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				walk(x[k])
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+var crossRe = regexp.MustCompile(`\{\{(ssm|import) ([^}]+)\}\}`)
 
 func (t *template) intrinsic(k string, a any, depth int) (any, bool) {
 	switch k {
@@ -337,7 +388,12 @@ func (t *template) intrinsic(k string, a any, depth int) (any, bool) {
 		return strings.Join(parts, sep), true
 	case "Fn::Transform":
 		return map[string]any{"Fn::Transform": a}, true
-	case "Fn::If", "Fn::Select", "Fn::Split", "Fn::ImportValue", "Fn::FindInMap", "Fn::Base64",
+	case "Fn::ImportValue":
+		if name, ok := t.resolveDepth(a, depth+1).(string); ok && known(name) {
+			return "{{import " + name + "}}", true
+		}
+		return "{{unknown Fn.ImportValue}}", true
+	case "Fn::If", "Fn::Select", "Fn::Split", "Fn::FindInMap", "Fn::Base64",
 		"Fn::GetAZs", "Fn::Cidr", "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not", "Condition", "Fn::Length", "Fn::ToJsonString":
 		// Not evaluated statically (conditions depend on deploy-time
 		// parameters): unknown, with the function named.
@@ -355,8 +411,14 @@ func (t *template) ref(name string) any {
 	}
 	if p, ok := t.params[name]; ok {
 		typ, _ := p["Type"].(string)
-		if d, ok := p["Default"]; ok && !strings.HasPrefix(typ, "AWS::SSM::Parameter") {
+		d, hasDefault := p["Default"]
+		if hasDefault && !strings.HasPrefix(typ, "AWS::SSM::Parameter") {
 			return d
+		}
+		if ds, ok := d.(string); ok && hasDefault && typ == "AWS::SSM::Parameter::Value<String>" && ds != "" && !strings.Contains(ds, "{{") {
+			// The value of an SSM parameter another stack may publish:
+			// a marker the cross-stack linker can resolve.
+			return "{{ssm " + ds + "}}"
 		}
 		return "{{unknown parameter " + strings.ReplaceAll(name, "::", ".") + "}}"
 	}
