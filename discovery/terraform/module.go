@@ -40,8 +40,7 @@ type module struct {
 	locals    map[string]hcl.Expression
 	localVals map[string]cty.Value
 	ctx       *hcl.EvalContext
-	srcOf     map[string][]byte // file → bytes
-	prefix    string            // "module.db." for a module called by another, "" for a root
+	prefix    string // "module.db." for a module called by another, "" for a root
 	calls     []*moduleCall
 }
 
@@ -55,7 +54,7 @@ type moduleCall struct {
 
 func newModule(rel string) *module {
 	return &module{rel: rel, resources: map[string]*block{}, byType: map[string][]*block{}, data: map[string]*block{},
-		vars: map[string]cty.Value{}, locals: map[string]hcl.Expression{}, srcOf: map[string][]byte{}}
+		vars: map[string]cty.Value{}, locals: map[string]hcl.Expression{}}
 }
 
 // parseFile parses one .tf file into m. A broken file is a FileError at
@@ -72,7 +71,6 @@ func (m *module) parseFile(name string, data []byte) error {
 	if !ok {
 		return discovery.Errorf(name, 0, "not native HCL syntax")
 	}
-	m.srcOf[name] = data
 	if len(body.Attributes) > 0 {
 		for _, a := range sortedAttrs(body.Attributes) {
 			return discovery.Errorf(name, a.SrcRange.Start.Line, "unexpected top-level argument %q: a Terraform file holds blocks (resource, data, variable, locals, …)", a.Name)
@@ -678,13 +676,6 @@ func (b *block) exprText(name string) string {
 		return ""
 	}
 	return strings.TrimSpace(string(b.src[r.Start.Byte:r.End.Byte]))
-}
-
-func (b *block) attrLine(name string) int {
-	if a, ok := b.Body.Attributes[name]; ok {
-		return a.SrcRange.Start.Line
-	}
-	return b.Line
 }
 
 func relJoin(rel, name string) string {

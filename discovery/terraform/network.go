@@ -13,16 +13,15 @@ import (
 
 // rule is one ingress rule of a security group.
 type rule struct {
-	From, To  int64 // port range; -1/-1 or 0/0 with protocol -1 is every port
-	Protocol  string
-	CIDRs     []string
-	Known     bool   // every CIDR resolved
-	SourceSG  string // another security group admitted (its address), if any
-	Addr      string // where the rule is declared
-	Line      int
-	File      string
-	allPorts  bool
-	unknownPr bool
+	From, To int64 // port range; -1/-1 or 0/0 with protocol -1 is every port
+	Protocol string
+	CIDRs    []string
+	Known    bool   // every CIDR resolved
+	SourceSG string // another security group admitted (its address), if any
+	Addr     string // where the rule is declared
+	Line     int
+	File     string
+	allPorts bool
 }
 
 func (r rule) world() bool {
@@ -32,10 +31,6 @@ func (r rule) world() bool {
 		}
 	}
 	return false
-}
-
-func (r rule) covers(port int64) bool {
-	return r.allPorts || (port >= r.From && port <= r.To)
 }
 
 func (r rule) String() string {
@@ -106,7 +101,7 @@ func (n *network) rule(body *hclsyntax.Body, decl *block, line int, fromA, toA, 
 	}
 	r.Protocol = proto
 	if !ok {
-		r.unknownPr = true
+		r.Known = false
 	}
 	from, okF := m.integer(body, fromA)
 	to, okT := m.integer(body, toA)
