@@ -85,6 +85,13 @@ func (Agent) Name() string { return AgentName }
 // terraform.tfvars and *.auto.tfvars set variables, as they do for
 // terraform plan; .tf.json files are not read.
 func (Agent) DetectDir(dir string) bool {
+	// .terraform/modules holds copies of registry modules terraform init
+	// downloaded; read on their own they are templates, not deployments.
+	for _, el := range strings.Split(filepath.ToSlash(dir), "/") {
+		if el == ".terraform" {
+			return false
+		}
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return false

@@ -649,6 +649,16 @@ func TestLocalModules(t *testing.T) {
 	if audit.Name != "audit-db" || audit.Props.Bool("publiclyAccessible") || audit.Props.Bool("encrypted") {
 		t.Errorf("audit db %q publiclyAccessible %v encrypted %v", audit.Name, audit.Props["publiclyAccessible"], audit.Props["encrypted"])
 	}
+	cache := filepath.Join(t.TempDir(), ".terraform", "modules", "vpc")
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cache, "main.tf"), []byte(`resource "aws_vpc" "this" {}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if a.DetectDir(cache) {
+		t.Error("a module downloaded into .terraform is detected as a module to read")
+	}
 	// The module directory, walked on its own, defers to its caller.
 	alone := discovery.NewCollector("")
 	if err := a.ReadDir(context.Background(), root+"/modules/db", "modules/db", alone); err != nil {
