@@ -1,0 +1,45 @@
+// Package endpoint recognises external endpoints in configuration values:
+// an environment variable holding https://api.stripe.com/v1 says the
+// workload calls a third party.
+package endpoint
+
+import (
+	"net"
+	"net/url"
+	"strings"
+)
+
+// internalSuffixes are hosts that are never third parties: the cloud's own
+// service endpoints and cluster- or VPC-internal names.
+var internalSuffixes = []string{".amazonaws.com", ".amazonaws.com.cn", ".internal", ".local", ".localhost",
+	".svc", ".cluster.local", ".consul", ".lan", ".home.arpa", ".example", ".example.com", ".example.org", ".test", ".invalid"}
+
+// ThirdParty returns the host of an http(s)/ws(s) URL in value when it
+// names an external host: a DNS name with a dot, not an IP address, not
+// localhost, not an AWS service endpoint or an internal domain, and with
+// no unresolved part ("{{", "${").
+func ThirdParty(value string) (string, bool) {
+	v := strings.TrimSpace(value)
+	if strings.Contains(v, "{{") || strings.Contains(v, "${") {
+		return "", false
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return "", false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https", "ws", "wss":
+	default:
+		return "", false
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "" || !strings.Contains(host, ".") || net.ParseIP(host) != nil || host == "localhost" {
+		return "", false
+	}
+	for _, s := range internalSuffixes {
+		if strings.HasSuffix(host, s) || host == strings.TrimPrefix(s, ".") {
+			return "", false
+		}
+	}
+	return host, true
+}

@@ -1,0 +1,2 @@
+# Set for every plan: the environment prefix of every name.
+env = "shop"
