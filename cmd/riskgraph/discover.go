@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/riskgraph/riskgraph/discovery/all"
 	"github.com/riskgraph/riskgraph/graph"
 	"github.com/riskgraph/riskgraph/graph/memdb"
+	"github.com/riskgraph/riskgraph/internal/client"
 )
 
 func init() { extraCommands = append(extraCommands, newDiscoverCmd) }
@@ -44,11 +46,11 @@ bad ones, exits non-zero and does not sweep.`,
 			if output != "text" && output != "json" {
 				return fmt.Errorf("discover: --output %q: want text or json", output)
 			}
-			if server != "" {
-				return fmt.Errorf("discover: --server is not yet supported by this build; use --data-dir or --dry-run")
+			if server != "" && dataDir != "" {
+				return fmt.Errorf("discover: give --data-dir or --server, not both")
 			}
-			if dataDir == "" && !dryRun {
-				return fmt.Errorf("discover: --data-dir (or --dry-run) is required")
+			if dataDir == "" && server == "" && !dryRun {
+				return fmt.Errorf("discover: --data-dir (or --server, or --dry-run) is required")
 			}
 			ctx := cmd.Context()
 			run := graph.RunID("discover-" + time.Now().UTC().Format("20060102T150405.000000000Z"))
@@ -80,11 +82,17 @@ bad ones, exits non-zero and does not sweep.`,
 				}
 				return nil
 			}
-			s, err := memdb.Open(dataDir, memdb.Options{Logger: g.logger})
-			if err != nil {
-				return err
+			var s batchTarget
+			if server != "" {
+				s = remoteTarget{client.New(server, token)}
+			} else {
+				ms, err := memdb.Open(dataDir, memdb.Options{Logger: g.logger})
+				if err != nil {
+					return err
+				}
+				defer ms.Close()
+				s = ms
 			}
-			defer s.Close()
 			res, err := s.Apply(ctx, rep.Batch)
 			if err != nil {
 				return fmt.Errorf("discover: apply: %w", err)
@@ -220,4 +228,21 @@ func counts(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// batchTarget is where a discovery run goes: the embedded store, or a
+// server through the GraphQL ingest and sweep mutations.
+type batchTarget interface {
+	Apply(ctx context.Context, b graph.Batch) (graph.Result, error)
+	Sweep(ctx context.Context, scope graph.Scope, run graph.RunID) (int, error)
+}
+
+type remoteTarget struct{ c *client.Client }
+
+func (r remoteTarget) Apply(ctx context.Context, b graph.Batch) (graph.Result, error) {
+	return r.c.Ingest(ctx, b)
+}
+
+func (r remoteTarget) Sweep(ctx context.Context, scope graph.Scope, run graph.RunID) (int, error) {
+	return r.c.Sweep(ctx, scope, run)
 }
