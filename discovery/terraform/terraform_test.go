@@ -14,33 +14,10 @@ import (
 	"github.com/riskgraph/riskgraph/discovery"
 	"github.com/riskgraph/riskgraph/discovery/classify"
 	"github.com/riskgraph/riskgraph/graph"
+	"github.com/riskgraph/riskgraph/internal/testcorpus"
 )
 
-// corpusDir finds the shared corpus: $RISKGRAPH_CORPUS, or a directory
-// holding shared/corpus above the package directory. Absent corpus skips,
-// except in CI where it fails.
-func corpusDir(t testing.TB) string {
-	if d := os.Getenv("RISKGRAPH_CORPUS"); d != "" {
-		return d
-	}
-	dir, _ := os.Getwd()
-	for {
-		c := filepath.Join(dir, "shared", "corpus")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("corpus not found: set RISKGRAPH_CORPUS or check out shared/corpus beside the repository")
-	}
-	t.Skip("corpus not found (set RISKGRAPH_CORPUS)")
-	return ""
-}
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 func readDir(t testing.TB, dir, rel string) (*discovery.Collector, error) {
 	t.Helper()
