@@ -2,7 +2,7 @@ package all_test
 
 import (
 	"context"
-	"os"
+	"github.com/riskgraph/riskgraph/internal/testcorpus"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -14,31 +14,7 @@ import (
 	"github.com/riskgraph/riskgraph/graph"
 )
 
-// corpusDir finds the shared corpus: $RISKGRAPH_CORPUS, or a directory
-// holding shared/corpus above the package directory (worktrees and CI
-// clones sit beside shared/). Outside CI a missing corpus skips the test.
-func corpusDir(t testing.TB) string {
-	if d := os.Getenv("RISKGRAPH_CORPUS"); d != "" {
-		return d
-	}
-	d, _ := os.Getwd()
-	for {
-		c := filepath.Join(d, "shared", "corpus")
-		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
-			return c
-		}
-		p := filepath.Dir(d)
-		if p == d {
-			break
-		}
-		d = p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("the shared corpus is missing (set RISKGRAPH_CORPUS or put shared/corpus above the repository)")
-	}
-	t.Skip("shared corpus not found above the repository")
-	return ""
-}
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 // truth is what an application's GROUND_TRUTH.md says, as far as deployment
 // files can show it.

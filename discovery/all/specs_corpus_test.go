@@ -3,6 +3,7 @@ package all
 import (
 	"context"
 	"fmt"
+	"github.com/riskgraph/riskgraph/internal/testcorpus"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,31 +16,7 @@ import (
 	"github.com/riskgraph/riskgraph/graph"
 )
 
-// specsCorpusDir finds the shared corpus: $RISKGRAPH_CORPUS, or a directory
-// holding shared/corpus above the package directory. Absent corpus skips
-// the test, except in CI where it fails.
-func specsCorpusDir(t testing.TB) string {
-	if d := os.Getenv("RISKGRAPH_CORPUS"); d != "" {
-		return d
-	}
-	dir, _ := os.Getwd()
-	for {
-		c := filepath.Join(dir, "shared", "corpus")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("corpus not found: set RISKGRAPH_CORPUS or check out shared/corpus beside the repository")
-	}
-	t.Skip("corpus not found (set RISKGRAPH_CORPUS)")
-	return ""
-}
+func specsCorpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 // specTruth is what an application's GROUND_TRUTH.md says, restricted to what
 // compose files, API specs, protos and DDL can show.

@@ -2,6 +2,7 @@ package nginx
 
 import (
 	"context"
+	"github.com/riskgraph/riskgraph/internal/testcorpus"
 	"os"
 	"path/filepath"
 	"slices"
@@ -92,24 +93,7 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-// corpusDir finds shared/corpus above the package (or $RISKGRAPH_CORPUS).
-func corpusDir(t testing.TB) string {
-	if d := os.Getenv("RISKGRAPH_CORPUS"); d != "" {
-		return d
-	}
-	d, _ := os.Getwd()
-	for {
-		c := filepath.Join(d, "shared", "corpus")
-		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
-			return c
-		}
-		p := filepath.Dir(d)
-		if p == d {
-			return ""
-		}
-		d = p
-	}
-}
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 func TestCrapiTemplate(t *testing.T) {
 	dir := corpusDir(t)
