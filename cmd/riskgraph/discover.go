@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/riskgraph/riskgraph/discovery"
 	"github.com/riskgraph/riskgraph/discovery/all"
@@ -29,9 +30,9 @@ var errPartial = errors.New("discover: some files could not be read; applied wha
 
 func newDiscoverCmd(g *globals) *cobra.Command {
 	var (
-		dataDir, server, token, env, scope, output string
-		values                                     []string
-		dryRun                                     bool
+		env, scope string
+		values     []string
+		df         deliverFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "discover [--data-dir DIR | --server URL --token T] [--env NAME] PATH...",
@@ -43,14 +44,8 @@ scope. A run with unreadable files applies what the good files gave, lists the
 bad ones, exits non-zero and does not sweep.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "text" && output != "json" {
-				return fmt.Errorf("discover: --output %q: want text or json", output)
-			}
-			if server != "" && dataDir != "" {
-				return fmt.Errorf("discover: give --data-dir or --server, not both")
-			}
-			if dataDir == "" && server == "" && !dryRun {
-				return fmt.Errorf("discover: --data-dir (or --server, or --dry-run) is required")
+			if err := df.check("discover"); err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			run := graph.RunID("discover-" + time.Now().UTC().Format("20060102T150405.000000000Z"))
@@ -65,73 +60,113 @@ bad ones, exits non-zero and does not sweep.`,
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			if dryRun {
-				if output == "json" {
-					enc := json.NewEncoder(out)
-					enc.SetIndent("", "  ")
-					if err := enc.Encode(rep.Batch); err != nil {
-						return err
-					}
-				} else {
-					printDiscover(out, rep, nil, 0, false)
-				}
-				if len(rep.Errors) > 0 {
-					printErrors(cmd.ErrOrStderr(), rep)
-					return errPartial
-				}
-				return nil
-			}
-			var s batchTarget
-			if server != "" {
-				s = remoteTarget{client.New(server, token)}
-			} else {
-				ms, err := memdb.Open(dataDir, memdb.Options{Logger: g.logger})
-				if err != nil {
-					return err
-				}
-				defer ms.Close()
-				s = ms
-			}
-			res, err := s.Apply(ctx, rep.Batch)
-			if err != nil {
-				return fmt.Errorf("discover: apply: %w", err)
-			}
-			swept, sweep := 0, len(rep.Errors) == 0
-			if sweep {
-				if swept, err = s.Sweep(ctx, rep.Scope, run); err != nil {
-					return fmt.Errorf("discover: sweep: %w", err)
-				}
-			}
-			if output == "json" {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(struct {
-					*discovery.Report
-					Applied graph.Result `json:"applied"`
-					Swept   int          `json:"swept"`
-				}{rep, res, swept}); err != nil {
-					return err
-				}
-			} else {
-				printDiscover(out, rep, &res, swept, sweep)
-			}
-			if len(rep.Errors) > 0 {
-				return errPartial
-			}
-			return nil
+			return df.deliver(cmd, g, rep, run)
 		},
 	}
+	for _, sub := range discoverSubcommands {
+		cmd.AddCommand(sub(g))
+	}
 	f := cmd.Flags()
-	f.StringVar(&dataDir, "data-dir", "", "data directory of the embedded store to apply to")
-	f.StringVar(&server, "server", "", "riskgraph server URL to send the batch to")
-	f.StringVar(&token, "token", "", "API token for --server")
+	df.bind(f)
 	f.StringVar(&env, "env", "", "environment the discovered elements belong to (prod, staging, …)")
 	f.StringVar(&scope, "scope", "", "batch scope key (default: the env and the absolute paths walked)")
 	f.StringArrayVar(&values, "values", nil, "Helm values file applied over every chart's defaults (repeatable)")
-	f.BoolVar(&dryRun, "dry-run", false, "print what was found instead of applying it")
-	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return cmd
+}
+
+// discoverSubcommands are the agents that read a live source rather than
+// files (discover aws, discover otel); each registers itself from its own
+// file and delivers its report with deliverFlags.
+var discoverSubcommands []func(*globals) *cobra.Command
+
+// deliverFlags say where a discovery report goes: the embedded store
+// (--data-dir), a server (--server, --token) or stdout (--dry-run).
+type deliverFlags struct {
+	dataDir, server, token, output string
+	dryRun                         bool
+}
+
+func (df *deliverFlags) bind(f *pflag.FlagSet) {
+	f.StringVar(&df.dataDir, "data-dir", "", "data directory of the embedded store to apply to")
+	f.StringVar(&df.server, "server", "", "riskgraph server URL to send the batch to")
+	f.StringVar(&df.token, "token", "", "API token for --server")
+	f.BoolVar(&df.dryRun, "dry-run", false, "print what was found instead of applying it")
+	f.StringVarP(&df.output, "output", "o", "text", "output format: text or json")
+}
+
+func (df *deliverFlags) check(name string) error {
+	if df.output != "text" && df.output != "json" {
+		return fmt.Errorf("%s: --output %q: want text or json", name, df.output)
+	}
+	if df.server != "" && df.dataDir != "" {
+		return fmt.Errorf("%s: give --data-dir or --server, not both", name)
+	}
+	if df.dataDir == "" && df.server == "" && !df.dryRun {
+		return fmt.Errorf("%s: --data-dir (or --server, or --dry-run) is required", name)
+	}
+	return nil
+}
+
+// deliver applies rep.Batch to the target, sweeps the run's scope only when
+// the run had no errors, and prints the outcome. A run with errors returns
+// errPartial after applying what the good inputs gave.
+func (df *deliverFlags) deliver(cmd *cobra.Command, g *globals, rep *discovery.Report, run graph.RunID) error {
+	ctx := cmd.Context()
+	out := cmd.OutOrStdout()
+	if df.dryRun {
+		if df.output == "json" {
+			enc := json.NewEncoder(out)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(rep.Batch); err != nil {
+				return err
+			}
+		} else {
+			printDiscover(out, rep, nil, 0, false)
+		}
+		if len(rep.Errors) > 0 {
+			printErrors(cmd.ErrOrStderr(), rep)
+			return errPartial
+		}
+		return nil
+	}
+	var s batchTarget
+	if df.server != "" {
+		s = remoteTarget{client.New(df.server, df.token)}
+	} else {
+		ms, err := memdb.Open(df.dataDir, memdb.Options{Logger: g.logger})
+		if err != nil {
+			return err
+		}
+		defer ms.Close()
+		s = ms
+	}
+	res, err := s.Apply(ctx, rep.Batch)
+	if err != nil {
+		return fmt.Errorf("discover: apply: %w", err)
+	}
+	swept, sweep := 0, len(rep.Errors) == 0
+	if sweep {
+		if swept, err = s.Sweep(ctx, rep.Scope, run); err != nil {
+			return fmt.Errorf("discover: sweep: %w", err)
+		}
+	}
+	if df.output == "json" {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			*discovery.Report
+			Applied graph.Result `json:"applied"`
+			Swept   int          `json:"swept"`
+		}{rep, res, swept}); err != nil {
+			return err
+		}
+	} else {
+		printDiscover(out, rep, &res, swept, sweep)
+	}
+	if len(rep.Errors) > 0 {
+		return errPartial
+	}
+	return nil
 }
 
 // progress prints "n/m files" on w every half second once a run has taken
