@@ -18,9 +18,9 @@ func TestCorpusSpringProperties(t *testing.T) {
 	rep := discoverApp(t, filepath.Join(corpusDir(t), "sock-shop"))
 	b := rep.Batch
 	want := map[graph.ID]string{
-		graph.EdgeID(graph.Reads, graph.ServiceID("prod", "carts"), graph.DataStoreID("prod", "carts-db")):   "services/carts/src/main/resources/application.properties:2",
-		graph.EdgeID(graph.Writes, graph.ServiceID("prod", "carts"), graph.DataStoreID("prod", "carts-db")):  "services/carts/src/main/resources/application.properties:2",
-		graph.EdgeID(graph.Reads, graph.ServiceID("prod", "orders"), graph.DataStoreID("prod", "orders-db")): "services/orders/src/main/resources/application.properties:2",
+		graph.EdgeID(graph.Reads, graph.ServiceID("prod", "carts"), graph.DataStoreID("prod", "carts-db")):    "services/carts/src/main/resources/application.properties:2",
+		graph.EdgeID(graph.Writes, graph.ServiceID("prod", "carts"), graph.DataStoreID("prod", "carts-db")):   "services/carts/src/main/resources/application.properties:2",
+		graph.EdgeID(graph.Reads, graph.ServiceID("prod", "orders"), graph.DataStoreID("prod", "orders-db")):  "services/orders/src/main/resources/application.properties:2",
 		graph.EdgeID(graph.Reads, graph.ServiceID("prod", "shipping"), graph.DataStoreID("prod", "rabbitmq")): "services/shipping/src/main/resources/application.properties:2",
 	}
 	found := map[graph.ID]bool{}
