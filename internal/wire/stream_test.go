@@ -45,7 +45,7 @@ func TestDecodeBatchErrors(t *testing.T) {
 	for doc, want := range map[string]string{
 		// a type error names the element and is an InputError: the stream was read on
 		`{"nodes": [{"id": "a", "kind": "Service", "name": "a"}, {"id": "b", "kind": "Service", "name": 7}], "run": "r"}`: "field nodes[1].name: expected string, found JSON number",
-		`{"edges": [{"id": "e", "kind": "CALLS", "from": "a", "to": "b", "weight": 2}]}`:                                     `edges[0]: json: unknown field "weight"`,
+		`{"edges": [{"id": "e", "kind": "CALLS", "from": "a", "to": "b", "weight": 2}]}`:                                  `edges[0]: json: unknown field "weight"`,
 		`{"source": 5}`: "field source: expected string",
 	} {
 		_, err := decode(t, doc)
@@ -56,8 +56,8 @@ func TestDecodeBatchErrors(t *testing.T) {
 	}
 	for doc, want := range map[string]string{
 		`{"nodes": [{"id": "a", "kind": "Service", "name": "a"`: "unexpected EOF",
-		`{"nodes": {"id": "a"}}`:                               "nodes: want an array",
-		`{"colour": "blue"}`:                                   `unknown field "colour"`,
+		`{"nodes": {"id": "a"}}`:                                "nodes: want an array",
+		`{"colour": "blue"}`:                                    `unknown field "colour"`,
 	} {
 		_, err := decode(t, doc)
 		var ie *InputError
