@@ -2,6 +2,8 @@ package spring
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"path"
 	"sort"
 	"strings"
@@ -146,7 +148,7 @@ func (l *link) run() {
 	for _, p := range l.cfg.Props {
 		last[p.Key] = p
 	}
-	for _, key := range sortedKeys(last) {
+	for _, key := range slices.Sorted(maps.Keys(last)) {
 		p := last[key]
 		if !outbound(key) || l.disabled(key) {
 			continue
