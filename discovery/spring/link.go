@@ -3,8 +3,8 @@ package spring
 import (
 	"context"
 	"maps"
-	"slices"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
