@@ -245,6 +245,10 @@ func order(reached []Reached) []int32 {
 	return idx
 }
 
+// lateralFromScratch makes every round look at the whole radius again
+// (tests compare the incremental rounds against it).
+var lateralFromScratch = false
+
 // lateralState carries what lateral has looked at between rounds.
 type lateralState struct {
 	done    int   // reached[:done] were looked at
@@ -275,6 +279,9 @@ func (e *Engine) lateral(ctx context.Context, reached []Reached, st *lateralStat
 	}
 	if err := e.loadSecrets(ctx); err != nil {
 		return nil, err
+	}
+	if lateralFromScratch {
+		st.done, st.pending = 0, nil
 	}
 	todo := st.pending
 	st.pending = nil
