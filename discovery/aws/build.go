@@ -798,8 +798,13 @@ func (b *builder) httpAPIs(r *regionInv) {
 		for _, rt := range a.routes {
 			key := aws.ToString(rt.RouteKey)
 			method, path, ok := strings.Cut(key, " ")
-			if !ok { // WebSocket route keys ($connect, $default, sendMessage)
-				method, path = "WS", key
+			if !ok {
+				// $default on an HTTP API takes every method and path;
+				// WebSocket route keys ($connect, sendMessage) are messages.
+				method, path = "ANY", key
+				if a.api.ProtocolType == "WEBSOCKET" {
+					method = "WS"
+				}
 			}
 			authType := string(rt.AuthorizationType)
 			if authType == "" {
