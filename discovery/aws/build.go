@@ -34,10 +34,14 @@ type builder struct {
 	profiles map[string][]string
 	policies []rolePolicies
 	envs     []envVar
+	// backends collects the routes of a gateway that reach one backend.
+	backends   map[[2]graph.ID][]string
+	backendSrc map[[2]graph.ID][]graph.Source
 }
 
 func newBuilder(inv *inventory, c *discovery.Collector, env string) *builder {
-	return &builder{inv: inv, c: c, env: env, byKey: map[string]*node{}, roles: map[string]*node{}, profiles: map[string][]string{}}
+	return &builder{inv: inv, c: c, env: env, byKey: map[string]*node{}, roles: map[string]*node{}, profiles: map[string][]string{},
+		backends: map[[2]graph.ID][]string{}, backendSrc: map[[2]graph.ID][]graph.Source{}}
 }
 
 func (b *builder) regions() []*regionInv {
@@ -97,6 +101,7 @@ func (b *builder) build() {
 		b.restAPIs(r)
 		b.httpAPIs(r)
 	}
+	b.flushRoutes()
 	b.envFlows()
 	for _, r := range regions {
 		b.runsAs(r)
@@ -674,12 +679,17 @@ func (b *builder) operation(gw *node, method, path string, authType, authorizer 
 	b.edge(graph.RoutesTo, gw.ID, id, rp, s)
 	if target != "" {
 		if t := b.resolve(target); t != nil {
-			switch t.Kind {
-			case graph.Service:
+			if t.Kind == graph.Service {
 				b.edge(graph.Exposes, t.ID, id, nil, s)
-				b.edge(graph.RoutesTo, gw.ID, t.ID, graph.Props{"method": method, "pathPrefixes": []string{path}}, s)
-			case graph.Gateway:
-				b.edge(graph.RoutesTo, gw.ID, t.ID, graph.Props{"method": method, "pathPrefixes": []string{path}}, s)
+			}
+			if t.Kind == graph.Service || t.Kind == graph.Gateway {
+				// One edge per gateway and backend, listing every route
+				// that reaches it (emitted by flushRoutes).
+				k := [2]graph.ID{gw.ID, t.ID}
+				b.backends[k] = append(b.backends[k], method+" "+path)
+				if len(b.backends[k]) == 1 {
+					b.backendSrc[k] = s
+				}
 			}
 		} else if host, ok := thirdPartyHost(target); ok {
 			b.thirdParty(id, host, "integration "+method+" "+path, s)
@@ -831,5 +841,32 @@ func (b *builder) httpAPIs(r *regionInv) {
 				misconf(p, "unauthenticated-routes")
 			}
 		}
+	}
+}
+
+// flushRoutes adds gateway -ROUTES_TO-> backend once per pair, with the
+// routes ("GET /orders") and path prefixes that reach it, as the Terraform
+// agent's integration edges carry pathPrefixes.
+func (b *builder) flushRoutes() {
+	keys := make([][2]graph.ID, 0, len(b.backends))
+	for k := range b.backends {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i][0] != keys[j][0] {
+			return keys[i][0] < keys[j][0]
+		}
+		return keys[i][1] < keys[j][1]
+	})
+	for _, k := range keys {
+		routes := dedupe(b.backends[k])
+		sort.Strings(routes)
+		var paths []string
+		for _, r := range routes {
+			_, p, _ := strings.Cut(r, " ")
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		b.edge(graph.RoutesTo, k[0], k[1], graph.Props{"routes": routes, "pathPrefixes": dedupe(paths)}, b.backendSrc[k])
 	}
 }

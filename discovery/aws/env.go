@@ -26,7 +26,7 @@ type envVar struct {
 
 // secretValue matches values that are credentials whatever their name:
 // provider-issued key formats, private keys, JWTs.
-var secretValue = regexp.MustCompile(`^(sk|rk|pk)_(live|test)_[0-9A-Za-z]{10,}|^gh[pousr]_[0-9A-Za-z]{30,}|^github_pat_|^xox[abprs]-|^AIza[0-9A-Za-z_-]{30,}|^glpat-|-----BEGIN [A-Z ]*PRIVATE KEY|^eyJ[0-9A-Za-z_-]+\.eyJ[0-9A-Za-z_-]+\.`)
+var secretValue = regexp.MustCompile(`^(sk|rk|pk)_(live|test)_[0-9A-Za-z]{10,}|^gh[pousr]_[0-9A-Za-z]{30,}|^github_pat_|^xox[abprs]-|^AIza[0-9A-Za-z_-]{30,}|^glpat-|^https://hooks\.slack\.com/services/|-----BEGIN [A-Z ]*PRIVATE KEY|^eyJ[0-9A-Za-z_-]+\.eyJ[0-9A-Za-z_-]+\.`)
 
 // looksSecret reports whether an environment value is a credential: a
 // secret-like name with a literal value, an AWS access key id, a known
