@@ -242,8 +242,10 @@ func (b *builder) rdsExposure(r *regionInv, net *network) {
 		default:
 			p["public"] = true
 			p["publicReason"] = "publicly accessible and " + strings.Join(ex.sgs, ", ") + " admits " + strings.Join(ex.world, ", ")
+			// A public store is a property, not a route: ROUTES_TO leads
+			// to gateways, services and APIs (graph.endpoints), and the
+			// scoring reads "public" on data stores.
 			misconf(p, "public")
-			b.edge(graph.RoutesTo, graph.InternetID, n.ID, graph.Props{"port": port}, src(n.arn, p.String("publicReason")))
 		}
 	}
 }
@@ -306,12 +308,9 @@ func (b *builder) buckets(r *regionInv) {
 		if public {
 			misconf(p, "public")
 		}
-		n := b.add(&node{Node: graph.Node{ID: graph.DataStoreID(b.env, bk.name), Kind: graph.DataStore, Name: bk.name, Env: b.env, Props: p,
+		b.add(&node{Node: graph.Node{ID: graph.DataStoreID(b.env, bk.name), Kind: graph.DataStore, Name: bk.name, Env: b.env, Props: p,
 			Sources: src(arn, "s3 ListBuckets, GetBucketPolicy, GetPublicAccessBlock, GetBucketAcl")}, iam: "s3", names: []string{bk.name}, arn: arn},
 			bk.name+".s3.amazonaws.com", bk.name+".s3."+bk.region+".amazonaws.com", "s3://"+bk.name)
-		if public {
-			b.edge(graph.RoutesTo, graph.InternetID, n.ID, graph.Props{"port": int64(443)}, src(arn, p.String("publicReason")))
-		}
 	}
 }
 
