@@ -335,14 +335,14 @@ func TestEstate(t *testing.T) {
 
 	t.Run("environment", func(t *testing.T) {
 		for _, c := range []struct{ from, to, via string }{
-			{"Service:orders-api", "DataStore:orders", "ORDERS_TABLE"},                // a table name
-			{"Service:orders-api", "DataStore:sessions", "SESSIONS_TABLE_ARN"},        // a table ARN
-			{"Service:webhook", "DataStore:events", "EVENTS_STREAM"},                  // an ARN below the table (its stream)
-			{"Service:reports", "DataStore:analytics-db", "DATABASE_URL"},             // a URL whose host is the endpoint
-			{"Service:reports", "DataStore:public-assets", "PUBLIC_BUCKET"},           // a bucket name
-			{"Service:orders-svc", "DataStore:orders-db", "DB_HOST"},                  // an ECS container's host
-			{"Service:billing-svc", "DataStore:ledger", "LEDGER_DB"},                  // host:port of the cluster endpoint
-			{"Service:billing-svc", "DataStore:invoices-archive", "INVOICE_BUCKET"},   // s3://bucket/prefix
+			{"Service:orders-api", "DataStore:orders", "ORDERS_TABLE"},              // a table name
+			{"Service:orders-api", "DataStore:sessions", "SESSIONS_TABLE_ARN"},      // a table ARN
+			{"Service:webhook", "DataStore:events", "EVENTS_STREAM"},                // an ARN below the table (its stream)
+			{"Service:reports", "DataStore:analytics-db", "DATABASE_URL"},           // a URL whose host is the endpoint
+			{"Service:reports", "DataStore:public-assets", "PUBLIC_BUCKET"},         // a bucket name
+			{"Service:orders-svc", "DataStore:orders-db", "DB_HOST"},                // an ECS container's host
+			{"Service:billing-svc", "DataStore:ledger", "LEDGER_DB"},                // host:port of the cluster endpoint
+			{"Service:billing-svc", "DataStore:invoices-archive", "INVOICE_BUCKET"}, // s3://bucket/prefix
 		} {
 			for _, k := range []graph.EdgeKind{graph.Reads, graph.Writes} {
 				e, ok := ix.edge(k, c.from, c.to)

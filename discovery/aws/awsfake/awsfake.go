@@ -151,7 +151,7 @@ var s3Subresources = []struct{ flag, op string }{
 var argParams = map[string][]string{
 	"ListRolePolicies": {"RoleName"}, "ListAttachedRolePolicies": {"RoleName"},
 	"GetRolePolicy": {"RoleName", "PolicyName"}, "GetPolicy": {"PolicyArn"},
-	"GetPolicyVersion": {"PolicyArn", "VersionId"},
+	"GetPolicyVersion":  {"PolicyArn", "VersionId"},
 	"DescribeListeners": {"LoadBalancerArn"}, "DescribeTargetHealth": {"TargetGroupArn"},
 	"ListServices": {"cluster"}, "DescribeServices": {"cluster"}, "DescribeTaskDefinition": {"taskDefinition"},
 }
