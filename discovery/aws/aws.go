@@ -102,6 +102,9 @@ func Discover(ctx context.Context, opt Options) (*discovery.Report, error) {
 	if cfg.Region == "" && len(opt.Regions) > 0 {
 		cfg.Region = opt.Regions[0]
 	}
+	if cfg.Region == "" && opt.AllRegions {
+		cfg.Region = "us-east-1" // any region answers STS and DescribeRegions
+	}
 	if cfg.Region == "" {
 		return nil, errors.New("discover aws: no region: give --region or set one in the profile or AWS_REGION")
 	}

@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -322,7 +323,17 @@ func (s *Server) answer(w http.ResponseWriter, req request) {
 	if w.Header().Get("Content-Type") == "" {
 		w.Header().Set("Content-Type", contentType(req.service))
 	}
-	w.Header().Set("X-Amzn-Requestid", "fake-"+strconv.Itoa(len(body)))
+	s.write(w, req, status, body)
+}
+
+// write sends the response with the headers every answer of the service
+// carries: a request id, and for DynamoDB the CRC32 of the body, which the
+// SDK verifies.
+func (s *Server) write(w http.ResponseWriter, req request, status int, body []byte) {
+	w.Header().Set("X-Amzn-Requestid", "fake-"+req.service+"-"+req.op)
+	if req.service == "dynamodb" {
+		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	}
 	w.WriteHeader(status)
 	w.Write(body)
 }
@@ -391,28 +402,25 @@ func (s *Server) writeError(w http.ResponseWriter, req request, status int, code
 		}
 	}
 	h := w.Header()
+	var buf bytes.Buffer
+	defer func() { s.write(w, req, status, buf.Bytes()) }()
 	switch protocols[req.service] {
 	case awsJSON:
 		h.Set("Content-Type", contentType(req.service))
-		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(map[string]string{"__type": "com.amazonaws." + req.service + "#" + code, "message": msg})
+		json.NewEncoder(&buf).Encode(map[string]string{"__type": "com.amazonaws." + req.service + "#" + code, "message": msg})
 	case restJSON:
 		h.Set("Content-Type", "application/json")
 		h.Set("X-Amzn-Errortype", code)
-		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(map[string]string{"message": msg, "Message": msg})
+		json.NewEncoder(&buf).Encode(map[string]string{"message": msg, "Message": msg})
 	case ec2Query:
 		h.Set("Content-Type", "text/xml")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>fake</RequestID></Response>`, code, xmlEscape(msg))
+		fmt.Fprintf(&buf, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>fake</RequestID></Response>`, code, xmlEscape(msg))
 	case awsQuery:
 		h.Set("Content-Type", "text/xml")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fake</RequestId></ErrorResponse>`, code, xmlEscape(msg))
+		fmt.Fprintf(&buf, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fake</RequestId></ErrorResponse>`, code, xmlEscape(msg))
 	default: // S3
 		h.Set("Content-Type", "application/xml")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>fake</RequestId></Error>`, code, xmlEscape(msg))
+		fmt.Fprintf(&buf, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>fake</RequestId></Error>`, code, xmlEscape(msg))
 	}
 }
 
