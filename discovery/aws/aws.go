@@ -203,6 +203,9 @@ func Discover(ctx context.Context, opt Options) (*discovery.Report, error) {
 		}()
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("discover aws: %w", err) // interrupted: nothing to apply
+	}
 	rep.Files = len(jobs)
 	sort.Slice(errs, func(i, k int) bool { return errs[i].File < errs[k].File })
 	rep.Errors = errs

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
@@ -28,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"golang.org/x/sync/errgroup"
 )
 
 // inventory is what the reads returned, by region (global services are
@@ -257,20 +259,39 @@ func readFunctions(ctx context.Context, c *clients, out *regionInv) error {
 			return fmt.Errorf("ListFunctions: %w", err)
 		}
 		for _, f := range page.Functions {
-			fn := function{cfg: f}
-			u, err := cl.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: f.FunctionName})
-			var nf *lambdatypes.ResourceNotFoundException
-			switch {
-			case errors.As(err, &nf): // no function URL
-			case err != nil:
-				return fmt.Errorf("GetFunctionUrlConfig %s: %w", aws.ToString(f.FunctionName), err)
-			default:
-				fn.urlAuth, fn.url = string(u.AuthType), aws.ToString(u.FunctionUrl)
-			}
-			out.functions = append(out.functions, fn)
+			out.functions = append(out.functions, function{cfg: f})
 		}
 	}
-	return nil
+	return each(ctx, len(out.functions), func(ctx context.Context, i int) error {
+		fn := &out.functions[i]
+		u, err := cl.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: fn.cfg.FunctionName})
+		var nf *lambdatypes.ResourceNotFoundException
+		switch {
+		case errors.As(err, &nf): // no function URL
+		case err != nil:
+			return fmt.Errorf("GetFunctionUrlConfig %s: %w", aws.ToString(fn.cfg.FunctionName), err)
+		default:
+			fn.urlAuth, fn.url = string(u.AuthType), aws.ToString(u.FunctionUrl)
+		}
+		return nil
+	})
+}
+
+// innerConcurrency bounds the per-resource calls one service read makes
+// at once (a role's policies, a bucket's policy and ACL): an account with
+// a thousand roles must not take a thousand round trips in a row, nor
+// fire them all at once into the API's rate limit.
+const innerConcurrency = 8
+
+// each runs fn for 0..n-1, at most innerConcurrency at a time, and
+// returns the first error (cancelling the others).
+func each(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(innerConcurrency)
+	for i := range n {
+		g.Go(func() error { return fn(ctx, i) })
+	}
+	return g.Wait()
 }
 
 func readLoadBalancers(ctx context.Context, c *clients, out *regionInv) error {
@@ -454,50 +475,52 @@ func readS3(ctx context.Context, c *clients, out *regionInv) error {
 			return fmt.Errorf("ListBuckets: %w", err)
 		}
 		for _, b := range page.Buckets {
-			name := aws.ToString(b.Name)
-			bk := bucket{name: name, region: aws.ToString(b.BucketRegion)}
-			if bk.region == "" {
-				loc, err := home.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: b.Name})
-				if err != nil {
-					return fmt.Errorf("GetBucketLocation %s: %w", name, err)
-				}
-				// An empty constraint is us-east-1, for historical reasons.
-				bk.region = string(loc.LocationConstraint)
-				if bk.region == "" {
-					bk.region = "us-east-1"
-				}
-			}
-			cl := c.s3(bk.region)
-			pol, err := cl.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b.Name})
-			switch {
-			case apiCode(err) == "NoSuchBucketPolicy":
-			case err != nil:
-				return fmt.Errorf("GetBucketPolicy %s: %w", name, err)
-			default:
-				bk.policy = aws.ToString(pol.Policy)
-			}
-			pab, err := cl.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b.Name})
-			switch {
-			case apiCode(err) == "NoSuchPublicAccessBlockConfiguration":
-			case err != nil:
-				return fmt.Errorf("GetPublicAccessBlock %s: %w", name, err)
-			default:
-				bk.pab = pab.PublicAccessBlockConfiguration
-			}
-			acl, err := cl.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: b.Name})
-			if err != nil {
-				return fmt.Errorf("GetBucketAcl %s: %w", name, err)
-			}
-			bk.grants = acl.Grants
-			out.buckets = append(out.buckets, bk)
+			out.buckets = append(out.buckets, bucket{name: aws.ToString(b.Name), region: aws.ToString(b.BucketRegion)})
 		}
 	}
-	return nil
+	return each(ctx, len(out.buckets), func(ctx context.Context, i int) error {
+		bk := &out.buckets[i]
+		name := aws.String(bk.name)
+		if bk.region == "" {
+			loc, err := home.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: name})
+			if err != nil {
+				return fmt.Errorf("GetBucketLocation %s: %w", bk.name, err)
+			}
+			// An empty constraint is us-east-1, for historical reasons.
+			bk.region = string(loc.LocationConstraint)
+			if bk.region == "" {
+				bk.region = "us-east-1"
+			}
+		}
+		// A bucket answers only in its own region.
+		cl := c.s3(bk.region)
+		pol, err := cl.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: name})
+		switch {
+		case apiCode(err) == "NoSuchBucketPolicy":
+		case err != nil:
+			return fmt.Errorf("GetBucketPolicy %s: %w", bk.name, err)
+		default:
+			bk.policy = aws.ToString(pol.Policy)
+		}
+		pab, err := cl.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: name})
+		switch {
+		case apiCode(err) == "NoSuchPublicAccessBlockConfiguration":
+		case err != nil:
+			return fmt.Errorf("GetPublicAccessBlock %s: %w", bk.name, err)
+		default:
+			bk.pab = pab.PublicAccessBlockConfiguration
+		}
+		acl, err := cl.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: name})
+		if err != nil {
+			return fmt.Errorf("GetBucketAcl %s: %w", bk.name, err)
+		}
+		bk.grants = acl.Grants
+		return nil
+	})
 }
 
 func readIAM(ctx context.Context, c *clients, out *regionInv) error {
 	cl := c.iam()
-	managed := map[string]string{} // customer-managed policies are shared between roles
 	p := iam.NewListRolesPaginator(cl, &iam.ListRolesInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -505,51 +528,59 @@ func readIAM(ctx context.Context, c *clients, out *regionInv) error {
 			return fmt.Errorf("ListRoles: %w", err)
 		}
 		for _, r := range page.Roles {
-			ro := role{role: r, inline: map[string]string{}, managed: map[string]string{}}
-			ip := iam.NewListRolePoliciesPaginator(cl, &iam.ListRolePoliciesInput{RoleName: r.RoleName})
-			for ip.HasMorePages() {
-				ipage, err := ip.NextPage(ctx)
-				if err != nil {
-					return fmt.Errorf("ListRolePolicies %s: %w", aws.ToString(r.RoleName), err)
-				}
-				for _, pn := range ipage.PolicyNames {
-					doc, err := cl.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: r.RoleName, PolicyName: aws.String(pn)})
-					if err != nil {
-						return fmt.Errorf("GetRolePolicy %s/%s: %w", aws.ToString(r.RoleName), pn, err)
-					}
-					ro.inline[pn] = policyText(aws.ToString(doc.PolicyDocument))
-				}
-			}
-			ap := iam.NewListAttachedRolePoliciesPaginator(cl, &iam.ListAttachedRolePoliciesInput{RoleName: r.RoleName})
-			for ap.HasMorePages() {
-				apage, err := ap.NextPage(ctx)
-				if err != nil {
-					return fmt.Errorf("ListAttachedRolePolicies %s: %w", aws.ToString(r.RoleName), err)
-				}
-				for _, a := range apage.AttachedPolicies {
-					arn := aws.ToString(a.PolicyArn)
-					ro.attached = append(ro.attached, arn)
-					if strings.Contains(arn, ":iam::aws:policy/") {
-						continue // AWS managed: awsiam.Managed knows the ones that matter
-					}
-					doc, ok := managed[arn]
-					if !ok {
-						pol, err := cl.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: a.PolicyArn})
-						if err != nil {
-							return fmt.Errorf("GetPolicy %s: %w", arn, err)
-						}
-						v, err := cl.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: a.PolicyArn, VersionId: pol.Policy.DefaultVersionId})
-						if err != nil {
-							return fmt.Errorf("GetPolicyVersion %s: %w", arn, err)
-						}
-						doc = policyText(aws.ToString(v.PolicyVersion.Document))
-						managed[arn] = doc
-					}
-					ro.managed[arn] = doc
-				}
-			}
-			out.roles = append(out.roles, ro)
+			out.roles = append(out.roles, role{role: r, inline: map[string]string{}, managed: map[string]string{}})
 		}
+	}
+	// Customer-managed policies are shared between roles: each is read once.
+	var mu sync.Mutex
+	managed := map[string]*policyDoc{}
+	err := each(ctx, len(out.roles), func(ctx context.Context, i int) error {
+		ro := &out.roles[i]
+		rn := ro.role.RoleName
+		ip := iam.NewListRolePoliciesPaginator(cl, &iam.ListRolePoliciesInput{RoleName: rn})
+		for ip.HasMorePages() {
+			ipage, err := ip.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("ListRolePolicies %s: %w", aws.ToString(rn), err)
+			}
+			for _, pn := range ipage.PolicyNames {
+				doc, err := cl.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: rn, PolicyName: aws.String(pn)})
+				if err != nil {
+					return fmt.Errorf("GetRolePolicy %s/%s: %w", aws.ToString(rn), pn, err)
+				}
+				ro.inline[pn] = policyText(aws.ToString(doc.PolicyDocument))
+			}
+		}
+		ap := iam.NewListAttachedRolePoliciesPaginator(cl, &iam.ListAttachedRolePoliciesInput{RoleName: rn})
+		for ap.HasMorePages() {
+			apage, err := ap.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("ListAttachedRolePolicies %s: %w", aws.ToString(rn), err)
+			}
+			for _, a := range apage.AttachedPolicies {
+				arn := aws.ToString(a.PolicyArn)
+				ro.attached = append(ro.attached, arn)
+				if strings.Contains(arn, ":iam::aws:policy/") {
+					continue // AWS managed: awsiam.Managed knows the ones that matter
+				}
+				mu.Lock()
+				pd, ok := managed[arn]
+				if !ok {
+					pd = &policyDoc{}
+					managed[arn] = pd
+				}
+				mu.Unlock()
+				doc, err := pd.get(func() (string, error) { return readManagedPolicy(ctx, cl, a.PolicyArn) })
+				if err != nil {
+					return err
+				}
+				ro.managed[arn] = doc
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	pp := iam.NewListInstanceProfilesPaginator(cl, &iam.ListInstanceProfilesInput{})
 	for pp.HasMorePages() {
@@ -560,6 +591,31 @@ func readIAM(ctx context.Context, c *clients, out *regionInv) error {
 		out.profiles = append(out.profiles, page.InstanceProfiles...)
 	}
 	return nil
+}
+
+// policyDoc is a customer-managed policy's document, read once however
+// many roles attach it.
+type policyDoc struct {
+	once sync.Once
+	doc  string
+	err  error
+}
+
+func (p *policyDoc) get(read func() (string, error)) (string, error) {
+	p.once.Do(func() { p.doc, p.err = read() })
+	return p.doc, p.err
+}
+
+func readManagedPolicy(ctx context.Context, cl *iam.Client, arn *string) (string, error) {
+	pol, err := cl.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: arn})
+	if err != nil {
+		return "", fmt.Errorf("GetPolicy %s: %w", aws.ToString(arn), err)
+	}
+	v, err := cl.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: arn, VersionId: pol.Policy.DefaultVersionId})
+	if err != nil {
+		return "", fmt.Errorf("GetPolicyVersion %s: %w", aws.ToString(arn), err)
+	}
+	return policyText(aws.ToString(v.PolicyVersion.Document)), nil
 }
 
 // policyText decodes a policy document as IAM returns it: URL-encoded
