@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -98,12 +100,7 @@ func (b *builder) runsAs(r *regionInv) {
 // inline and attached policies reach; wildcards are expanded against what
 // this run found (s3:* on * reaches every bucket listed).
 func (b *builder) access() {
-	targets := make([]*node, 0, len(b.nodes))
-	for _, n := range b.nodes {
-		if n.iam != "" {
-			targets = append(targets, n)
-		}
-	}
+	tix := newTargetIndex(b.nodes)
 	for _, rp := range b.policies {
 		var sts []awsiam.Statement
 		var unresolved []string
@@ -134,7 +131,7 @@ func (b *builder) access() {
 			rp.node.Props["unresolvedPolicies"] = unresolved
 		}
 		wild := false
-		for _, t := range targets {
+		for _, t := range tix.candidates(sts) {
 			g, ok := awsiam.Reach(sts, awsiam.Target{Service: t.iam, Names: t.names})
 			if !ok {
 				continue
@@ -146,5 +143,133 @@ func (b *builder) access() {
 		if wild {
 			rp.node.Props["wildcardPolicy"] = true
 		}
+	}
+}
+
+// targetIndex narrows the resources a policy may reach before
+// awsiam.Reach decides: an account has thousands of resources and roles,
+// and most statements name one service and one resource or a name prefix.
+// It only ever returns a superset of what Reach accepts.
+type targetIndex struct {
+	order  map[*node]int
+	bySvc  map[string][]*node            // IAM service → targets
+	names  map[string][]string           // IAM service → sorted target names
+	byName map[string]map[string][]*node // IAM service → name → targets
+}
+
+func newTargetIndex(nodes []*node) *targetIndex {
+	ix := &targetIndex{order: map[*node]int{}, bySvc: map[string][]*node{}, names: map[string][]string{}, byName: map[string]map[string][]*node{}}
+	for i, n := range nodes {
+		if n.iam == "" {
+			continue
+		}
+		ix.order[n] = i
+		ix.bySvc[n.iam] = append(ix.bySvc[n.iam], n)
+		if ix.byName[n.iam] == nil {
+			ix.byName[n.iam] = map[string][]*node{}
+		}
+		for _, name := range n.names {
+			if len(ix.byName[n.iam][name]) == 0 {
+				ix.names[n.iam] = append(ix.names[n.iam], name)
+			}
+			ix.byName[n.iam][name] = append(ix.byName[n.iam][name], n)
+		}
+	}
+	for _, ns := range ix.names {
+		sort.Strings(ns)
+	}
+	return ix
+}
+
+// services returns the IAM services an Allow statement's actions touch.
+func (ix *targetIndex) services(st awsiam.Statement) []string {
+	var out []string
+	all := func() []string {
+		out = out[:0]
+		for svc := range ix.bySvc {
+			out = append(out, svc)
+		}
+		return out
+	}
+	if st.NotAction {
+		return all()
+	}
+	for _, a := range st.Actions {
+		p, _, ok := strings.Cut(strings.ToLower(a), ":")
+		switch {
+		case a == "*" || !ok && strings.ContainsAny(a, "*?"):
+			return all()
+		case strings.ContainsAny(p, "*?"):
+			for svc := range ix.bySvc {
+				if m, _ := path.Match(p, svc); m {
+					out = append(out, svc)
+				}
+			}
+		case ok:
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// candidates returns the targets some Allow statement of sts may reach,
+// in discovery order.
+func (ix *targetIndex) candidates(sts []awsiam.Statement) []*node {
+	seen := map[*node]bool{}
+	var out []*node
+	add := func(ns []*node) {
+		for _, n := range ns {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	for _, st := range sts {
+		if !st.Allow() {
+			continue
+		}
+		for _, svc := range ix.services(st) {
+			for _, r := range st.Resources {
+				ix.match(svc, r, add)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *node) int { return ix.order[a] - ix.order[b] })
+	return out
+}
+
+// match adds the targets of svc that resource pattern r may name: by
+// exact name for a plain ARN, by the literal name prefix before a
+// wildcard, every target of the service otherwise.
+func (ix *targetIndex) match(svc, r string, add func([]*node)) {
+	parts := strings.SplitN(r, ":", 6)
+	if r == "*" || len(parts) < 6 {
+		add(ix.bySvc[svc])
+		return
+	}
+	res := parts[5]
+	w := strings.IndexAny(res, "*?")
+	if w < 0 {
+		for _, tok := range strings.FieldsFunc(res, func(c rune) bool { return c == '/' || c == ':' }) {
+			add(ix.byName[svc][tok])
+		}
+		return
+	}
+	lit := res[:w]
+	if svc == "s3" {
+		if i := strings.IndexByte(lit, '/'); i >= 0 {
+			// A wildcard among the object keys of one bucket.
+			add(ix.byName[svc][lit[:i]])
+			return
+		}
+	} else if i := strings.LastIndexAny(lit, "/:"); i >= 0 {
+		lit = lit[i+1:]
+	} else {
+		lit = "" // the wildcard is in the resource type: anything
+	}
+	names := ix.names[svc]
+	for i := sort.SearchStrings(names, lit); i < len(names) && strings.HasPrefix(names[i], lit); i++ {
+		add(ix.byName[svc][names[i]])
 	}
 }
