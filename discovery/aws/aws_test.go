@@ -140,7 +140,7 @@ func TestEstate(t *testing.T) {
 		// Each of these is only on a listing's second page.
 		for _, k := range []string{"Service:batch-worker", "Service:storefront", "Gateway:jobs-nlb", "Service:webhook", "Service:reports",
 			"DataStore:sessions", "DataStore:legacy-downloads", "DataStore:private-logs", "Identity:webhook-role", "Identity:bastion-role",
-			"Service:billing-svc", "Gateway:internal-api", "DataStore:legacy-mysql", "API:DELETE /admin", "API:ANY $default"} {
+			"Service:billing-svc", "Service:status-page", "Gateway:internal-api", "DataStore:legacy-mysql", "API:DELETE /admin", "API:ANY $default"} {
 			ix.node(t, k)
 		}
 		if _, ok := ix.nodes["Service:old-box"]; ok {
@@ -257,6 +257,25 @@ func TestEstate(t *testing.T) {
 		// jobs-tg names no load balancer; the listener's forward config does.
 		if got := ix.edges(graph.RoutesTo, "Gateway:jobs-nlb", true); !slices.Equal(got, []string{"Service:batch-worker"}) {
 			t.Errorf("jobs-nlb routes to %v", got)
+		}
+	})
+
+	t.Run("ecs", func(t *testing.T) {
+		// status-page: public IPs, public subnet (through the VPC's main
+		// route table), web group open on 443 — and not on its 9090.
+		e, ok := ix.edge(graph.RoutesTo, "Internet", "Service:status-page")
+		if !ok || !slices.Equal(e.Props["ports"].([]int64), []int64{443}) {
+			t.Errorf("status-page internet edge %v %v", ok, e.Props)
+		}
+		// orders-svc is reached through the ALB only.
+		if _, ok := ix.edge(graph.RoutesTo, "Internet", "Service:orders-svc"); ok {
+			t.Error("orders-svc (no public IP) routed from the internet directly")
+		}
+		if r := ix.node(t, "Service:orders-svc").Props.String("publicReason"); r != "tasks get no public IP" {
+			t.Errorf("orders-svc reason %q", r)
+		}
+		if got := ix.edges(graph.RunsAs, "Service:status-page", true); len(got) != 0 {
+			t.Errorf("status-page has no task role, runs as %v", got)
 		}
 	})
 

@@ -96,7 +96,7 @@ func (b *builder) build() {
 		b.instances(r, net)
 		b.rdsExposure(r, net)
 		b.functions(r)
-		b.ecsServices(r)
+		b.ecsServices(r, net)
 		b.loadBalancers(r, net)
 		b.restAPIs(r)
 		b.httpAPIs(r)
@@ -436,7 +436,7 @@ func (b *builder) functions(r *regionInv) {
 	}
 }
 
-func (b *builder) ecsServices(r *regionInv) {
+func (b *builder) ecsServices(r *regionInv, net *network) {
 	for _, s := range r.ecsServices {
 		name := aws.ToString(s.svc.ServiceName)
 		arn := aws.ToString(s.svc.ServiceArn)
@@ -499,6 +499,51 @@ func (b *builder) ecsServices(r *regionInv) {
 				p["containerPorts"] = ports
 			}
 		}
+		b.taskExposure(n, net)
+	}
+}
+
+// taskExposure decides whether an ECS service's tasks are reachable from
+// the internet directly (not through a load balancer): a public IP on
+// each task, a subnet routed to an internet gateway, and a security group
+// admitting the world on a container port.
+func (b *builder) taskExposure(n *node, net *network) {
+	p := n.Props
+	if _, awsvpc := p["publicIp"]; !awsvpc {
+		return // bridge or host networking: the container instance decides
+	}
+	ex := net.exposure(p.Strings("securityGroups"))
+	if len(ex.world) > 0 {
+		p["openPorts"] = ex.world
+	}
+	ports, _ := p["containerPorts"].([]int64)
+	var open []int64
+	for _, port := range ports {
+		if ex.opens(port) {
+			open = append(open, port)
+		}
+	}
+	if len(ports) == 0 && len(ex.world) > 0 {
+		open = ex.ports
+	}
+	subPublic, subKnown := net.anyPublic(p.Strings("subnets"))
+	switch {
+	case !p.Bool("publicIp"):
+		p["publicReason"] = "tasks get no public IP"
+	case !subKnown:
+		p["publicReason"] = "subnets unknown"
+	case !subPublic:
+		p["publicReason"] = "tasks' subnets do not route to an internet gateway"
+	case len(open) == 0:
+		p["publicReason"] = "no security group admits 0.0.0.0/0 on a container port"
+	default:
+		why := "tasks get public IPs in subnets routed to an internet gateway; " + strings.Join(ex.sgs, ", ") + " admits " + strings.Join(ex.world, ", ")
+		p["publicReason"] = why
+		props := graph.Props{"ports": open}
+		if open[0] > 0 {
+			props["port"] = open[0]
+		}
+		b.edge(graph.RoutesTo, graph.InternetID, n.ID, props, src(n.arn, why))
 	}
 }
 
