@@ -556,3 +556,61 @@ func TestTerraformParity(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedResponse: a service answering something the SDK cannot
+// decode is reported with the call that failed; the run goes on and the
+// service contributes nothing half-read.
+func TestMalformedResponse(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(estate)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ec2", "DescribeSubnets.xml"), []byte("<DescribeSubnetsResponse><subnetSet><item><subnetId>sub"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "lambda", "ListFunctions.page2.json"), []byte(`{"Functions": [{"FunctionName": 42}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := awsfake.New(dir)
+	defer s.Close()
+	rep := discover(t, s, []string{"us-east-1"}, nil)
+	errs := map[string]string{}
+	for _, e := range rep.Errors {
+		errs[e.File] = e.Msg
+	}
+	if m := errs["aws:us-east-1:ec2"]; !strings.Contains(m, "DescribeSubnets") || !strings.Contains(m, "deserialization failed") {
+		t.Errorf("broken EC2 answer reported as %q", m)
+	}
+	if m := errs["aws:us-east-1:lambda"]; !strings.Contains(m, "ListFunctions") {
+		t.Errorf("broken Lambda answer reported as %q", m)
+	}
+	if len(errs) != 2 {
+		t.Errorf("errors %v", errs)
+	}
+	ix := newIndex(t, rep.Batch)
+	for _, k := range []string{"Service:bastion", "Service:orders-api"} {
+		if _, ok := ix.nodes[k]; ok {
+			t.Errorf("%s kept from a service whose read failed", k)
+		}
+	}
+	ix.node(t, "Gateway:shop-alb")
+	ix.node(t, "DataStore:orders")
+}
+
+func FuzzResolve(f *testing.F) {
+	for _, v := range []string{"orders", "arn:aws:dynamodb:us-east-1:1:table/orders/stream/x", "s3://logs/a", "http://h:1/x",
+		"h:99", "arn:aws:apigateway:r:lambda:path/2015-03-31/functions/arn:aws:lambda:r:1:function:fn/invocations", "arn:", "::", "postgres://u:p@h/db"} {
+		f.Add("DB_PASSWORD", v)
+	}
+	b := newBuilder(&inventory{}, discovery.NewCollector("aws"), "aws")
+	t1 := b.add(&node{Node: graph.Node{ID: "datastore:t", Kind: graph.DataStore}, names: []string{"orders"}, arn: "arn:aws:dynamodb:us-east-1:1:table/orders"}, "h")
+	f.Fuzz(func(t *testing.T, name, v string) {
+		if n := b.resolve(v); n != nil && n != t1 {
+			t.Fatalf("resolve(%q) returned a node never added", v)
+		}
+		if looksSecret(name, v) != looksSecret(name, v) {
+			t.Fatal("looksSecret is not deterministic")
+		}
+		_ = policyText(v)
+	})
+}
