@@ -144,3 +144,26 @@ func TestDiscoverAWSFlags(t *testing.T) {
 		t.Errorf("unreachable endpoint: %v", err)
 	}
 }
+
+func TestDiscoverAWSRoleARN(t *testing.T) {
+	awsEnv(t)
+	s := awsfake.New(awsEstate)
+	defer s.Close()
+	out, err := run(t, "discover", "aws", "--dry-run", "--endpoint-url", s.URL, "--region", "us-east-1",
+		"--role-arn", "arn:aws:iam::123456789012:role/riskgraph-reader")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	// The base credentials only assume the role (once: the credentials are
+	// cached); every read is signed with the role's.
+	signers := s.Signers()
+	if got := signers["AKIDFAKEFAKEFAKEFAKE"]; len(got) != 1 || got[0] != "sts:AssumeRole" {
+		t.Errorf("base credentials signed %v", got)
+	}
+	if n := len(signers["ASIAFAKEASSUMEDROLE1"]); n < 50 || len(signers) != 2 {
+		t.Errorf("assumed-role credentials signed %d calls; signers %d", n, len(signers))
+	}
+	if w := s.Writes(); len(w) != 1 || w[0] != "sts:AssumeRole" {
+		t.Errorf("non-read calls %v", w)
+	}
+}

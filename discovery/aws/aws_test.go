@@ -306,6 +306,9 @@ func TestEstate(t *testing.T) {
 					n.Props.Bool("public"), n.Props.String("publicReason"), want.flag, want.public)
 			}
 		}
+		if got := ix.node(t, "DataStore:ledger").Props.Strings("subnets"); !slices.Equal(got, []string{"subnet-0priv0000000001"}) {
+			t.Errorf("ledger cluster subnets %v (its instances')", got)
+		}
 		if m := ix.node(t, "DataStore:orders-db").Props.Strings("misconfigurations"); !slices.Equal(m, []string{"public", "publicly-accessible-flag", "unencrypted"}) {
 			t.Errorf("orders-db misconfigurations %v", m)
 		}

@@ -143,11 +143,17 @@ func (b *builder) stores(r *regionInv) {
 	}
 	members := map[string]bool{}
 	clusterPublic := map[string]bool{}
+	clusterSubnets := map[string][]string{} // a cluster's subnets are its instances'
 	for _, in := range r.dbInstances {
 		if id := aws.ToString(in.DBClusterIdentifier); id != "" {
 			members[aws.ToString(in.DBInstanceIdentifier)] = true
 			if aws.ToBool(in.PubliclyAccessible) {
 				clusterPublic[id] = true
+			}
+			if in.DBSubnetGroup != nil {
+				for _, s := range in.DBSubnetGroup.Subnets {
+					clusterSubnets[id] = append(clusterSubnets[id], aws.ToString(s.SubnetIdentifier))
+				}
 			}
 		}
 	}
@@ -170,6 +176,9 @@ func (b *builder) stores(r *regionInv) {
 			Sources: src(arn, "rds DescribeDBClusters")}, iam: "rds", names: []string{id}, arn: arn},
 			aws.ToString(cl.Endpoint), aws.ToString(cl.ReaderEndpoint))
 		n.Props["securityGroups"] = sgs
+		if subnets := dedupe(clusterSubnets[id]); len(subnets) > 0 {
+			n.Props["subnets"] = subnets
+		}
 	}
 	for _, in := range r.dbInstances {
 		id := aws.ToString(in.DBInstanceIdentifier)

@@ -44,7 +44,7 @@ func (b *builder) rolesOf(r *regionInv) {
 			sort.Strings(names)
 			p["inlinePolicies"] = names
 		}
-		n := b.add(&node{Node: graph.Node{ID: graph.IdentityID("aws", "role/"+name), Kind: graph.Identity, Name: name, Props: p,
+		n := b.add(&node{Node: graph.Node{ID: graph.IdentityID("aws", "role/"+name), Kind: graph.Identity, Name: name, Env: b.env, Props: p,
 			Sources: src(arn, "iam ListRoles, ListRolePolicies, ListAttachedRolePolicies")}, arn: arn})
 		b.roles[name] = n
 		b.policies = append(b.policies, rolePolicies{node: n, role: ro})

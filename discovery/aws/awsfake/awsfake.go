@@ -41,14 +41,15 @@ type Server struct {
 	mu       sync.Mutex
 	ops      []string
 	calls    map[string]int
-	throttle map[string]int  // "service:Op" → calls to throttle first
-	deny     map[string]bool // service → AccessDenied
-	hang     map[string]bool // region → never answer
+	signers  map[string][]string // access key id → operations it signed
+	throttle map[string]int      // "service:Op" → calls to throttle first
+	deny     map[string]bool     // service → AccessDenied
+	hang     map[string]bool     // region → never answer
 }
 
 // New starts a server answering from the response files in dir.
 func New(dir string) *Server {
-	s := &Server{dir: dir, calls: map[string]int{}, throttle: map[string]int{}, deny: map[string]bool{}, hang: map[string]bool{}}
+	s := &Server{dir: dir, calls: map[string]int{}, signers: map[string][]string{}, throttle: map[string]int{}, deny: map[string]bool{}, hang: map[string]bool{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -80,6 +81,17 @@ func (s *Server) Ops() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.ops...)
+}
+
+// Signers returns, by access key id, the operations signed with it.
+func (s *Server) Signers() map[string][]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string][]string{}
+	for k, v := range s.signers {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
 }
 
 // Calls returns how often service:op was asked for.
@@ -120,7 +132,7 @@ var protocols = map[string]protocol{
 }
 
 // credScope reads region and service from a SigV4 Authorization header.
-var credScope = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request`)
+var credScope = regexp.MustCompile(`Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request`)
 
 // restRoutes name the REST operations by method and path.
 var restRoutes = []struct {
@@ -161,9 +173,9 @@ var argParams = map[string][]string{
 var tokenParams = []string{"NextToken", "nextToken", "Marker", "marker", "position", "ExclusiveStartTableName", "continuation-token"}
 
 type request struct {
-	region, service, op string
-	args                []string
-	token               string
+	key, region, service, op string
+	args                     []string
+	token                    string
 }
 
 func (s *Server) parse(r *http.Request, body []byte) (request, error) {
@@ -171,7 +183,7 @@ func (s *Server) parse(r *http.Request, body []byte) (request, error) {
 	if m == nil {
 		return request{}, fmt.Errorf("request is not SigV4-signed")
 	}
-	req := request{region: m[1], service: m[2]}
+	req := request{key: m[1], region: m[2], service: m[3]}
 	if req.service == "apigateway" && strings.HasPrefix(r.URL.Path, "/v2/") {
 		req.service = "apigatewayv2"
 	}
@@ -254,6 +266,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	key := req.service + ":" + req.op
 	s.mu.Lock()
 	s.ops = append(s.ops, key)
+	s.signers[req.key] = append(s.signers[req.key], key)
 	s.calls[key]++
 	n := s.calls[key]
 	throttled := n <= s.throttle[key]
