@@ -245,8 +245,11 @@ func TestEstate(t *testing.T) {
 	})
 
 	t.Run("load balancers", func(t *testing.T) {
-		if got := ix.edges(graph.RoutesTo, "Gateway:shop-alb", true); !slices.Equal(got, []string{"Service:orders-svc", "Service:reports", "Service:storefront"}) {
-			t.Errorf("shop-alb routes to %v (instance, ECS and lambda targets)", got)
+		// storefront: an instance target; orders-svc: the ECS service that
+		// registered the ip target group; legacy-orders: an ip target that
+		// is an instance's private address; reports: a Lambda target.
+		if got := ix.edges(graph.RoutesTo, "Gateway:shop-alb", true); !slices.Equal(got, []string{"Service:legacy-orders", "Service:orders-svc", "Service:reports", "Service:storefront"}) {
+			t.Errorf("shop-alb routes to %v (instance, ip, ECS and lambda targets)", got)
 		}
 		if e, ok := ix.edge(graph.RoutesTo, "Internet", "Gateway:shop-alb"); !ok || e.Props.Int("port") != 443 {
 			t.Errorf("internet-facing shop-alb: %v %v", ok, e.Props)

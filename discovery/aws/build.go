@@ -675,6 +675,12 @@ func (b *builder) loadBalancers(r *regionInv, net *network) {
 				if n, ok := b.byKey[strings.ToLower(id)]; ok && n.Kind == graph.Service {
 					targets = append(targets, n)
 				}
+			case "ip":
+				// An instance registered by its private address; ECS
+				// tasks' addresses change, their service is found below.
+				if n, ok := b.byKey[id]; ok && n.Kind == graph.Service {
+					targets = append(targets, n)
+				}
 			}
 		}
 		// ip targets are ECS tasks (or anything with an IP); the service
