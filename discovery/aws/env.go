@@ -97,7 +97,10 @@ func (b *builder) envProps(n *node, vars map[string]string, where string) {
 func (b *builder) envFlows() {
 	for _, ev := range b.envs {
 		s := src(ev.where, "environment "+ev.name)
-		t := b.resolve(ev.value)
+		var t *node
+		if !bareWord(ev.value) || resourceName.MatchString(ev.name) {
+			t = b.resolve(ev.value)
+		}
 		if t == nil || t == ev.owner {
 			if host, ok := thirdPartyHost(ev.value); ok {
 				b.thirdParty(ev.owner.ID, host, ev.name, s)
@@ -114,6 +117,15 @@ func (b *builder) envFlows() {
 		}
 	}
 }
+
+// resourceName matches variable names that say their value names a
+// resource. A bare word ("orders", "production") is taken for a
+// resource's name only under such a name: NODE_ENV=production is not a
+// reference to a table called production.
+var resourceName = regexp.MustCompile(`(?i)table|bucket|db|database|host|endpoint|function|lambda|cluster|name|arn|store|s3|dynamo|queue|topic|service|url|addr|target|instance|api|cache|index|stream`)
+
+// bareWord reports whether v is a plain word: no ARN, URL, path or host.
+func bareWord(v string) bool { return !strings.ContainsAny(v, ":/.") }
 
 func thirdPartyHost(v string) (string, bool) { return endpoint.ThirdParty(v) }
 

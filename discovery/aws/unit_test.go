@@ -120,3 +120,21 @@ func TestNetwork(t *testing.T) {
 		t.Errorf("exposure %+v", ex)
 	}
 }
+
+func TestEnvBareNames(t *testing.T) {
+	c := discovery.NewCollector("aws")
+	b := newBuilder(&inventory{}, c, "aws")
+	prod := b.add(&node{Node: graph.Node{ID: graph.DataStoreID("aws", "production"), Kind: graph.DataStore, Name: "production"}, names: []string{"production"}})
+	fn := b.add(&node{Node: graph.Node{ID: graph.ServiceID("aws", "fn"), Kind: graph.Service, Name: "fn", Props: graph.Props{}}, names: []string{"fn"}})
+	b.envProps(fn, map[string]string{"NODE_ENV": "production", "STAGE": "production"}, "arn:fn")
+	b.envFlows()
+	if _, ok := c.Edge(graph.EdgeID(graph.Reads, fn.ID, prod.ID)); ok {
+		t.Fatal("NODE_ENV=production taken for the table named production")
+	}
+	b.envProps(fn, map[string]string{"SESSIONS_TABLE": "production"}, "arn:fn")
+	b.envs = b.envs[len(b.envs)-1:]
+	b.envFlows()
+	if _, ok := c.Edge(graph.EdgeID(graph.Reads, fn.ID, prod.ID)); !ok {
+		t.Fatal("SESSIONS_TABLE=production not resolved")
+	}
+}
