@@ -8,10 +8,13 @@
 // format encoders, so the output is what the ecosystem's tools already
 // read (and what discovery/sbom reads back: export and re-ingest give the
 // same packages and edges). riskgraph adds what syft's model has no room
-// for, in the CycloneDX documents only, by decoding syft's output into
-// cyclonedx-go's model and encoding it again: the subject as metadata
+// for, in the CycloneDX documents only, between syft's conversion to
+// cyclonedx-go's model (cyclonedxhelpers.ToFormatModel, the body of syft's
+// CycloneDX encoders) and cyclonedx-go's encoder: the subject as metadata
 // component with its direct dependencies, riskgraph as a tool, and VEX
-// vulnerabilities with the analysis state riskgraph derived.
+// vulnerabilities with the analysis state riskgraph derived. SPDX documents
+// come from syft's encoders as they are, with the creation time, namespace
+// and a note set afterwards.
 //
 // It is the only package besides discovery/sbom that links syft; api/ calls
 // it through the hook in api.Options.

@@ -43,8 +43,9 @@ var syftVersion = func() string {
 func toSyft(ctx context.Context, c *Contents, toolVersion string) (sbom.SBOM, map[graph.ID]pkg.Package) {
 	byID := make(map[graph.ID]pkg.Package, len(c.Packages)+len(c.Services))
 	pkgs := make([]pkg.Package, 0, len(c.Packages)+len(c.Services))
+	licenses := map[string]pkg.License{} // parsing an SPDX expression is not free
 	for i := range c.Packages {
-		p := syftPackage(ctx, &c.Packages[i])
+		p := syftPackage(ctx, &c.Packages[i], licenses)
 		byID[c.Packages[i].ID] = p
 		pkgs = append(pkgs, p)
 	}
@@ -89,21 +90,22 @@ func toSyft(ctx context.Context, c *Contents, toolVersion string) (sbom.SBOM, ma
 
 // syftPackage converts a Package node (props purl, name, version,
 // ecosystem, licenses: the discovery/sbom convention).
-func syftPackage(ctx context.Context, n *graph.Node) pkg.Package {
+func syftPackage(ctx context.Context, n *graph.Node, cache map[string]pkg.License) pkg.Package {
 	purl := n.Props.String("purl")
 	name := n.Props.String("name")
 	version := n.Props.String("version")
 	p := pkg.Package{Name: name, Version: version, PURL: purl}
 	if purl != "" {
 		p.Type = pkg.TypeFromPURL(purl)
-		if u, err := packageurl.FromString(purl); err == nil {
-			// syft's own convention for the name: the purl name, with
-			// the Maven group or npm scope kept apart in the purl
-			if name == "" {
-				name = u.Name
-			}
-			if version == "" {
-				p.Version = u.Version
+		if name == "" || version == "" {
+			// the purl's name (Maven group and npm scope stay in the purl)
+			if u, err := packageurl.FromString(purl); err == nil {
+				if name == "" {
+					name = u.Name
+				}
+				if version == "" {
+					p.Version = u.Version
+				}
 			}
 		}
 	} else if eco := n.Props.String("ecosystem"); eco != "" {
@@ -116,7 +118,12 @@ func syftPackage(ctx context.Context, n *graph.Node) pkg.Package {
 	if ls := n.Props.Strings("licenses"); len(ls) > 0 {
 		var lic []pkg.License
 		for _, l := range slices.Sorted(slices.Values(ls)) {
-			lic = append(lic, pkg.NewLicenseWithContext(ctx, l))
+			pl, ok := cache[l]
+			if !ok {
+				pl = pkg.NewLicenseWithContext(ctx, l)
+				cache[l] = pl
+			}
+			lic = append(lic, pl)
 		}
 		p.Licenses = pkg.NewLicenseSet(lic...)
 	}
