@@ -129,6 +129,27 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	}
 }
 
+// Hashes a Package node carries (props "hashes") are in the CycloneDX
+// component; unknown algorithms are left out.
+func TestHashes(t *testing.T) {
+	v := estate(t)
+	f := mustFormat(t, "cyclonedx-json")
+	doc, err := Export(context.Background(), v, "prod/batch-reporter", Options{Format: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range *decodeCDX(t, f, doc.Data).Components {
+		if c.PackageURL != mkdirp {
+			continue
+		}
+		if c.Hashes == nil || len(*c.Hashes) != 1 || (*c.Hashes)[0].Algorithm != cdx.HashAlgoSHA256 || (*c.Hashes)[0].Value != strings.Repeat("0f", 32) {
+			t.Fatalf("mkdirp hashes %+v", c.Hashes)
+		}
+		return
+	}
+	t.Fatal("mkdirp not in the SBOM")
+}
+
 // An application's SBOM has each service as a component of its own with
 // its dependencies, and the packages of all of them.
 func TestApplicationSBOM(t *testing.T) {
@@ -190,7 +211,7 @@ func TestApplicationSBOM(t *testing.T) {
 func TestRoundTripThroughDiscovery(t *testing.T) {
 	v := estate(t)
 	ctx := context.Background()
-	for _, subject := range []string{"prod/recommendation-service", "prod/batch-reporter", "prod/web-frontend"} {
+	for _, subject := range []string{"prod/recommendation-service", "prod/batch-reporter", "prod/web-frontend", string(orphanImg)} {
 		subj, err := Resolve(ctx, v, subject)
 		if err != nil {
 			t.Fatal(err)
@@ -232,6 +253,10 @@ func TestRoundTripThroughDiscovery(t *testing.T) {
 				// syft's SPDX reader does not give the document's subject back
 				if n := p.Subject.Name; doc.Format.CycloneDX() && !strings.Contains(n, subj.Name) {
 					t.Errorf("subject back %q", n)
+				}
+				// an image comes back as the same image (the anchor discovery keys by reference)
+				if subj.Kind == graph.Image && doc.Format.CycloneDX() && (p.Subject.Kind != "image" || graph.ImageID(p.Subject.Name) != subj.ID) {
+					t.Errorf("image subject back as %+v", p.Subject)
 				}
 			})
 		}

@@ -60,7 +60,7 @@ func extraBatch() graph.Batch {
 			{ID: orphanImg, Kind: graph.Image, Name: "registry.larkspur.io/tools/migrator:1.4.0",
 				Props: graph.Props{"ref": "registry.larkspur.io/tools/migrator:1.4.0", "digest": "sha256:" + strings.Repeat("ab", 32)}},
 			pkgNode(lodash, "lodash", "4.17.20", "MIT"),
-			pkgNode(mkdirp, "mkdirp", "0.5.5", "MIT"),
+			withHashes(pkgNode(mkdirp, "mkdirp", "0.5.5", "MIT"), graph.Props{"SHA-256": strings.Repeat("0f", 32), "bogus": "xyz"}),
 			pkgNode(minimist, "minimist", "1.2.5", "MIT"),
 			fLodash, fMinimist, fFixed,
 		},
@@ -74,6 +74,11 @@ func extraBatch() graph.Batch {
 			graph.NewEdge(graph.FoundOn, fFixed.ID, graph.PackageID(minimist)),
 		},
 	}
+}
+
+func withHashes(n graph.Node, h graph.Props) graph.Node {
+	n.Props["hashes"] = h
+	return n
 }
 
 // estate is the demo estate plus extraBatch in an in-memory store.
