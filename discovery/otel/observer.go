@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-
 )
 
 // Observer accumulates spans from many inputs and builds the graph elements

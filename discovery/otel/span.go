@@ -66,7 +66,7 @@ type rec struct {
 
 // info holds the attributes of a span that make a node or an edge.
 type info struct {
-	method, route                   string // HTTP server
+	method, route                    string // HTTP server
 	rpcSystem, rpcService, rpcMethod string
 	dbSystem, dbNamespace, dbTable   string
 	dbOp                             string // READ or WRITE, "" when unknown
