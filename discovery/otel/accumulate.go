@@ -19,13 +19,13 @@ import (
 // same store (the OTLP receiver serialises its batches); re-reading the
 // same export counts its spans again, which is why the discover command
 // says so in its help.
-func Accumulate(ctx context.Context, v graph.View, b *graph.Batch) error {
+func Accumulate(ctx context.Context, stored EdgeLookup, b *graph.Batch) error {
 	for i := range b.Edges {
 		e := &b.Edges[i]
 		if _, ok := e.Props[PropCalls]; !ok {
 			continue
 		}
-		old, err := v.Edge(ctx, e.ID)
+		old, err := stored(ctx, *e)
 		if errors.Is(err, graph.ErrNotFound) {
 			continue
 		}
@@ -45,4 +45,12 @@ func Accumulate(ctx context.Context, v graph.View, b *graph.Batch) error {
 		e.Props = props
 	}
 	return nil
+}
+
+// EdgeLookup returns the stored form of e (graph.ErrNotFound when absent).
+type EdgeLookup func(ctx context.Context, e graph.Edge) (graph.Edge, error)
+
+// ViewLookup looks edges up in a view.
+func ViewLookup(v graph.View) EdgeLookup {
+	return func(ctx context.Context, e graph.Edge) (graph.Edge, error) { return v.Edge(ctx, e.ID) }
 }
