@@ -112,6 +112,7 @@ func (o *Observer) Build(c *discovery.Collector) Stats {
 		return a
 	}
 	remoteChild := make([]bool, len(o.recs))
+	targets := map[[2]int32]target{}
 	for i := range o.recs {
 		if dup[i] {
 			continue
@@ -133,32 +134,22 @@ func (o *Observer) Build(c *discovery.Collector) Stats {
 		if r.info < 0 {
 			continue
 		}
-		in := &o.infos[r.info]
-		svc := svcIDs[r.svc]
-		env := o.services[r.svc].env
-		if r.kind == kindServer || r.kind == kindConsumer {
-			if id, n, ok := apiNode(svc, env, in); ok {
-				nodes[id] = n
-				edge(graph.Exposes, svc, id).add(r.err, r.start, r.end)
-			}
+		t, ok := targets[[2]int32{r.svc, r.info}]
+		if !ok {
+			t = o.target(svcIDs[r.svc], o.services[r.svc].env, r.kind, &o.infos[r.info], nodes)
+			targets[[2]int32{r.svc, r.info}] = t
+		}
+		if t.kind == "" {
 			continue
 		}
-		if in.dbSystem != "" {
-			id, n := storeNode(env, in)
-			nodes[id] = n
-			k := graph.Reads
-			if in.dbOp == "WRITE" {
-				k = graph.Writes
+		a := edge(t.kind, svcIDs[r.svc], t.id)
+		a.add(r.err, r.start, r.end)
+		if tbl := o.infos[r.info].dbTable; tbl != "" && t.kind != graph.Exposes {
+			if a.tables == nil {
+				a.tables = map[string]bool{}
 			}
-			a := edge(k, svc, id)
-			a.add(r.err, r.start, r.end)
-			if in.dbTable != "" {
-				if a.tables == nil {
-					a.tables = map[string]bool{}
-				}
-				if len(a.tables) < 100 {
-					a.tables[in.dbTable] = true
-				}
+			if len(a.tables) < 100 {
+				a.tables[tbl] = true
 			}
 		}
 	}
@@ -251,6 +242,33 @@ func (o *Observer) Build(c *discovery.Collector) Stats {
 }
 
 func (r resourceInfo) name() string { return r.service }
+
+// target is the edge a span with given attributes makes from its service
+// without needing other spans: EXPOSES an API (server spans) or READS /
+// WRITES a data store (database spans). kind is empty when neither.
+type target struct {
+	kind graph.EdgeKind
+	id   graph.ID
+}
+
+func (o *Observer) target(svc graph.ID, env string, kind int8, in *info, nodes map[graph.ID]graph.Node) target {
+	if kind == kindServer || kind == kindConsumer {
+		if id, n, ok := apiNode(svc, env, in); ok {
+			nodes[id] = n
+			return target{graph.Exposes, id}
+		}
+		return target{}
+	}
+	if in.dbSystem == "" {
+		return target{}
+	}
+	id, n := storeNode(env, in)
+	nodes[id] = n
+	if in.dbOp == "WRITE" {
+		return target{graph.Writes, id}
+	}
+	return target{graph.Reads, id}
+}
 
 // storeName is the name the artifact agents give a data store reached at
 // host: its first label (orders-db.prod.svc.cluster.local → orders-db).

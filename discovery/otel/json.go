@@ -36,6 +36,7 @@ var unmarshalJSON = protojson.UnmarshalOptions{DiscardUnknown: true}
 type jsonReader struct {
 	p   *part
 	dec *json.Decoder
+	sd  spanData
 }
 
 func (p *part) readJSON(r io.Reader) error {
@@ -256,7 +257,8 @@ func (jr *jsonReader) resourceSpans(path string) error {
 		if svc < 0 {
 			return nil
 		}
-		if err := jr.p.addSpan(svc, sp, func() string { return spath }); err != nil {
+		jr.sd.fromSpan(sp)
+		if err := jr.p.addSpan(svc, &jr.sd, func() string { return spath }); err != nil {
 			return &posError{off: off, msg: err.Error(), err: err}
 		}
 		return nil
@@ -315,7 +317,8 @@ func (jr *jsonReader) resourceSpans(path string) error {
 		svc = jr.p.o.service(*res)
 	}
 	for _, ps := range pending {
-		if err := jr.p.addSpan(svc, ps.span, func() string { return ps.path }); err != nil {
+		jr.sd.fromSpan(ps.span)
+		if err := jr.p.addSpan(svc, &jr.sd, func() string { return ps.path }); err != nil {
 			return &posError{off: ps.off, msg: err.Error(), err: err}
 		}
 	}

@@ -3,8 +3,6 @@ package otel
 import (
 	"fmt"
 	"strings"
-
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
 // Observer accumulates spans from many inputs and builds the graph elements
@@ -17,8 +15,11 @@ type Observer struct {
 	services []resourceInfo
 	svcIdx   map[resourceInfo]int32
 	recs     []rec
-	infos    []info
-	intern   map[string]string
+	// infos are the distinct attribute sets: a million spans share a few
+	// thousand (the same route, the same table), so records index them.
+	infos   []info
+	infoIdx map[info]int32
+	intern  map[string]string
 	// Spans counts the committed spans; Skipped those left out because
 	// their resource named no service.
 	Spans, Skipped int
@@ -29,17 +30,18 @@ type Observer struct {
 // resource's deployment.environment.name (or the older
 // deployment.environment) is used.
 func NewObserver(env string) *Observer {
-	return &Observer{env: env, svcIdx: map[resourceInfo]int32{}, intern: map[string]string{}}
+	return &Observer{env: env, svcIdx: map[resourceInfo]int32{}, intern: map[string]string{}, infoIdx: map[info]int32{}}
 }
 
-// part is one input's spans before they are committed.
+// part is one input being read. Its spans go straight into the
+// observer's slices (no copy of a million records on commit); rollback cuts
+// them off again when the input turns out broken.
 type part struct {
-	o        *Observer
-	name     string
-	recs     []rec
-	infos    []info
-	skipped  int
-	warnings []warning
+	o              *Observer
+	name           string
+	nrecs, ninfos  int // the observer's lengths when the part began
+	spans, skipped int
+	warnings       []warning
 }
 
 // warning is a problem in part of an input that was read around; off is
@@ -49,21 +51,19 @@ type warning struct {
 	msg string
 }
 
-func (o *Observer) newPart(name string) *part { return &part{o: o, name: name} }
+func (o *Observer) newPart(name string) *part {
+	return &part{o: o, name: name, nrecs: len(o.recs)}
+}
 
-// commit adds the part's spans to the observer.
+// commit keeps the part's spans.
 func (p *part) commit() {
-	o := p.o
-	base := int32(len(o.infos))
-	for i := range p.recs {
-		if p.recs[i].info >= 0 {
-			p.recs[i].info += base
-		}
-	}
-	o.recs = append(o.recs, p.recs...)
-	o.infos = append(o.infos, p.infos...)
-	o.Spans += len(p.recs)
-	o.Skipped += p.skipped
+	p.o.Spans += p.spans
+	p.o.Skipped += p.skipped
+}
+
+// rollback drops the part's spans.
+func (p *part) rollback() {
+	p.o.recs = p.o.recs[:p.nrecs]
 }
 
 // service returns the index of the service of resource ri, adding it.
@@ -81,7 +81,7 @@ func (o *Observer) service(ri resourceInfo) int32 {
 	return i
 }
 
-func (o *Observer) str(s string) string {
+func (o *Observer) str(s string) string { // interns s
 	if s == "" {
 		return ""
 	}
@@ -92,17 +92,17 @@ func (o *Observer) str(s string) string {
 	return s
 }
 
-// addSpan records sp, emitted by service svc. path locates it for errors.
-func (p *part) addSpan(svc int32, sp *tracepb.Span, path func() string) error {
-	tid, err := spanID(sp.GetTraceId(), 16, "traceId")
+// addSpan records sd, emitted by service svc. path locates it for errors.
+func (p *part) addSpan(svc int32, sd *spanData, path func() string) error {
+	tid, err := spanID(sd.traceID, 16, "traceId")
 	if err != nil {
 		return fmt.Errorf("%s: %w", path(), err)
 	}
-	sid, err := spanID(sp.GetSpanId(), 8, "spanId")
+	sid, err := spanID(sd.spanID, 8, "spanId")
 	if err != nil {
 		return fmt.Errorf("%s: %w", path(), err)
 	}
-	pid, err := spanID(sp.GetParentSpanId(), 8, "parentSpanId")
+	pid, err := spanID(sd.parentID, 8, "parentSpanId")
 	if err != nil {
 		return fmt.Errorf("%s: %w", path(), err)
 	}
@@ -112,8 +112,8 @@ func (p *part) addSpan(svc int32, sp *tracepb.Span, path func() string) error {
 	if len(sid) == 0 || isZero(sid) {
 		return fmt.Errorf("%s: spanId is missing (want 16 hex digits)", path())
 	}
-	r := rec{svc: svc, info: -1, kind: int8(sp.GetKind()),
-		start: int64(sp.GetStartTimeUnixNano()), end: int64(sp.GetEndTimeUnixNano())}
+	o := p.o
+	r := rec{svc: svc, info: -1, kind: sd.kind, start: sd.start, end: sd.end}
 	if r.end < r.start {
 		r.end = r.start
 	}
@@ -123,22 +123,27 @@ func (p *part) addSpan(svc int32, sp *tracepb.Span, path func() string) error {
 		copy(r.parent[:], pid)
 		r.hasParent = true
 	}
-	r.err = sp.GetStatus().GetCode() == tracepb.Status_STATUS_CODE_ERROR
-	if in := readInfo(sp); in != nil {
-		if !r.err && sp.GetStatus().GetCode() == tracepb.Status_STATUS_CODE_UNSET && r.kind == kindServer &&
-			attrInt(sp.GetAttributes(), "http.response.status_code", "http.status_code") >= 500 {
+	r.err = sd.status == statusError
+	if in := o.readInfo(sd); in != nil {
+		if !r.err && sd.status == statusUnset && r.kind == kindServer &&
+			sd.int(aHTTPResponseStatusCode, aHTTPStatusCode) >= 500 {
 			r.err = true
 		}
-		o := p.o
-		in.method, in.route = o.str(in.method), o.str(in.route)
-		in.rpcSystem, in.rpcService, in.rpcMethod = o.str(in.rpcSystem), o.str(in.rpcService), o.str(in.rpcMethod)
-		in.dbSystem, in.dbNamespace, in.dbTable = o.str(in.dbSystem), o.str(in.dbNamespace), o.str(in.dbTable)
-		in.dbOp, in.host, in.peer = o.str(in.dbOp), o.str(in.host), o.str(in.peer)
-		r.info = int32(len(p.infos))
-		p.infos = append(p.infos, *in)
+		r.info = o.infoIndex(in)
 	}
-	p.recs = append(p.recs, r)
+	o.recs = append(o.recs, r)
+	p.spans++
 	return nil
+}
+
+func (o *Observer) infoIndex(in *info) int32 {
+	if i, ok := o.infoIdx[*in]; ok {
+		return i
+	}
+	i := int32(len(o.infos))
+	o.infos = append(o.infos, *in)
+	o.infoIdx[*in] = i
+	return i
 }
 
 // noService records that a resource without service.name had n spans,

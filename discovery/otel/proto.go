@@ -8,7 +8,6 @@ import (
 	"io"
 
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
@@ -161,25 +160,25 @@ func (p *part) resourceSpansProto(b []byte, path string, at int64) error {
 	if ri.service != "" {
 		svc = p.o.service(ri)
 	}
-	var span tracepb.Span
+	var sd spanData
 	n := 0
 	for i, sb := range scopes {
-		spath := fmt.Sprintf("%s.scopeSpans[%d]", path, i)
 		j := 0
 		err := fields(sb, func(num protowire.Number, v []byte) error {
 			if num != 2 {
 				return nil
 			}
-			sp := fmt.Sprintf("%s.spans[%d]", spath, j)
+			k := j
 			j++
 			n++
-			if err := proto.Unmarshal(v, &span); err != nil {
-				return fmt.Errorf("%s: %w", sp, err)
+			path := func() string { return fmt.Sprintf("%s.scopeSpans[%d].spans[%d]", path, i, k) }
+			if err := parseSpan(v, &sd); err != nil {
+				return fmt.Errorf("%s: %w", path(), err)
 			}
 			if svc < 0 {
 				return nil
 			}
-			return p.addSpan(svc, &span, func() string { return sp })
+			return p.addSpan(svc, &sd, path)
 		})
 		if err != nil {
 			return &posError{off: at, msg: fmt.Sprintf("byte %d: %v", at, err), err: err}
@@ -187,6 +186,159 @@ func (p *part) resourceSpansProto(b []byte, path string, at int64) error {
 	}
 	if svc < 0 && n > 0 {
 		p.noService(n, -1, fmt.Sprintf("byte %d: %s", at, path))
+	}
+	return nil
+}
+
+// parseSpan reads the fields of a Span the agent needs straight from the
+// wire (trace_id 1, span_id 2, parent_span_id 4, kind 6, start 7, end 8,
+// attributes 9, status 15), without building the message: decoding a
+// million spans through generated types costs more than everything else
+// together. Values stay slices of b.
+func parseSpan(b []byte, sd *spanData) error {
+	sd.reset()
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		switch {
+		case typ == protowire.BytesType:
+			v, m := protowire.ConsumeBytes(b)
+			if m < 0 {
+				return fmt.Errorf("field %d: %w", num, protowire.ParseError(m))
+			}
+			b = b[m:]
+			switch num {
+			case 1:
+				sd.traceID = v
+			case 2:
+				sd.spanID = v
+			case 4:
+				sd.parentID = v
+			case 9:
+				if err := parseAttr(v, sd); err != nil {
+					return fmt.Errorf("attributes: %w", err)
+				}
+			case 15:
+				if err := fields(v, func(protowire.Number, []byte) error { return nil }); err != nil {
+					return fmt.Errorf("status: %w", err)
+				}
+				sd.status = statusCode(v)
+			}
+			continue
+		case typ == protowire.VarintType && num == 6:
+			k, m := protowire.ConsumeVarint(b)
+			if m < 0 {
+				return fmt.Errorf("kind: %w", protowire.ParseError(m))
+			}
+			sd.kind = int8(k)
+			b = b[m:]
+			continue
+		case typ == protowire.Fixed64Type && (num == 7 || num == 8):
+			t, m := protowire.ConsumeFixed64(b)
+			if m < 0 {
+				return fmt.Errorf("field %d: %w", num, protowire.ParseError(m))
+			}
+			if num == 7 {
+				sd.start = int64(t)
+			} else {
+				sd.end = int64(t)
+			}
+			b = b[m:]
+			continue
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return fmt.Errorf("field %d: %w", num, protowire.ParseError(m))
+		}
+		b = b[m:]
+	}
+	return nil
+}
+
+// statusCode reads Status.code (field 3).
+func statusCode(b []byte) int32 {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return 0
+		}
+		b = b[n:]
+		if num == 3 && typ == protowire.VarintType {
+			v, _ := protowire.ConsumeVarint(b)
+			return int32(v)
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return 0
+		}
+		b = b[m:]
+	}
+	return 0
+}
+
+// parseAttr reads one KeyValue (key 1, value 2: AnyValue with string_value
+// 1 or int_value 3) into its slot, when the key is one the agent reads.
+func parseAttr(b []byte, sd *spanData) error {
+	var key, val []byte
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		if typ == protowire.BytesType && (num == 1 || num == 2) {
+			v, m := protowire.ConsumeBytes(b)
+			if m < 0 {
+				return protowire.ParseError(m)
+			}
+			if num == 1 {
+				key = v
+			} else {
+				val = v
+			}
+			b = b[m:]
+			continue
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return protowire.ParseError(m)
+		}
+		b = b[m:]
+	}
+	slot, ok := attrSlot[string(key)]
+	if !ok {
+		return nil
+	}
+	for len(val) > 0 {
+		num, typ, n := protowire.ConsumeTag(val)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		val = val[n:]
+		switch {
+		case num == 1 && typ == protowire.BytesType:
+			v, m := protowire.ConsumeBytes(val)
+			if m < 0 {
+				return protowire.ParseError(m)
+			}
+			sd.setAttr(slot, attrVal{b: v})
+			return nil
+		case num == 3 && typ == protowire.VarintType:
+			v, m := protowire.ConsumeVarint(val)
+			if m < 0 {
+				return protowire.ParseError(m)
+			}
+			sd.setAttr(slot, attrVal{i: int64(v), isInt: true})
+			return nil
+		}
+		m := protowire.ConsumeFieldValue(num, typ, val)
+		if m < 0 {
+			return protowire.ParseError(m)
+		}
+		val = val[m:]
 	}
 	return nil
 }

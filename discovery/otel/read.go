@@ -43,6 +43,7 @@ func (o *Observer) Read(name string, f Format, open func() (io.ReadCloser, error
 	format, rerr := p.read(rc, f)
 	rc.Close()
 	if rerr != nil {
+		p.rollback()
 		return nil, o.fileError(name, format, rerr, open)
 	}
 	p.commit()

@@ -34,7 +34,6 @@ import (
 
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
 // AgentName is the agent's name in sources and the scope source of its
@@ -43,12 +42,12 @@ const AgentName = "otel"
 
 // Span kinds as in OTLP.
 const (
-	kindUnspecified = int8(tracepb.Span_SPAN_KIND_UNSPECIFIED)
-	kindInternal    = int8(tracepb.Span_SPAN_KIND_INTERNAL)
-	kindServer      = int8(tracepb.Span_SPAN_KIND_SERVER)
-	kindClient      = int8(tracepb.Span_SPAN_KIND_CLIENT)
-	kindProducer    = int8(tracepb.Span_SPAN_KIND_PRODUCER)
-	kindConsumer    = int8(tracepb.Span_SPAN_KIND_CONSUMER)
+	kindServer   = 2
+	kindClient   = 3
+	kindProducer = 4
+	kindConsumer = 5
+	statusError  = 2 // Status_STATUS_CODE_ERROR
+	statusUnset  = 0
 )
 
 // rec is what is kept of one span: its identity, its parent, who emitted
@@ -98,26 +97,6 @@ func attrString(kv []*commonpb.KeyValue, keys ...string) string {
 		}
 	}
 	return ""
-}
-
-func attrInt(kv []*commonpb.KeyValue, keys ...string) int64 {
-	for _, k := range keys {
-		for _, a := range kv {
-			if a.GetKey() != k {
-				continue
-			}
-			switch v := a.GetValue().GetValue().(type) {
-			case *commonpb.AnyValue_IntValue:
-				return v.IntValue
-			case *commonpb.AnyValue_StringValue:
-				var n int64
-				if _, err := fmt.Sscan(v.StringValue, &n); err == nil {
-					return n
-				}
-			}
-		}
-	}
-	return 0
 }
 
 func readResource(r *resourcepb.Resource, env string) resourceInfo {
@@ -186,16 +165,28 @@ var writeOps = map[string]bool{
 
 // dbOperation classifies a database operation name or statement as READ or
 // WRITE by its first keyword.
-func dbOperation(op string) string {
-	op = strings.TrimSpace(op)
-	if i := strings.IndexAny(op, " \t\n("); i > 0 {
-		op = op[:i]
+func dbOperation(op []byte) string {
+	op = trimSpace(op)
+	for i, c := range op {
+		if c == ' ' || c == '\t' || c == '\n' || c == '(' || c == ';' {
+			op = op[:i]
+			break
+		}
 	}
-	op = strings.ToUpper(op)
-	switch {
-	case readOps[op]:
+	if len(op) == 0 || len(op) > 20 {
+		return ""
+	}
+	var up [20]byte
+	for i, c := range op {
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up[i] = c
+	}
+	switch w := up[:len(op)]; {
+	case readOps[string(w)]:
 		return "READ"
-	case writeOps[op]:
+	case writeOps[string(w)]:
 		return "WRITE"
 	}
 	return ""
@@ -227,39 +218,4 @@ func stripPort(h string) string {
 		return h[:i]
 	}
 	return h
-}
-
-// readInfo extracts the attributes that matter from a span, or nil.
-func readInfo(sp *tracepb.Span) *info {
-	kv := sp.GetAttributes()
-	if len(kv) == 0 {
-		return nil
-	}
-	var in info
-	in.method = strings.ToUpper(attrString(kv, "http.request.method", "http.method"))
-	if in.method == "_OTHER" {
-		in.method = ""
-	}
-	in.route = attrString(kv, "http.route")
-	in.rpcSystem = attrString(kv, "rpc.system.name", "rpc.system")
-	in.rpcService = attrString(kv, "rpc.service")
-	in.rpcMethod = attrString(kv, "rpc.method")
-	in.dbSystem = strings.ToLower(attrString(kv, "db.system.name", "db.system"))
-	if in.dbSystem != "" {
-		in.dbNamespace = attrString(kv, "db.namespace", "db.name")
-		in.dbTable = attrString(kv, "db.collection.name", "db.sql.table", "db.mongodb.collection", "db.cassandra.table", "aws.dynamodb.table_names")
-		in.dbOp = dbOperation(attrString(kv, "db.operation.name", "db.operation"))
-		if in.dbOp == "" {
-			in.dbOp = dbOperation(attrString(kv, "db.query.text", "db.statement"))
-		}
-	}
-	in.peer = attrString(kv, "peer.service")
-	in.host = stripPort(attrString(kv, "server.address", "net.peer.name", "net.sock.peer.name"))
-	if in.host == "" {
-		in.host = hostOf(attrString(kv, "url.full", "http.url"))
-	}
-	if in == (info{}) {
-		return nil
-	}
-	return &in
 }
