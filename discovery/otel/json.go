@@ -21,8 +21,11 @@ type posError struct {
 	// protojson's own "(line L:C)"), so the reported line is off's line +
 	// rel - 1.
 	rel int
-	msg string
-	err error
+	// rescan: the error is in the JSON value starting at off; its exact
+	// place is found by decoding that value again.
+	rescan bool
+	msg    string
+	err    error
 }
 
 func (e *posError) Error() string { return e.msg }
@@ -46,7 +49,7 @@ func (p *part) readJSON(r io.Reader) error {
 		tok, err := jr.dec.Token()
 		if err == io.EOF {
 			if doc == 0 {
-				return &posError{msg: "empty input: want an OTLP/JSON object with resourceSpans"}
+				return &posError{off: -1, msg: "empty input: want an OTLP/JSON object with resourceSpans"}
 			}
 			return nil
 		}
@@ -54,7 +57,7 @@ func (p *part) readJSON(r io.Reader) error {
 			return jr.tokenErr(err, "")
 		}
 		if tok != json.Delim('{') {
-			return &posError{off: jr.dec.InputOffset(), msg: fmt.Sprintf("want an OTLP/JSON object ({\"resourceSpans\": [...]}), found %s", describe(tok))}
+			return &posError{off: jr.tokStart(tok), msg: fmt.Sprintf("want an OTLP/JSON object ({\"resourceSpans\": [...]}), found %s", describe(tok))}
 		}
 		prefix := ""
 		if doc > 0 {
@@ -84,6 +87,23 @@ func (p *part) readJSON(r io.Reader) error {
 	}
 }
 
+// tokStart is the offset at which tok, just read, began.
+func (jr *jsonReader) tokStart(tok json.Token) int64 {
+	n := int64(1)
+	switch v := tok.(type) {
+	case string:
+		b, _ := json.Marshal(v)
+		n = int64(len(b))
+	case json.Number:
+		n = int64(len(v))
+	case bool:
+		n = int64(len(fmt.Sprint(v)))
+	case nil:
+		n = 4
+	}
+	return max(jr.dec.InputOffset()-n, 0)
+}
+
 func describe(tok json.Token) string {
 	switch v := tok.(type) {
 	case json.Delim:
@@ -100,20 +120,25 @@ func describe(tok json.Token) string {
 	return fmt.Sprintf("%v", tok)
 }
 
-// tokenErr turns a decoder error into a positioned one.
+// tokenErr turns a decoder error into a positioned one. encoding/json
+// reports a syntax error's offset relative to a scan start that depends on
+// how the value was reached (Token or Decode), so the error keeps where the
+// failing value began and the position is found by scanning the input
+// again from there (only when an error is reported).
 func (jr *jsonReader) tokenErr(err error, path string) error {
 	var se *json.SyntaxError
 	at := ""
 	if path != "" {
 		at = " in " + path
 	}
+	cur := jr.dec.InputOffset()
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF:
-		return &posError{off: jr.dec.InputOffset(), msg: "truncated: input ends" + at + " before the JSON is complete", err: err}
+		return &posError{off: cur, msg: "truncated: input ends" + at + " before the JSON is complete", err: err}
 	case errors.As(err, &se):
-		return &posError{off: se.Offset, msg: "invalid JSON" + at + ": " + se.Error(), err: err}
+		return &posError{off: cur, rescan: true, msg: "invalid JSON" + at + ": " + se.Error(), err: err}
 	}
-	return &posError{off: jr.dec.InputOffset(), msg: err.Error() + at, err: err}
+	return &posError{off: cur, msg: err.Error() + at, err: err}
 }
 
 func (jr *jsonReader) key(path string) (string, error) {
@@ -123,7 +148,7 @@ func (jr *jsonReader) key(path string) (string, error) {
 	}
 	k, ok := tok.(string)
 	if !ok {
-		return "", &posError{off: jr.dec.InputOffset(), msg: fmt.Sprintf("%s: want an object key, found %s", path, describe(tok))}
+		return "", &posError{off: jr.tokStart(tok), msg: fmt.Sprintf("%s: want an object key, found %s", path, describe(tok))}
 	}
 	return k, nil
 }
@@ -139,7 +164,7 @@ func (jr *jsonReader) array(path string, elem func(i int) error) error {
 		return nil
 	}
 	if tok != json.Delim('[') {
-		return &posError{off: jr.dec.InputOffset(), msg: fmt.Sprintf("%s: want an array, found %s", path, describe(tok))}
+		return &posError{off: jr.tokStart(tok), msg: fmt.Sprintf("%s: want an array, found %s", path, describe(tok))}
 	}
 	for i := 0; jr.dec.More(); i++ {
 		if err := elem(i); err != nil {
@@ -163,7 +188,7 @@ func (jr *jsonReader) object(path string, field func(key string) error) error {
 		return nil
 	}
 	if tok != json.Delim('{') {
-		return &posError{off: jr.dec.InputOffset(), msg: fmt.Sprintf("%s: want an object, found %s", path, describe(tok))}
+		return &posError{off: jr.tokStart(tok), msg: fmt.Sprintf("%s: want an object, found %s", path, describe(tok))}
 	}
 	for jr.dec.More() {
 		k, err := jr.key(path)

@@ -50,7 +50,7 @@ func (p *part) readProto(r io.Reader) error {
 		tag, err := binary.ReadUvarint(cr)
 		if err == io.EOF {
 			if at == 0 {
-				return &posError{msg: "empty input: want an OTLP/protobuf ExportTraceServiceRequest"}
+				return &posError{off: -1, msg: "empty input: want an OTLP/protobuf ExportTraceServiceRequest"}
 			}
 			return nil
 		}

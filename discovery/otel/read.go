@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/riskgraph/riskgraph/discovery"
 	"github.com/riskgraph/riskgraph/graph"
@@ -62,29 +64,18 @@ func (p *part) read(rc io.Reader, f Format) (Format, error) {
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return f, &posError{msg: "gzip: " + err.Error(), err: err}
+			return f, &posError{off: -1, msg: "gzip: " + err.Error(), err: err}
 		}
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 1<<16)
 	}
 	if f == Detect {
 		f = Protobuf
-		for {
-			b, err := br.Peek(1)
-			if err != nil {
-				if err == io.EOF {
-					return f, &posError{msg: "empty input: want an OTLP/JSON or OTLP/protobuf trace export"}
-				}
-				return f, &posError{msg: err.Error(), err: err}
-			}
-			if b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t' {
-				br.ReadByte()
-				continue
-			}
-			if b[0] == '{' {
-				f = JSON
-			}
-			break
+		if head, _ := br.Peek(4096); looksJSON(head) {
+			f = JSON
+		}
+		if head, _ := br.Peek(1); len(head) == 0 {
+			return f, &posError{off: -1, msg: "empty input: want an OTLP/JSON or OTLP/protobuf trace export"}
 		}
 	}
 	if f == JSON {
@@ -93,11 +84,52 @@ func (p *part) read(rc io.Reader, f Format) (Format, error) {
 	return f, p.readProto(br)
 }
 
+// looksJSON tells OTLP/JSON from OTLP/protobuf by the first bytes. A
+// protobuf export starts with 0x0a (field 1, length-delimited) — which is
+// also '\n' — followed by a length that may be '{' (123), so JSON is
+// recognised by '{' first, or by whitespace, '{', whitespace and then a
+// key's quote or the closing brace.
+func looksJSON(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	if b[0] == '{' {
+		return true
+	}
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	if i == 0 || i >= len(b) || b[i] != '{' {
+		return false
+	}
+	for i++; i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'); i++ {
+	}
+	return i < len(b) && (b[i] == '"' || b[i] == '}') && (i+1 >= len(b) || b[i+1] != 0x0a)
+}
+
+// FormatOf decides a file's format by its name (.json, .jsonl, .ndjson;
+// .pb, .binpb, .protobuf, .bin; a .gz suffix is looked through), or
+// Detect.
+func FormatOf(name string) Format {
+	name = strings.TrimSuffix(strings.ToLower(name), ".gz")
+	switch filepath.Ext(name) {
+	case ".json", ".jsonl", ".ndjson":
+		return JSON
+	case ".pb", ".binpb", ".protobuf", ".bin":
+		return Protobuf
+	}
+	return Detect
+}
+
 // fileError turns a read error into a FileError with a line for JSON.
 func (o *Observer) fileError(name string, f Format, err error, open func() (io.ReadCloser, error)) *discovery.FileError {
 	fe := &discovery.FileError{File: name, Msg: err.Error(), Err: err}
 	var pe *posError
-	if errors.As(err, &pe) && f == JSON && pe.off > 0 {
+	if errors.As(err, &pe) && f == JSON && pe.off >= 0 {
+		if pe.rescan {
+			pe.off = rescan(open, pe.off)
+		}
 		line, col := lineAt(open, pe.off)
 		if pe.rel > 1 {
 			line += pe.rel - 1
@@ -110,23 +142,51 @@ func (o *Observer) fileError(name string, f Format, err error, open func() (io.R
 	return fe
 }
 
-// lineAt returns the 1-based line and column of byte offset off of the
-// (decompressed) input, reading it again.
-func lineAt(open func() (io.ReadCloser, error), off int64) (line, col int) {
+// rescan decodes the JSON value starting at byte off of the input again
+// and returns the absolute offset of its syntax error.
+func rescan(open func() (io.ReadCloser, error), off int64) int64 {
+	r, closer, err := reopen(open)
+	if err != nil {
+		return off
+	}
+	defer closer()
+	if _, err := io.CopyN(io.Discard, r, off); err != nil {
+		return off
+	}
+	var raw json.RawMessage
+	var se *json.SyntaxError
+	if err := json.NewDecoder(r).Decode(&raw); errors.As(err, &se) && se.Offset > 0 {
+		return off + se.Offset - 1
+	}
+	return off
+}
+
+// reopen opens the input again, through gzip when it is compressed.
+func reopen(open func() (io.ReadCloser, error)) (io.Reader, func(), error) {
 	rc, err := open()
 	if err != nil {
-		return 0, 0
+		return nil, nil, err
 	}
-	defer rc.Close()
 	br := bufio.NewReaderSize(rc, 1<<16)
-	var r io.Reader = br
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return 0, 0
+			rc.Close()
+			return nil, nil, err
 		}
-		r = zr
+		return zr, func() { rc.Close() }, nil
 	}
+	return br, func() { rc.Close() }, nil
+}
+
+// lineAt returns the 1-based line and column of byte offset off of the
+// (decompressed) input, reading it again.
+func lineAt(open func() (io.ReadCloser, error), off int64) (line, col int) {
+	r, closer, err := reopen(open)
+	if err != nil {
+		return 0, 0
+	}
+	defer closer()
 	line, col = 1, 1
 	buf := make([]byte, 1<<16)
 	var pos int64
@@ -183,7 +243,7 @@ func Run(ctx context.Context, paths []string, opt Options) (*discovery.Report, S
 			return nil, Stats{}, err
 		}
 		rep.Files++
-		warns, ferr := o.Read(path, Detect, func() (io.ReadCloser, error) { return os.Open(path) })
+		warns, ferr := o.Read(path, FormatOf(path), func() (io.ReadCloser, error) { return os.Open(path) })
 		if ferr != nil {
 			rep.Errors = append(rep.Errors, ferr)
 			continue
