@@ -214,6 +214,22 @@ func (o *Observer) Build(c *discovery.Collector) Stats {
 		}
 		c.AddNode(AgentName, n)
 	}
+	// Nodes only reached (APIs, stores, third parties, untraced services)
+	// were seen when the spans reaching them were.
+	for k, a := range aggs {
+		n, ok := nodes[k.to]
+		if !ok {
+			continue
+		}
+		first, last := unixTime(a.first), unixTime(a.last)
+		if n.FirstSeen.IsZero() || (!first.IsZero() && first.Before(n.FirstSeen)) {
+			n.FirstSeen = first
+		}
+		if last.After(n.LastSeen) {
+			n.LastSeen = last
+		}
+		nodes[k.to] = n
+	}
 	for _, n := range nodes {
 		if _, ok := c.Node(n.ID); ok && n.Kind == graph.Service {
 			continue // a traced service, not an inferred one

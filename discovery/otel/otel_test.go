@@ -176,7 +176,8 @@ func TestServicesCallsAPIsStoresAndThirdParties(t *testing.T) {
 			t.Errorf("EXPOSES %s %s: %v %v", a.method, a.path, e.Props, ok)
 		}
 	}
-	if n, _ := nodeOf(b, ordersDB); n.Props.String("engine") != "postgresql" || n.Props.String("database") != "shop" {
+	if n, _ := nodeOf(b, ordersDB); n.Props.String("engine") != "postgresql" || n.Props.String("database") != "shop" ||
+		!n.FirstSeen.Equal(time.Date(2025, 12, 3, 6, 0, 0, 10e6, time.UTC)) || !n.LastSeen.Equal(time.Date(2025, 12, 3, 6, 0, 0, 22e6, time.UTC)) {
 		t.Errorf("orders-db %+v", n)
 	}
 	if n, _ := nodeOf(b, legacy); n.Props.String("inferredFrom") != "peer.service" {

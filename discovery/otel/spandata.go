@@ -3,6 +3,7 @@ package otel
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -196,6 +197,11 @@ func (o *Observer) bstr(b []byte) string {
 		return v
 	}
 	s := string(b)
+	if !utf8.ValidString(s) { // protobuf input is not checked on the way in
+		v := strings.ToValidUTF8(s, "\uFFFD")
+		o.intern[s] = v
+		return v
+	}
 	o.intern[s] = s
 	return s
 }
