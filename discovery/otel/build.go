@@ -159,48 +159,28 @@ func (o *Observer) Build(c *discovery.Collector) Stats {
 	for _, s := range o.services {
 		known[strings.ToLower(s.env)+"\x1f"+strings.ToLower(s.service)] = true
 	}
+	type callee struct {
+		to         graph.ID // "" when none
+		unresolved bool
+	}
+	remote := map[[2]int32]callee{} // by (service, info)
 	for i := range o.recs {
 		r := &o.recs[i]
 		if dup[i] || remoteChild[i] || r.info < 0 || (r.kind != kindClient && r.kind != kindProducer) {
 			continue
 		}
-		in := &o.infos[r.info]
-		if in.dbSystem != "" {
-			continue
+		key := [2]int32{r.svc, r.info}
+		c, ok := remote[key]
+		if !ok {
+			c.to, c.unresolved = o.callee(o.services[r.svc].env, &o.infos[r.info], known, nodes)
+			remote[key] = c
 		}
-		env := o.services[r.svc].env
-		var to graph.ID
-		switch {
-		case in.peer != "":
-			to = graph.ServiceID(env, in.peer)
-			if _, ok := nodes[to]; !ok && !known[strings.ToLower(env)+"\x1f"+strings.ToLower(in.peer)] {
-				nodes[to] = graph.Node{ID: to, Kind: graph.Service, Name: in.peer, Env: env,
-					Props: graph.Props{"inferredFrom": "peer.service"}, Sources: []graph.Source{source}}
-			}
-		case in.host == "":
-			continue
-		case in.host == "localhost" || net.ParseIP(in.host) != nil:
+		if c.unresolved {
 			st.Unresolved++
-			continue
-		default:
-			label := storeName(in.host)
-			if known[strings.ToLower(env)+"\x1f"+label] {
-				to = graph.ServiceID(env, label)
-				break
-			}
-			if host, ok := endpoint.ThirdParty("https://" + in.host); ok {
-				to = graph.ThirdPartyID(host)
-				nodes[to] = graph.Node{ID: to, Kind: graph.ThirdParty, Name: host,
-					Props: graph.Props{"host": host}, Sources: []graph.Source{source}}
-				break
-			}
-			to = graph.ServiceID(env, label)
-			if _, ok := nodes[to]; !ok {
-				nodes[to] = graph.Node{ID: to, Kind: graph.Service, Name: label, Env: env,
-					Props: graph.Props{"inferredFrom": "server.address"}, Sources: []graph.Source{source}}
-			}
 		}
-		edge(graph.Calls, svcIDs[r.svc], to).add(r.err, r.start, r.end)
+		if c.to != "" {
+			edge(graph.Calls, svcIDs[r.svc], c.to).add(r.err, r.start, r.end)
+		}
 	}
 	for i, s := range o.services {
 		u := used[i]
@@ -284,6 +264,43 @@ func (o *Observer) target(svc graph.ID, env string, kind int8, in *info, nodes m
 		return target{graph.Writes, id}
 	}
 	return target{graph.Reads, id}
+}
+
+// callee is the remote end of a client span nobody in the traces
+// answered: the service peer.service names, a traced or in-cluster service
+// named by the host, or a third party. It adds the node to nodes.
+func (o *Observer) callee(env string, in *info, known map[string]bool, nodes map[graph.ID]graph.Node) (to graph.ID, unresolved bool) {
+	switch {
+	case in.dbSystem != "":
+		return "", false
+	case in.peer != "":
+		to = graph.ServiceID(env, in.peer)
+		if _, ok := nodes[to]; !ok && !known[strings.ToLower(env)+"\x1f"+strings.ToLower(in.peer)] {
+			nodes[to] = graph.Node{ID: to, Kind: graph.Service, Name: in.peer, Env: env,
+				Props: graph.Props{"inferredFrom": "peer.service"}, Sources: []graph.Source{source}}
+		}
+		return to, false
+	case in.host == "":
+		return "", false
+	case in.host == "localhost" || net.ParseIP(in.host) != nil:
+		return "", true
+	}
+	label := storeName(in.host)
+	if known[strings.ToLower(env)+"\x1f"+label] {
+		return graph.ServiceID(env, label), false
+	}
+	if host, ok := endpoint.ThirdParty("https://" + in.host); ok {
+		to = graph.ThirdPartyID(host)
+		nodes[to] = graph.Node{ID: to, Kind: graph.ThirdParty, Name: host,
+			Props: graph.Props{"host": host}, Sources: []graph.Source{source}}
+		return to, false
+	}
+	to = graph.ServiceID(env, label)
+	if _, ok := nodes[to]; !ok {
+		nodes[to] = graph.Node{ID: to, Kind: graph.Service, Name: label, Env: env,
+			Props: graph.Props{"inferredFrom": "server.address"}, Sources: []graph.Source{source}}
+	}
+	return to, false
 }
 
 // storeName is the name the artifact agents give a data store reached at

@@ -283,8 +283,8 @@ func (jr *jsonReader) resourceSpans(path string) error {
 			return nil
 		}
 		jr.sd.fromSpan(sp)
-		if err := jr.p.addSpan(svc, &jr.sd, func() string { return spath }); err != nil {
-			return &posError{off: off, msg: err.Error(), err: err}
+		if err := jr.p.addSpan(svc, &jr.sd); err != nil {
+			return &posError{off: off, msg: spath + ": " + err.Error(), err: err}
 		}
 		return nil
 	}
@@ -343,8 +343,8 @@ func (jr *jsonReader) resourceSpans(path string) error {
 	}
 	for _, ps := range pending {
 		jr.sd.fromSpan(ps.span)
-		if err := jr.p.addSpan(svc, &jr.sd, func() string { return ps.path }); err != nil {
-			return &posError{off: ps.off, msg: err.Error(), err: err}
+		if err := jr.p.addSpan(svc, &jr.sd); err != nil {
+			return &posError{off: ps.off, msg: ps.path + ": " + err.Error(), err: err}
 		}
 	}
 	return nil

@@ -92,25 +92,27 @@ func (o *Observer) str(s string) string { // interns s
 	return s
 }
 
-// addSpan records sd, emitted by service svc. path locates it for errors.
-func (p *part) addSpan(svc int32, sd *spanData, path func() string) error {
+// addSpan records sd, emitted by service svc. Its errors do not say where
+// the span is; the caller adds that (building the path eagerly for every
+// span would cost more than the span).
+func (p *part) addSpan(svc int32, sd *spanData) error {
 	tid, err := spanID(sd.traceID, 16, "traceId")
 	if err != nil {
-		return fmt.Errorf("%s: %w", path(), err)
+		return err
 	}
 	sid, err := spanID(sd.spanID, 8, "spanId")
 	if err != nil {
-		return fmt.Errorf("%s: %w", path(), err)
+		return err
 	}
 	pid, err := spanID(sd.parentID, 8, "parentSpanId")
 	if err != nil {
-		return fmt.Errorf("%s: %w", path(), err)
+		return err
 	}
 	if len(tid) == 0 || isZero(tid) {
-		return fmt.Errorf("%s: traceId is missing (want 32 hex digits)", path())
+		return fmt.Errorf("traceId is missing (want 32 hex digits)")
 	}
 	if len(sid) == 0 || isZero(sid) {
-		return fmt.Errorf("%s: spanId is missing (want 16 hex digits)", path())
+		return fmt.Errorf("spanId is missing (want 16 hex digits)")
 	}
 	o := p.o
 	r := rec{svc: svc, info: -1, kind: sd.kind, start: sd.start, end: sd.end}
@@ -124,12 +126,12 @@ func (p *part) addSpan(svc int32, sd *spanData, path func() string) error {
 		r.hasParent = true
 	}
 	r.err = sd.status == statusError
-	if in := o.readInfo(sd); in != nil {
+	if in, ok := o.readInfo(sd); ok {
 		if !r.err && sd.status == statusUnset && r.kind == kindServer &&
 			sd.int(aHTTPResponseStatusCode, aHTTPStatusCode) >= 500 {
 			r.err = true
 		}
-		r.info = o.infoIndex(in)
+		r.info = o.infoIndex(&in)
 	}
 	o.recs = append(o.recs, r)
 	p.spans++

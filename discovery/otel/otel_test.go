@@ -456,3 +456,25 @@ func TestFormatDetection(t *testing.T) {
 		t.Errorf("errors %v stats %+v", rep.Errors, st)
 	}
 }
+
+// A client span to an IP address or localhost names nobody: it is counted,
+// not turned into a node. A span without ids is an error naming the span.
+func TestUnresolvedHostsAndMissingIDs(t *testing.T) {
+	dir := t.TempDir()
+	span := func(id, host string) string {
+		return `{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"` + id + `","kind":3,"attributes":[{"key":"server.address","value":{"stringValue":"` + host + `"}}]}`
+	}
+	doc := `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"batch"}}]},"scopeSpans":[{"spans":[` +
+		span("0000000000000001", "10.1.2.3") + "," + span("0000000000000002", "localhost") + "," + span("0000000000000003", "10.1.2.3") + "]}]}]}"
+	ok := filepath.Join(dir, "ip.json")
+	os.WriteFile(ok, []byte(doc), 0o644)
+	bad := filepath.Join(dir, "noid.json")
+	os.WriteFile(bad, []byte(strings.Replace(doc, `"spanId":"0000000000000003",`, "", 1)), 0o644)
+	rep, st := runFiles(t, Options{}, ok, bad)
+	if st.Unresolved != 3 || rep.EdgesByKind["CALLS"] != 0 || rep.NodesByKind["Service"] != 1 {
+		t.Errorf("stats %+v nodes %v edges %v", st, rep.NodesByKind, rep.EdgesByKind)
+	}
+	if len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0].Error(), "noid.json:1: column 446: resourceSpans[0].scopeSpans[0].spans[2]: spanId is missing (want 16 hex digits)") {
+		t.Errorf("errors %v", rep.Errors)
+	}
+}

@@ -171,14 +171,14 @@ func (p *part) resourceSpansProto(b []byte, path string, at int64) error {
 			k := j
 			j++
 			n++
-			path := func() string { return fmt.Sprintf("%s.scopeSpans[%d].spans[%d]", path, i, k) }
-			if err := parseSpan(v, &sd); err != nil {
-				return fmt.Errorf("%s: %w", path(), err)
+			err := parseSpan(v, &sd)
+			if err == nil && svc >= 0 {
+				err = p.addSpan(svc, &sd)
 			}
-			if svc < 0 {
-				return nil
+			if err != nil {
+				return fmt.Errorf("%s.scopeSpans[%d].spans[%d]: %w", path, i, k, err)
 			}
-			return p.addSpan(svc, &sd, path)
+			return nil
 		})
 		if err != nil {
 			return &posError{off: at, msg: fmt.Sprintf("byte %d: %v", at, err), err: err}

@@ -152,15 +152,14 @@ func (sd *spanData) fromSpan(sp *tracepb.Span) {
 	}
 }
 
-// readInfo extracts the attributes that matter, or nil when none do.
-func (o *Observer) readInfo(sd *spanData) *info {
+// readInfo extracts the attributes that matter; ok is false when none do.
+func (o *Observer) readInfo(sd *spanData) (in info, ok bool) {
 	if sd.nattrs == 0 {
-		return nil
+		return in, false
 	}
-	var in info
 	if m := sd.str(aHTTPRequestMethod, aHTTPMethod); m != nil {
-		if s := strings.ToUpper(string(m)); s != "_OTHER" {
-			in.method = o.str(s)
+		if s := o.caseStr(m, true); s != "_OTHER" {
+			in.method = s
 		}
 	}
 	in.route = o.bstr(sd.str(aHTTPRoute))
@@ -168,7 +167,7 @@ func (o *Observer) readInfo(sd *spanData) *info {
 	in.rpcService = o.bstr(sd.str(aRPCService))
 	in.rpcMethod = o.bstr(sd.str(aRPCMethod))
 	if s := sd.str(aDBSystemName, aDBSystem); s != nil {
-		in.dbSystem = o.str(strings.ToLower(string(s)))
+		in.dbSystem = o.caseStr(s, false)
 		in.dbNamespace = o.bstr(sd.str(aDBNamespace, aDBName))
 		in.dbTable = o.bstr(sd.str(aDBCollectionName, aDBSQLTable, aDBMongoCollection, aDBCassandraTable))
 		in.dbOp = dbOperation(sd.str(aDBOperationName, aDBOperation))
@@ -182,10 +181,20 @@ func (o *Observer) readInfo(sd *spanData) *info {
 	} else if u := sd.str(aURLFull, aHTTPURL); u != nil {
 		in.host = o.str(hostOf(string(u)))
 	}
-	if in == (info{}) {
-		return nil
+	return in, in != (info{})
+}
+
+// caseStr interns b upper- or lower-cased, allocating only for a new value.
+func (o *Observer) caseStr(b []byte, upper bool) string {
+	for _, c := range b {
+		if (upper && 'a' <= c && c <= 'z') || (!upper && 'A' <= c && c <= 'Z') {
+			if upper {
+				return o.str(strings.ToUpper(string(b)))
+			}
+			return o.str(strings.ToLower(string(b)))
+		}
 	}
-	return &in
+	return o.bstr(b)
 }
 
 // bstr interns b (no allocation when already seen).
