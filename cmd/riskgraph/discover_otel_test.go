@@ -1,11 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/riskgraph/riskgraph/api"
+	"github.com/riskgraph/riskgraph/graph"
+	"github.com/riskgraph/riskgraph/graph/memdb"
+	"github.com/riskgraph/riskgraph/internal/auth"
 )
 
 const otelData = "../../discovery/otel/testdata"
@@ -105,4 +112,31 @@ func TestDiscoverOtelBadFileAndSweep(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// With --server the stored counts are read over GraphQL before the batch
+// is sent, so they add up there too.
+func TestDiscoverOtelToServer(t *testing.T) {
+	st, err := memdb.Open("", memdb.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	h := (&auth.Authenticator{Anonymous: auth.Admin}).Middleware(api.NewHandler(api.NewVersioned(st, false), api.Options{}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for i := 0; i < 2; i++ {
+		if out, err := run(t, "discover", "otel", "--server", srv.URL, filepath.Join(otelData, "shop-2.jsonl")); err != nil {
+			t.Fatalf("run %d: %v\n%s", i, err, out)
+		}
+	}
+	v, err := st.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	e, err := v.Edge(context.Background(), graph.EdgeID(graph.Calls, graph.ServiceID("prod", "frontend"), graph.ServiceID("prod", "inventory")))
+	if err != nil || e.Props.Int("calls") != 2 || e.Props.Int("errors") != 2 {
+		t.Errorf("frontend → inventory on the server: %+v %v", e.Props, err)
+	}
 }
