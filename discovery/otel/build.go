@@ -112,7 +112,7 @@ func (o *Observer) Build(c *discovery.Collector) Stats {
 		return a
 	}
 	remoteChild := make([]bool, len(o.recs))
-	targets := map[[2]int32]target{}
+	targets := map[[3]int32]target{} // by (service, info, kind)
 	for i := range o.recs {
 		if dup[i] {
 			continue
@@ -134,17 +134,22 @@ func (o *Observer) Build(c *discovery.Collector) Stats {
 		if r.info < 0 {
 			continue
 		}
-		t, ok := targets[[2]int32{r.svc, r.info}]
+		tk := [3]int32{r.svc, r.info, int32(r.kind)}
+		t, ok := targets[tk]
 		if !ok {
 			t = o.target(svcIDs[r.svc], o.services[r.svc].env, r.kind, &o.infos[r.info], nodes)
-			targets[[2]int32{r.svc, r.info}] = t
+			targets[tk] = t
 		}
 		if t.kind == "" {
 			continue
 		}
 		a := edge(t.kind, svcIDs[r.svc], t.id)
 		a.add(r.err, r.start, r.end)
-		if tbl := o.infos[r.info].dbTable; tbl != "" && t.kind != graph.Exposes {
+		tbl := o.infos[r.info].dbTable
+		if o.infos[r.info].msgSystem != "" {
+			tbl = o.infos[r.info].msgDest
+		}
+		if tbl != "" && t.kind != graph.Exposes {
 			if a.tables == nil {
 				a.tables = map[string]bool{}
 			}
@@ -228,7 +233,7 @@ func (o *Observer) Build(c *discovery.Collector) Stats {
 				t = append(t, x)
 			}
 			sort.Strings(t)
-			e.Props[PropTables] = t
+			e.Props[PropTables] = t // tables, collections, or topics and queues of a broker
 		}
 		e.Sources = []graph.Source{source}
 		e.FirstSeen, e.LastSeen = unixTime(a.first), unixTime(a.last)
@@ -248,6 +253,16 @@ type target struct {
 }
 
 func (o *Observer) target(svc graph.ID, env string, kind int8, in *info, nodes map[graph.ID]graph.Node) target {
+	if in.msgSystem != "" && kind != kindServer {
+		// A broker is a data store to the artifact agents (a kafka
+		// container, an SQS queue): producers write to it, consumers read.
+		id, n := storeNode(env, &info{dbSystem: in.msgSystem, host: in.host})
+		nodes[id] = n
+		if kind == kindConsumer || in.msgOp == "READ" {
+			return target{graph.Reads, id}
+		}
+		return target{graph.Writes, id}
+	}
 	if kind == kindServer || kind == kindConsumer {
 		if id, n, ok := apiNode(svc, env, in); ok {
 			nodes[id] = n
@@ -271,7 +286,7 @@ func (o *Observer) target(svc graph.ID, env string, kind int8, in *info, nodes m
 // named by the host, or a third party. It adds the node to nodes.
 func (o *Observer) callee(env string, in *info, known map[string]bool, nodes map[graph.ID]graph.Node) (to graph.ID, unresolved bool) {
 	switch {
-	case in.dbSystem != "":
+	case in.dbSystem != "" || in.msgSystem != "":
 		return "", false
 	case in.peer != "":
 		to = graph.ServiceID(env, in.peer)

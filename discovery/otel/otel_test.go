@@ -478,3 +478,33 @@ func TestUnresolvedHostsAndMissingIDs(t *testing.T) {
 		t.Errorf("errors %v", rep.Errors)
 	}
 }
+
+// Messaging: the producer writes to the broker and the consumer reads from
+// it (a kafka container is a data store to the artifact agents), and the
+// consumer span's parent in another service is the call between them.
+// Current (messaging.destination.name, messaging.operation.type) and older
+// (messaging.destination, messaging.operation) names.
+func TestMessaging(t *testing.T) {
+	rep, _ := runFiles(t, Options{}, "testdata/messaging.json")
+	shipping := graph.ServiceID("prod", "shipping")
+	kafka := graph.DataStoreID("prod", "kafka")
+	if n, ok := nodeOf(rep.Batch, kafka); !ok || n.Props.String("engine") != "kafka" {
+		t.Errorf("kafka %+v %v", n, ok)
+	}
+	for _, w := range []struct {
+		k        graph.EdgeKind
+		from, to graph.ID
+		topics   []string
+	}{{graph.Writes, checkout, kafka, []string{"orders"}}, {graph.Reads, shipping, kafka, []string{"orders"}}, {graph.Calls, checkout, shipping, nil}} {
+		e, ok := edgeOf(rep.Batch, w.k, w.from, w.to)
+		if !ok || e.Props.Int(PropCalls) != 1 || !slices.Equal(e.Props.Strings(PropTables), w.topics) {
+			t.Errorf("%s %s → %s: %v %v", w.k, w.from, w.to, e.Props, ok)
+		}
+	}
+	if _, ok := edgeOf(rep.Batch, graph.Calls, checkout, kafka); ok {
+		t.Error("the broker is also called as a service")
+	}
+	if rep.EdgesByKind["CALLS"] != 1 || rep.NodesByKind["API"] != 1 {
+		t.Errorf("%v %v", rep.EdgesByKind, rep.NodesByKind)
+	}
+}

@@ -69,6 +69,7 @@ type info struct {
 	rpcSystem, rpcService, rpcMethod string
 	dbSystem, dbNamespace, dbTable   string
 	dbOp                             string // READ or WRITE, "" when unknown
+	msgSystem, msgDest, msgOp        string // messaging (Kafka, RabbitMQ, SQS, …)
 	host                             string // the remote host a client span talked to
 	peer                             string // peer.service
 }

@@ -39,6 +39,11 @@ const (
 	aHTTPURL
 	aHTTPResponseStatusCode
 	aHTTPStatusCode
+	aMessagingSystem
+	aMessagingDestinationName
+	aMessagingDestination
+	aMessagingOperationType
+	aMessagingOperation
 	nAttr
 )
 
@@ -52,6 +57,9 @@ var attrSlot = map[string]int{
 	"server.address": aServerAddress, "net.peer.name": aNetPeerName, "net.sock.peer.name": aNetSockPeerName,
 	"url.full": aURLFull, "http.url": aHTTPURL,
 	"http.response.status_code": aHTTPResponseStatusCode, "http.status_code": aHTTPStatusCode,
+	"messaging.system": aMessagingSystem, "messaging.destination.name": aMessagingDestinationName,
+	"messaging.destination": aMessagingDestination, "messaging.operation.type": aMessagingOperationType,
+	"messaging.operation": aMessagingOperation,
 }
 
 // attrVal is one attribute value: the string form (b) or an integer.
@@ -173,6 +181,16 @@ func (o *Observer) readInfo(sd *spanData) (in info, ok bool) {
 		in.dbOp = dbOperation(sd.str(aDBOperationName, aDBOperation))
 		if in.dbOp == "" {
 			in.dbOp = dbOperation(sd.str(aDBQueryText, aDBStatement))
+		}
+	}
+	if s := sd.str(aMessagingSystem); s != nil {
+		in.msgSystem = o.caseStr(s, false)
+		in.msgDest = o.bstr(sd.str(aMessagingDestinationName, aMessagingDestination))
+		switch o.caseStr(sd.str(aMessagingOperationType, aMessagingOperation), false) {
+		case "receive", "process", "deliver":
+			in.msgOp = "READ"
+		case "publish", "send", "create":
+			in.msgOp = "WRITE"
 		}
 	}
 	in.peer = o.bstr(sd.str(aPeerService))
