@@ -39,9 +39,10 @@ func NewObserver(env string) *Observer {
 type part struct {
 	o              *Observer
 	name           string
-	nrecs, ninfos  int // the observer's lengths when the part began
+	nrecs          int // the observer's length when the part began
 	spans, skipped int
 	warnings       []warning
+	more           int // warnings past maxWarnings
 }
 
 // warning is a problem in part of an input that was read around; off is
@@ -152,6 +153,14 @@ func (o *Observer) infoIndex(in *info) int32 {
 // which were skipped.
 func (p *part) noService(n int, off int64, path string) {
 	p.skipped += n
-	p.warnings = append(p.warnings, warning{off, fmt.Sprintf(
-		"%s: resource has no service.name attribute; its %d span(s) were skipped", path, n)})
+	if len(p.warnings) < maxWarnings {
+		p.warnings = append(p.warnings, warning{off, fmt.Sprintf(
+			"%s: resource has no service.name attribute; its %d span(s) were skipped", path, n)})
+		return
+	}
+	p.more++
 }
+
+// maxWarnings bounds the warnings listed per input (each costs a rescan of
+// the input for its line); the rest are counted.
+const maxWarnings = 20

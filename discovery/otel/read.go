@@ -56,6 +56,10 @@ func (o *Observer) Read(name string, f Format, open func() (io.ReadCloser, error
 		}
 		warnings = append(warnings, fe)
 	}
+	if p.more > 0 {
+		warnings = append(warnings, &discovery.FileError{File: name,
+			Msg: fmt.Sprintf("and %d more resources without service.name (their spans were skipped)", p.more)})
+	}
 	return warnings, nil
 }
 
