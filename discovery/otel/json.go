@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -37,14 +38,24 @@ var unmarshalJSON = protojson.UnmarshalOptions{DiscardUnknown: true}
 // TracesData) object, or several in a row (the collector's file exporter
 // writes one per line). Only single spans and resources are decoded whole.
 type jsonReader struct {
-	p   *part
-	dec *json.Decoder
-	sd  spanData
+	p     *part
+	dec   *json.Decoder
+	sdec  *spanDecoder
+	batch []spanJob
 }
 
 func (p *part) readJSON(r io.Reader) error {
 	jr := &jsonReader{p: p, dec: json.NewDecoder(r)}
 	jr.dec.UseNumber()
+	jr.startDecoder()
+	err := jr.walk()
+	if derr := jr.finish(); derr != nil {
+		return derr
+	}
+	return err
+}
+
+func (jr *jsonReader) walk() error {
 	for doc := 0; ; doc++ {
 		tok, err := jr.dec.Token()
 		if err == io.EOF {
@@ -259,36 +270,110 @@ func protoMessage(err error) string {
 	return s
 }
 
-type pendingSpan struct {
-	span *tracepb.Span
-	path string
-	off  int64
+// spanJob is one span's JSON, handed to the goroutine that decodes spans
+// while this one walks the input: protojson and the tokenizer each take
+// about half the time, so the two cores overlap them.
+type spanJob struct {
+	raw   []byte
+	off   int64
+	svc   int32  // -1: the resource names no service (decoded, not kept)
+	scope string // path of its scopeSpans element
+	idx   int
+}
+
+// errStopped unwinds the walk once the span decoder has failed.
+var errStopped = errors.New("stopped")
+
+const jobBatch = 256
+
+// spanDecoder decodes and records spans in input order on one goroutine
+// (the observer's tables are not shared with the walker: it only adds
+// services, which spans refer to by index).
+type spanDecoder struct {
+	jobs   chan []spanJob
+	done   chan struct{}
+	err    error // the first error, in input order; read after done
+	failed atomic.Bool
+}
+
+func (jr *jsonReader) startDecoder() {
+	d := &spanDecoder{jobs: make(chan []spanJob, 4), done: make(chan struct{})}
+	jr.sdec = d
+	go func() {
+		defer close(d.done)
+		var span tracepb.Span
+		var sd spanData
+		for batch := range d.jobs {
+			if d.err != nil {
+				continue // drain
+			}
+			for _, j := range batch {
+				if err := unmarshalJSON.Unmarshal(j.raw, &span); err != nil {
+					pe := &posError{off: j.off, msg: fmt.Sprintf("%s.spans[%d]: %s", j.scope, j.idx, protoMessage(err)), err: err}
+					if m := protoLine.FindStringSubmatch(err.Error()); m != nil {
+						pe.rel, _ = strconv.Atoi(m[1])
+					}
+					d.err = pe
+					break
+				}
+				if j.svc < 0 {
+					continue
+				}
+				sd.fromSpan(&span)
+				if err := jr.p.addSpan(j.svc, &sd); err != nil {
+					d.err = &posError{off: j.off, msg: fmt.Sprintf("%s.spans[%d]: %s", j.scope, j.idx, err), err: err}
+					break
+				}
+			}
+			if d.err != nil {
+				d.failed.Store(true)
+			}
+		}
+	}()
+}
+
+// submit queues a span for decoding; it fails once the decoder has.
+func (jr *jsonReader) submit(j spanJob) error {
+	jr.batch = append(jr.batch, j)
+	if len(jr.batch) >= jobBatch {
+		jr.sdec.jobs <- jr.batch
+		jr.batch = make([]spanJob, 0, jobBatch)
+	}
+	if jr.sdec.failed.Load() {
+		return errStopped
+	}
+	return nil
+}
+
+// finish waits for the decoder and returns its error: every span it saw
+// comes before wherever the walk stopped, so its error is the first.
+func (jr *jsonReader) finish() error {
+	if len(jr.batch) > 0 {
+		jr.sdec.jobs <- jr.batch
+		jr.batch = nil
+	}
+	close(jr.sdec.jobs)
+	<-jr.sdec.done
+	return jr.sdec.err
+}
+
+// rawValue reads span idx of scope whole.
+func (jr *jsonReader) rawValue(scope string, idx int) ([]byte, int64, error) {
+	var raw json.RawMessage
+	if err := jr.dec.Decode(&raw); err != nil {
+		return nil, 0, jr.tokenErr(err, fmt.Sprintf("%s.spans[%d]", scope, idx))
+	}
+	return raw, jr.dec.InputOffset() - int64(len(raw)), nil
 }
 
 func (jr *jsonReader) resourceSpans(path string) error {
 	var (
 		res     *resourceInfo
-		svc     int32 = -1
-		pending []pendingSpan
+		svc     int32     = -1
+		pending []spanJob // spans before their resource
 		n       int
 		at      = jr.dec.InputOffset()
 	)
-	add := func(sp *tracepb.Span, spath string, off int64) error {
-		n++
-		if res == nil { // the resource comes after its spans: keep them until it does
-			pending = append(pending, pendingSpan{sp, spath, off})
-			return nil
-		}
-		if svc < 0 {
-			return nil
-		}
-		jr.sd.fromSpan(sp)
-		if err := jr.p.addSpan(svc, &jr.sd); err != nil {
-			return &posError{off: off, msg: spath + ": " + err.Error(), err: err}
-		}
-		return nil
-	}
-	var span tracepb.Span
 	err := jr.object(path, func(key string) error {
 		switch key {
 		case "resource":
@@ -310,16 +395,17 @@ func (jr *jsonReader) resourceSpans(path string) error {
 						return jr.skip(spath + "." + k)
 					}
 					return jr.array(spath+".spans", func(j int) error {
-						sp := &span
-						if res == nil {
-							sp = new(tracepb.Span)
-						}
-						p := fmt.Sprintf("%s.spans[%d]", spath, j)
-						off, err := jr.decode(p, func(b []byte) error { return unmarshalJSON.Unmarshal(b, sp) })
+						raw, off, err := jr.rawValue(spath, j)
 						if err != nil {
 							return err
 						}
-						return add(sp, p, off)
+						n++
+						job := spanJob{raw: raw, off: off, svc: svc, scope: spath, idx: j}
+						if res == nil { // the resource comes after its spans: keep them until it does
+							pending = append(pending, job)
+							return nil
+						}
+						return jr.submit(job)
 					})
 				})
 			})
@@ -336,15 +422,13 @@ func (jr *jsonReader) resourceSpans(path string) error {
 		if n > 0 {
 			jr.p.noService(n, at, path)
 		}
-		return nil
-	}
-	if svc < 0 {
+	} else if svc < 0 {
 		svc = jr.p.o.service(*res)
 	}
-	for _, ps := range pending {
-		jr.sd.fromSpan(ps.span)
-		if err := jr.p.addSpan(svc, &jr.sd); err != nil {
-			return &posError{off: ps.off, msg: ps.path + ": " + err.Error(), err: err}
+	for _, j := range pending {
+		j.svc = svc
+		if err := jr.submit(j); err != nil {
+			return err
 		}
 	}
 	return nil
