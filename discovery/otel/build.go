@@ -333,10 +333,7 @@ func apiNode(svc graph.ID, env string, in *info) (graph.ID, graph.Node, bool) {
 	var method, path, protocol string
 	switch {
 	case in.route != "" && in.method != "":
-		method, path, protocol = in.method, in.route, "http"
-		if !strings.HasPrefix(path, "/") {
-			path = "/" + path
-		}
+		method, path, protocol = in.method, routeTemplate(in.route), "http"
 	case in.rpcMethod != "":
 		protocol = "grpc"
 		method = "GRPC"
@@ -359,6 +356,36 @@ func apiNode(svc graph.ID, env string, in *info) (graph.ID, graph.Node, bool) {
 	return id, graph.Node{ID: id, Kind: graph.API, Name: method + " " + path, Env: env,
 		Props:   graph.Props{"method": method, "path": path, "protocol": protocol},
 		Sources: []graph.Source{source}}, true
+}
+
+// routeTemplate writes a framework's route in OpenAPI's template syntax,
+// so a traced route and the spec's operation are one API node: Express and
+// Gin ":id", Flask "<int:id>", ASP.NET "{id:int}" all become "{id}".
+func routeTemplate(route string) string {
+	if !strings.HasPrefix(route, "/") {
+		route = "/" + route
+	}
+	if !strings.ContainsAny(route, ":<") {
+		return route
+	}
+	segs := strings.Split(route, "/")
+	for i, s := range segs {
+		switch {
+		case strings.HasPrefix(s, ":") && len(s) > 1:
+			segs[i] = "{" + strings.TrimSuffix(s[1:], "?") + "}"
+		case strings.HasPrefix(s, "<") && strings.HasSuffix(s, ">"):
+			name := s[1 : len(s)-1]
+			if j := strings.LastIndexByte(name, ':'); j >= 0 {
+				name = name[j+1:]
+			}
+			segs[i] = "{" + name + "}"
+		case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}"):
+			if j := strings.IndexByte(s, ':'); j > 0 {
+				segs[i] = s[:j] + "}"
+			}
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 // storeNode is the data store a database span used.

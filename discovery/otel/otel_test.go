@@ -508,3 +508,20 @@ func TestMessaging(t *testing.T) {
 		t.Errorf("%v %v", rep.EdgesByKind, rep.NodesByKind)
 	}
 }
+
+func TestRouteTemplate(t *testing.T) {
+	for in, want := range map[string]string{
+		"/users/:id":                 "/users/{id}",
+		"/users/:id/orders/:orderId": "/users/{id}/orders/{orderId}",
+		"/files/<path:name>":         "/files/{name}",
+		"/items/<sku>":               "/items/{sku}",
+		"/api/{id:int}/x":            "/api/{id}/x",
+		"/items/{sku}":               "/items/{sku}",
+		"health":                     "/health",
+		"/a/:b?":                     "/a/{b}",
+	} {
+		if got := routeTemplate(in); got != want {
+			t.Errorf("routeTemplate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
