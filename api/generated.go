@@ -4133,6 +4133,16 @@ input RelationshipFilter {
   kinds: [EdgeKind!]
   from: ID
   to: ID
+  "Only shadow dependencies of this kind: where runtime traces and artifacts disagree."
+  shadow: ShadowKind
+}
+
+"Where runtime traces (discover otel, serve --otlp-http) and artifacts disagree."
+enum ShadowKind {
+  "A call, read, write or served API seen at runtime that no artifact declares."
+  UNDECLARED
+  "Declared by an artifact but never seen in the traces of its traced caller."
+  UNOBSERVED
 }
 
 extend type Query {
@@ -20791,7 +20801,7 @@ func (ec *executionContext) unmarshalInputRelationshipFilter(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kinds", "from", "to"}
+	fieldsInOrder := [...]string{"kinds", "from", "to", "shadow"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20819,6 +20829,13 @@ func (ec *executionContext) unmarshalInputRelationshipFilter(ctx context.Context
 				return it, err
 			}
 			it.To = data
+		case "shadow":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shadow"))
+			data, err := ec.unmarshalOShadowKind2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐShadowKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Shadow = data
 		}
 	}
 	return it, nil
@@ -28991,6 +29008,22 @@ func (ec *executionContext) marshalOSeverity2ᚕgithubᚗcomᚋriskgraphᚋriskg
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOShadowKind2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐShadowKind(ctx context.Context, v any) (*ShadowKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(ShadowKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOShadowKind2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐShadowKind(ctx context.Context, sel ast.SelectionSet, v *ShadowKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOSourceInput2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐSourceInputᚄ(ctx context.Context, v any) ([]SourceInput, error) {

@@ -233,6 +233,9 @@ func (r *Resolver) relationships(ctx context.Context, f *RelationshipFilter, fir
 	if err != nil {
 		return nil, err
 	}
+	if f != nil && f.Shadow != nil {
+		return r.shadowRelationships(ctx, v, f, first, after)
+	}
 	ef := graph.EdgeFilter{}
 	if f != nil {
 		ef.Kinds = f.Kinds

@@ -306,6 +306,8 @@ type RelationshipFilter struct {
 	Kinds []graph.EdgeKind `json:"kinds,omitempty"`
 	From  *graph.ID        `json:"from,omitempty"`
 	To    *graph.ID        `json:"to,omitempty"`
+	// Only shadow dependencies of this kind: where runtime traces and artifacts disagree.
+	Shadow *ShadowKind `json:"shadow,omitempty"`
 }
 
 type Risk struct {
@@ -753,6 +755,64 @@ func (e *Severity) UnmarshalJSON(b []byte) error {
 }
 
 func (e Severity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where runtime traces (discover otel, serve --otlp-http) and artifacts disagree.
+type ShadowKind string
+
+const (
+	// A call, read, write or served API seen at runtime that no artifact declares.
+	ShadowKindUndeclared ShadowKind = "UNDECLARED"
+	// Declared by an artifact but never seen in the traces of its traced caller.
+	ShadowKindUnobserved ShadowKind = "UNOBSERVED"
+)
+
+var AllShadowKind = []ShadowKind{
+	ShadowKindUndeclared,
+	ShadowKindUnobserved,
+}
+
+func (e ShadowKind) IsValid() bool {
+	switch e {
+	case ShadowKindUndeclared, ShadowKindUnobserved:
+		return true
+	}
+	return false
+}
+
+func (e ShadowKind) String() string {
+	return string(e)
+}
+
+func (e *ShadowKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ShadowKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ShadowKind", str)
+	}
+	return nil
+}
+
+func (e ShadowKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ShadowKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ShadowKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -84,6 +84,12 @@ var discoverSubcommands []func(*globals) *cobra.Command
 type deliverFlags struct {
 	dataDir, server, token, output string
 	dryRun                         bool
+	// noSweep, when set, says why this run never sweeps (traces are a
+	// sample: a window that missed an element is no proof it is gone).
+	noSweep string
+	// prepare, when set, adjusts the batch against the target before it is
+	// applied (otel adds the call counts already stored).
+	prepare func(ctx context.Context, t batchTarget, b *graph.Batch) error
 }
 
 func (df *deliverFlags) bind(f *pflag.FlagSet) {
@@ -140,11 +146,16 @@ func (df *deliverFlags) deliver(cmd *cobra.Command, g *globals, rep *discovery.R
 		defer ms.Close()
 		s = ms
 	}
+	if df.prepare != nil {
+		if err := df.prepare(ctx, s, &rep.Batch); err != nil {
+			return fmt.Errorf("discover: %w", err)
+		}
+	}
 	res, err := s.Apply(ctx, rep.Batch)
 	if err != nil {
 		return fmt.Errorf("discover: apply: %w", err)
 	}
-	swept, sweep := 0, len(rep.Errors) == 0
+	swept, sweep := 0, len(rep.Errors) == 0 && df.noSweep == ""
 	if sweep {
 		if swept, err = s.Sweep(ctx, rep.Scope, run); err != nil {
 			return fmt.Errorf("discover: sweep: %w", err)
@@ -162,6 +173,9 @@ func (df *deliverFlags) deliver(cmd *cobra.Command, g *globals, rep *discovery.R
 		}
 	} else {
 		printDiscover(out, rep, &res, swept, sweep)
+		if len(rep.Errors) == 0 && df.noSweep != "" {
+			fmt.Fprintf(out, "  %s\n", df.noSweep)
+		}
 	}
 	if len(rep.Errors) > 0 {
 		return errPartial
@@ -240,8 +254,10 @@ func printDiscover(w io.Writer, rep *discovery.Report, res *graph.Result, swept 
 			res.NodesCreated, res.NodesUpdated, res.EdgesCreated, res.EdgesUpdated)
 		if sweep {
 			fmt.Fprintf(w, "swept: %d elements no longer found\n", swept)
-		} else {
+		} else if len(rep.Errors) > 0 {
 			fmt.Fprintln(w, "not swept: some files had errors")
+		} else {
+			fmt.Fprintln(w, "not swept")
 		}
 	}
 }

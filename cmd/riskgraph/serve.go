@@ -40,6 +40,7 @@ type serveFlags struct {
 	tokensFile     string
 	insecureNoAuth bool
 	limits         api.Limits
+	otlpHTTP       string // serve only: OTLP/HTTP trace receiver address (otlp_http.go)
 }
 
 func (f *serveFlags) bind(cmd *cobra.Command) {
@@ -114,6 +115,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	sf.bind(cmd)
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "data directory of the embedded store (required with --store memdb)")
 	cmd.Flags().StringVar(&kind, "store", "memdb", "store backend: memdb (embedded, durable in --data-dir) or neo4j")
+	cmd.Flags().StringVar(&sf.otlpHTTP, "otlp-http", "", "also accept OTLP/HTTP trace exports (POST /v1/traces) on this address, e.g. 127.0.0.1:4318 (ingest role)")
 	ncfg := neo4j.BindFlags(cmd.Flags())
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := neo4j.ApplyEnv(cmd.Flags(), os.Getenv); err != nil {
@@ -208,6 +210,13 @@ func runServer(ctx context.Context, g *globals, st graph.Store, sf serveFlags, m
 		if err := mount(g, vst, srv, m); err != nil {
 			return err
 		}
+	}
+	if sf.otlpHTTP != "" {
+		_, stop, err := serveOTLP(ctx, g.logger, vst, a, sf.otlpHTTP, sf.insecureNoAuth, sf.limits.MaxBodyBytes)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	srv.SetReady(true)
 	return srv.Serve(ctx, sf.addr, func(a net.Addr) {
