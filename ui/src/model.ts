@@ -1,0 +1,152 @@
+// The estate as the map draws it: the node kinds of an architecture diagram
+// and the edges between them, loaded page by page through the public API,
+// with each service, API and data store assigned to a group
+// (application × environment) for compound drawing and aggregation.
+import { all, gql } from "./api";
+
+export const MAP_KINDS = ["Internet", "Gateway", "Service", "API", "DataStore", "ThirdParty"] as const;
+export const MAP_EDGE_KINDS = ["ROUTES_TO", "EXPOSES", "CALLS", "READS", "WRITES"] as const;
+export const DATA_CLASSES = ["PII", "PCI", "PHI", "CREDENTIALS", "FINANCIAL", "INTERNAL"] as const;
+
+export interface MapNode {
+  id: string;
+  kind: string;
+  name: string;
+  env: string | null;
+  dataClasses: string[];
+  internetFacing: boolean;
+  risk: number | null;
+  method?: string;
+  path?: string;
+  authenticated?: boolean;
+  apps: string[];
+  group: string | null; // group id, null for ungrouped kinds
+}
+
+export interface MapEdge {
+  id: string;
+  kind: string;
+  from: string;
+  to: string;
+  dataClasses: string[];
+}
+
+export interface Group {
+  id: string;
+  label: string;
+  app: string;
+  env: string;
+  members: string[];
+  services: number;
+  apis: number;
+  stores: number;
+}
+
+export interface Estate {
+  nodes: Map<string, MapNode>;
+  edges: MapEdge[];
+  groups: Map<string, Group>;
+  applications: string[];
+  envs: string[];
+  totalNodes: number; // every kind, from stats
+  exposedBy: Map<string, string>; // API id → service id
+}
+
+const NODES = `query MapNodes($kinds: [NodeKind!], $first: Int, $after: String) {
+  nodes(filter: {kinds: $kinds}, first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id kind name env dataClasses
+      ... on Service { internetFacing risk }
+      ... on API { internetFacing risk method path authenticated }
+      ... on Gateway { internetFacing }
+      ... on Internet { id }
+    }
+  }
+}`;
+
+const EDGES = `query MapEdges($kinds: [EdgeKind!], $first: Int, $after: String) {
+  relationships(filter: {kinds: $kinds}, first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id kind from to dataClasses }
+  }
+}`;
+
+export const STATS = `query Stats { stats { nodes edges nodesByKind { kind count } } }`;
+
+export async function loadStats(): Promise<{ nodes: number; edges: number; byKind: Record<string, number> }> {
+  const d = await gql(STATS);
+  const byKind: Record<string, number> = {};
+  for (const k of d.stats.nodesByKind) byKind[k.kind] = k.count;
+  return { nodes: d.stats.nodes, edges: d.stats.edges, byKind };
+}
+
+export function groupID(app: string, env: string): string {
+  return `grp:${app}|${env}`;
+}
+
+export async function loadEstate(totalNodes: number): Promise<Estate> {
+  // One sequence of pages per kind, the kinds in parallel.
+  const [nodeLists, edgeLists, partOf, apps] = await Promise.all([
+    Promise.all(MAP_KINDS.map((k) => all(NODES, "nodes", { kinds: [k] }))),
+    Promise.all(MAP_EDGE_KINDS.map((k) => all<MapEdge>(EDGES, "relationships", { kinds: [k] }))),
+    all<MapEdge>(EDGES, "relationships", { kinds: ["PART_OF"] }),
+    all(NODES, "nodes", { kinds: ["Application"] }),
+  ]);
+  const appName = new Map<string, string>(apps.map((a: any) => [a.id, a.name]));
+  const nodes = new Map<string, MapNode>();
+  for (const list of nodeLists) {
+    for (const n of list as any[]) {
+      nodes.set(n.id, {
+        id: n.id, kind: n.kind, name: n.kind === "API" ? `${n.method} ${n.path}` : n.name, env: n.env ?? null,
+        dataClasses: n.dataClasses ?? [], internetFacing: n.kind === "Internet" || !!n.internetFacing,
+        risk: n.risk ?? null, method: n.method, path: n.path, authenticated: n.authenticated, apps: [], group: null,
+      });
+    }
+  }
+  for (const e of partOf) {
+    const n = nodes.get(e.from);
+    const a = appName.get(e.to);
+    if (n && a && !n.apps.includes(a)) n.apps.push(a);
+  }
+  const edges = edgeLists.flat().filter((e) => nodes.has(e.from) && nodes.has(e.to));
+  // An API belongs where the service exposing it belongs.
+  const exposedBy = new Map<string, string>();
+  for (const e of edges) if (e.kind === "EXPOSES") exposedBy.set(e.to, e.from);
+  const groups = new Map<string, Group>();
+  const envs = new Set<string>();
+  const join = (n: MapNode, app: string) => {
+    const env = n.env ?? "-";
+    const id = groupID(app, env);
+    let g = groups.get(id);
+    if (!g) {
+      g = { id, app, env, label: `${app} · ${env}`, members: [], services: 0, apis: 0, stores: 0 };
+      groups.set(id, g);
+    }
+    g.members.push(n.id);
+    if (n.kind === "Service") g.services++;
+    else if (n.kind === "API") g.apis++;
+    else if (n.kind === "DataStore") g.stores++;
+    n.group = id;
+  };
+  for (const n of nodes.values()) {
+    if (n.env) envs.add(n.env);
+    n.apps.sort();
+    if (n.kind === "Service") join(n, n.apps[0] ?? "(no application)");
+    else if (n.kind === "DataStore") join(n, "data stores");
+  }
+  for (const n of nodes.values()) {
+    if (n.kind !== "API") continue;
+    const svc = nodes.get(exposedBy.get(n.id) ?? "");
+    if (svc) {
+      n.apps = svc.apps;
+      join(n, svc.apps[0] ?? "(no application)");
+    } else {
+      join(n, "(no service)");
+    }
+  }
+  return {
+    nodes, edges, groups, totalNodes, exposedBy,
+    applications: [...appName.values()].sort(),
+    envs: [...envs].sort(),
+  };
+}
