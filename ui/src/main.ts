@@ -66,12 +66,18 @@ function fillSelect(sel: HTMLSelectElement, values: readonly string[]): void {
   for (const v of values) sel.insertAdjacentHTML("beforeend", `<option value="${esc(v)}">${esc(v)}</option>`);
 }
 
+const scriptStart = performance.now();
+
 async function boot(): Promise<void> {
   showError(null);
   $("login").hidden = true;
   $("logout").hidden = !token();
   $("loading").hidden = false;
   try {
+    // The estate's pages are asked for at once with the counts; an empty
+    // store answers both quickly.
+    const estateP = loadEstate();
+    estateP.catch(() => {}); // reported through stats when both fail
     const stats = await loadStats();
     if (stats.nodes === 0) {
       $("loading").hidden = true;
@@ -80,7 +86,8 @@ async function boot(): Promise<void> {
       (window as any).__rg.ready = true;
       return;
     }
-    const estate = await loadEstate(stats.nodes);
+    const estate = await estateP;
+    estate.totalNodes = stats.nodes;
     state.estate = estate;
     $("loading").hidden = true;
     $("status").textContent = `${stats.nodes.toLocaleString()} nodes · ${stats.edges.toLocaleString()} edges`;
@@ -94,6 +101,8 @@ async function boot(): Promise<void> {
     fillSelect($<HTMLSelectElement>("f-app"), estate.applications);
     fillSelect($<HTMLSelectElement>("f-class"), DATA_CLASSES);
     $("btn-collapse").hidden = !map.aggregated;
+    map.timings.scriptStart = Math.round(scriptStart);
+    map.timings.dataLoaded = Math.round(performance.now());
     await map.draw();
     show(viewFromPath());
     (window as any).__rg.ready = true;

@@ -2,10 +2,8 @@
 // (application × environment), aggregation of whole groups into one node for
 // large estates, filters, and overlays (blast radius, attack paths, focus).
 import cytoscape from "cytoscape";
-import fcose from "cytoscape-fcose";
 import type { Estate, MapNode } from "./model";
 
-cytoscape.use(fcose);
 
 // Above this many drawable nodes the map starts aggregated by group.
 export const AGGREGATE_ABOVE = 1500;
@@ -56,7 +54,7 @@ export const STYLE: any[] = [
   { selector: "edge[kind='WRITES']", style: { "line-style": "dashed", "line-color": "#e76f51", "target-arrow-color": "#e76f51", width: 1.8 } },
   { selector: "edge[kind='EXPOSES']", style: { "line-style": "dotted", width: 0.6, "target-arrow-shape": "none", "line-color": "#c5cedb" } },
   { selector: "edge[kind='DEPENDS_ON']", style: { "line-style": "dotted", "line-color": "#7b2cbf", "target-arrow-color": "#7b2cbf" } },
-  { selector: "edge.agg", style: { width: "data(width)", label: "data(label)", "font-size": 8, "text-rotation": "autorotate" } },
+  { selector: "edge.agg", style: { width: "data(width)", label: "data(label)", "font-size": 8, "min-zoomed-font-size": 8 } },
   { selector: ".hidden", style: { display: "none" } },
   { selector: ".faded", style: { opacity: 0.15 } },
   { selector: "node.hl", style: { opacity: 1, "border-width": 4, "border-color": "#d7263d", "z-index": 10 } },
@@ -72,8 +70,14 @@ export const STYLE: any[] = [
   { selector: "node:selected", style: { "border-width": 5, "border-color": "#111" } },
 ];
 
+// Timings in ms: marks since navigation start, durations of phases.
 export interface Timings {
-  firstRender?: number;
+  scriptStart?: number; // the app's module began to run
+  dataLoaded?: number; // the estate is in memory
+  firstRender?: number; // the first frame of the map is painted
+  sync?: number;
+  layout?: number;
+  paint?: number;
   lastExpand?: number;
 }
 
@@ -84,6 +88,7 @@ export class EstateMap {
   filters: Filters = noFilters();
   timings: Timings = {};
   private userZoomAt = 0;
+  private apiCount = new Map<string, number>();
 
   constructor(
     private container: HTMLElement,
@@ -91,9 +96,12 @@ export class EstateMap {
     private onSelect: (id: string, kind: string) => void,
   ) {
     this.aggregated = estate.nodes.size > AGGREGATE_ABOVE;
+    for (const svc of estate.exposedBy.values()) this.apiCount.set(svc, (this.apiCount.get(svc) ?? 0) + 1);
     const large = estate.nodes.size > AGGREGATE_ABOVE;
     this.cy = cytoscape({
-      container, style: STYLE, minZoom: 0.02, maxZoom: 4, wheelSensitivity: 0.3,
+      // Straight edges skip the bundling of parallel curves, the costliest
+      // part of drawing thousands of edges.
+      container, style: large ? [...STYLE, { selector: "edge", style: { "curve-style": "straight" } }] : STYLE, minZoom: 0.02, maxZoom: 4,
       textureOnViewport: large, hideEdgesOnViewport: large, boxSelectionEnabled: false,
     });
     this.cy.on("tap", "node", (ev) => {
@@ -112,9 +120,17 @@ export class EstateMap {
 
   // rep is the element that stands for node id: itself, or its group's
   // aggregate node while the group is folded.
+  // In an aggregated map an expanded group shows its services with their
+  // APIs folded in (the detail panel lists them): a group of 250 services
+  // unfolds as 250 nodes, not 2,500.
   rep(id: string): string {
     const n = this.estate.nodes.get(id);
-    if (n?.group && this.aggregated && !this.expanded.has(n.group)) return `agg:${n.group}`;
+    if (!n?.group || !this.aggregated) return id;
+    if (!this.expanded.has(n.group)) return `agg:${n.group}`;
+    if (n.kind === "API") {
+      const svc = this.estate.exposedBy.get(id);
+      if (svc && this.estate.nodes.get(svc)?.group === n.group) return svc;
+    }
     return id;
   }
 
@@ -134,15 +150,23 @@ export class EstateMap {
     }
     for (const n of nodes.values()) {
       if (this.rep(n.id) !== n.id) continue;
+      const folded = this.aggregated && n.kind === "Service" ? this.apiCount.get(n.id) ?? 0 : 0;
       out.set(n.id, { group: "nodes", data: {
-        id: n.id, parent: n.group ?? undefined, kind: n.kind, label: label(n), riskColor: riskColor(n.risk),
+        id: n.id, parent: n.group ?? undefined, kind: n.kind, label: label(n) + (folded ? `\n${folded} APIs` : ""), riskColor: riskColor(n.risk),
         hasPCI: n.dataClasses.includes("PCI") && n.kind !== "API",
       } });
     }
     const agg = new Map<string, { from: string; to: string; kind: string; count: number }>();
     for (const e of edges) {
-      const a = this.rep(e.from), b = this.rep(e.to);
+      let a = this.rep(e.from), b = this.rep(e.to);
       if (a === b) continue;
+      // Between an unfolded group and a folded one, one edge per group pair
+      // and kind: a big estate would otherwise draw thousands of edges for
+      // one expansion.
+      if (this.aggregated && a.startsWith("agg:") !== b.startsWith("agg:")) {
+        if (a.startsWith("agg:")) b = nodes.get(b)?.group ?? b;
+        else a = nodes.get(a)?.group ?? a;
+      }
       if (a === e.from && b === e.to) {
         out.set(e.id, { group: "edges", data: { id: e.id, source: a, target: b, kind: e.kind } });
         continue;
@@ -191,82 +215,172 @@ export class EstateMap {
 
   // draw lays the whole map out from scratch.
   async draw(): Promise<void> {
-    const t0 = performance.now();
+    let t = performance.now();
+    const t0 = t;
+    const lap = () => { const n = performance.now(); const d = n - t; t = n; return Math.round(d); };
     this.sync();
-    await this.layout(this.cy.elements());
-    this.cy.fit(undefined, 30);
+    this.timings.sync = lap();
+    this.layout();
+    this.fit();
+    this.timings.layout = lap();
     await nextFrame();
+    this.timings.paint = lap();
     this.timings.firstRender = performance.now();
     this.container.dataset.drawMs = String(Math.round(performance.now() - t0));
     this.publish();
   }
 
-  private layout(eles: cytoscape.CollectionReturnValue): Promise<void> {
-    return new Promise((resolve) => {
-      const l = eles.layout({
-        name: "fcose", quality: eles.length > 3000 ? "draft" : "default", randomize: true, animate: false,
-        nodeDimensionsIncludeLabels: false, packComponents: true, nodeRepulsion: () => 6000,
-        idealEdgeLength: () => 60, nestingFactor: 0.6, numIter: 1500, tile: true,
-        // Determinism: the same estate draws the same way on every load.
-        randomSeed: 1,
-      } as any);
-      l.one("layoutstop", () => resolve());
-      l.run();
+  // layout places every drawn node in tiers, left to right as traffic goes:
+  // the Internet, gateways, one column per environment of application groups
+  // (one row per application), data stores, third parties. Inside a group each
+  // service heads a row followed by the APIs it exposes. It is arithmetic
+  // only (no simulation), so a 10,000-node estate lays out in milliseconds
+  // and the same estate always draws the same way.
+  layout(): void {
+    const { nodes, groups, envs } = this.estate;
+    const pos = new Map<string, { x: number; y: number }>();
+    const apisOf = new Map<string, string[]>();
+    for (const [api, svc] of this.estate.exposedBy) apisOf.set(svc, [...(apisOf.get(svc) ?? []), api]);
+    const byName = (a: string, b: string) => {
+      const x = nodes.get(a)!, y = nodes.get(b)!;
+      return x.name < y.name ? -1 : x.name > y.name ? 1 : a < b ? -1 : 1;
+    };
+    const ungrouped = (kind: string) => [...nodes.values()].filter((n) => n.kind === kind && !n.group).map((n) => n.id).sort(byName);
+    const column = (ids: string[], x: number, gap: number) => {
+      const h = (ids.length - 1) * gap;
+      ids.forEach((id, i) => pos.set(id, { x, y: -h / 2 + i * gap }));
+    };
+    const API_COLS = 6, STEP = 26;
+    // Lays out one group's members from (x, y); returns its width and height.
+    const block = (g: string, x: number, y: number): { w: number; h: number } => {
+      if (this.aggregated && !this.expanded.has(g)) {
+        const size = Math.min(160, 40 + Math.sqrt(groups.get(g)!.members.length) * 6);
+        pos.set(`agg:${g}`, { x: x + size / 2, y: y + size / 2 });
+        return { w: size, h: size };
+      }
+      const members = groups.get(g)!.members;
+      if (this.aggregated) {
+        const shown = members.filter((id) => this.rep(id) === id).sort(byName);
+        const cols = Math.max(1, Math.ceil(Math.sqrt(shown.length * 2)));
+        shown.forEach((id, i) => pos.set(id, { x: x + (i % cols) * 110, y: y + Math.floor(i / cols) * 70 }));
+        return { w: cols * 110, h: Math.ceil(shown.length / cols) * 70 };
+      }
+      const heads = members.filter((id) => nodes.get(id)!.kind !== "API").sort(byName);
+      const orphans = members.filter((id) => nodes.get(id)!.kind === "API" && !heads.includes(this.estate.exposedBy.get(id) ?? ""));
+      let row = y, w = 0;
+      const place = (head: string | null, apis: string[]) => {
+        if (head) pos.set(head, { x, y: row });
+        apis.sort(byName).forEach((a, i) => pos.set(a, { x: x + 50 + (i % API_COLS) * STEP, y: row + Math.floor(i / API_COLS) * STEP }));
+        w = Math.max(w, apis.length ? 50 + (Math.min(apis.length, API_COLS) - 1) * STEP : 0);
+        row += Math.max(1, Math.ceil(apis.length / API_COLS)) * STEP + 30;
+      };
+      for (const h of heads) place(h, nodes.get(h)!.kind === "Service" ? (apisOf.get(h) ?? []).filter((a) => nodes.get(a)?.group === g) : []);
+      if (orphans.length) place(null, orphans);
+      return { w: w + 40, h: row - y };
+    };
+    const appGroups = [...groups.values()].filter((g) => g.app !== "data stores");
+    const storeGroups = [...groups.values()].filter((g) => g.app === "data stores");
+    const apps = [...new Set(appGroups.map((g) => g.app))].sort();
+    const envList = [...new Set([...envs, ...appGroups.map((g) => g.env)])].sort();
+    let x = 0;
+    column(ungrouped("Internet"), x, 80);
+    x += 160;
+    column(ungrouped("Gateway"), x, 80);
+    x += 200;
+    // One column per environment, one band per application across them.
+    const bandTop = new Map<string, number>();
+    let top = 0;
+    const sizes = new Map<string, { w: number; h: number }>();
+    for (const app of apps) {
+      bandTop.set(app, top);
+      let h = 0;
+      for (const env of envList) {
+        const g = groups.get(`grp:${app}|${env}`);
+        if (!g) continue;
+        const sz = block(g.id, 0, 0); // measure
+        sizes.set(g.id, sz);
+        h = Math.max(h, sz.h);
+      }
+      top += h + 70;
+    }
+    const height = top;
+    for (const env of envList) {
+      let w = 0;
+      for (const app of apps) {
+        const g = groups.get(`grp:${app}|${env}`);
+        if (!g) continue;
+        block(g.id, x, bandTop.get(app)! - height / 2);
+        w = Math.max(w, sizes.get(g.id)!.w);
+      }
+      x += w + 120;
+    }
+    let sy = -height / 2, sw = 0;
+    for (const g of storeGroups.sort((a, b) => (a.env < b.env ? -1 : 1))) {
+      const cols = Math.max(1, Math.ceil(Math.sqrt(g.members.length / 3)));
+      if (this.aggregated && !this.expanded.has(g.id)) {
+        const sz = block(g.id, x, sy);
+        sy += sz.h + 70;
+        sw = Math.max(sw, sz.w);
+        continue;
+      }
+      g.members.slice().sort(byName).forEach((id, i) => pos.set(id, { x: x + (i % cols) * 90, y: sy + Math.floor(i / cols) * 70 }));
+      sy += Math.ceil(g.members.length / cols) * 70 + 70;
+      sw = Math.max(sw, cols * 90);
+    }
+    x += sw + 160;
+    column(ungrouped("ThirdParty"), x, 80);
+    this.cy.batch(() => {
+      this.cy.nodes().forEach((n) => {
+        const p = pos.get(n.id());
+        if (p && !n.isParent()) n.position(p);
+      });
     });
   }
 
-  // expand unfolds one aggregated group in place: its members are laid out
-  // on a grid where the group's node was; nothing else moves.
+  // expand unfolds one aggregated group in place and lays the map out again
+  // (arithmetic, not a simulation), keeping the viewport where it was.
   async expand(groupID: string): Promise<void> {
     if (!this.aggregated || this.expanded.has(groupID)) return;
     const t0 = performance.now();
-    const at = this.cy.getElementById(`agg:${groupID}`).position();
-    const center = at ? { x: at.x, y: at.y } : { x: 0, y: 0 };
     this.expanded.add(groupID);
-    const added = this.sync().filter((n) => !n.isParent());
-    // Services first, each followed by its APIs, in rows.
-    const order = added.sort((a, b) => {
-      const ka = a.data("kind") === "Service" ? a.id() : this.serviceOf(a.id());
-      const kb = b.data("kind") === "Service" ? b.id() : this.serviceOf(b.id());
-      return ka === kb ? (a.data("kind") === "Service" ? -1 : b.data("kind") === "Service" ? 1 : 0) : ka < kb ? -1 : 1;
-    });
-    const cols = Math.max(1, Math.ceil(Math.sqrt(order.length)));
-    const step = 48;
-    const w = (cols - 1) * step;
-    this.cy.batch(() => {
-      order.forEach((n, i) => {
-        n.position({ x: center.x - w / 2 + (i % cols) * step, y: center.y - w / 2 + Math.floor(i / cols) * step });
-      });
-    });
+    this.sync();
+    this.layout();
+    this.fit(this.estate.groups.get(groupID)!.members);
     await nextFrame();
     this.timings.lastExpand = performance.now() - t0;
     this.publish();
   }
 
-  private serviceOf(apiID: string): string {
-    return this.estate.exposedBy.get(apiID) ?? apiID;
-  }
-
   collapse(groupID: string): void {
     if (!this.expanded.delete(groupID)) return;
-    const box = this.cy.getElementById(groupID);
-    const pos = box.nonempty() ? { ...box.position() } : null;
-    this.sync().forEach((n) => {
-      if (pos) n.position(pos);
-    });
+    this.sync();
+    this.layout();
     this.publish();
   }
 
   collapseAll(): void {
     if (!this.expanded.size) return;
-    const ids = [...this.expanded];
-    const pos = new Map(ids.map((id) => [id, { ...this.cy.getElementById(id).position() }]));
     this.expanded.clear();
-    this.sync().forEach((n) => {
-      const p = pos.get(n.data("group"));
-      if (p) n.position(p);
-    });
+    this.sync();
+    this.layout();
+    this.fit();
     this.publish();
+  }
+
+  // fit frames the drawn nodes by their positions. cy.fit measures every
+  // label first, which costs more than the whole layout on a large map.
+  fit(ids?: string[]): void {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    const nodes = ids ? this.cy.collection(ids.map((id) => this.cy.getElementById(this.rep(id))) as any) : this.cy.nodes();
+    nodes.forEach((n) => {
+      if (n.isParent() || n.hasClass("hidden")) return;
+      const p = n.position();
+      x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y); x1 = Math.max(x1, p.x); y1 = Math.max(y1, p.y);
+    });
+    if (x0 === Infinity) return;
+    const pad = 60, w = this.cy.width(), h = this.cy.height();
+    const zoom = Math.min(2, Math.max(this.cy.minZoom(), Math.min((w - 2 * pad) / Math.max(1, x1 - x0), (h - 2 * pad) / Math.max(1, y1 - y0))));
+    this.cy.viewport({ zoom, pan: { x: w / 2 - zoom * (x0 + x1) / 2, y: h / 2 - zoom * (y0 + y1) / 2 } });
   }
 
   // visible decides a leaf node by the filters.
@@ -360,9 +474,7 @@ export class EstateMap {
 
   // focus fits the viewport to ids (expanding folded groups they are in).
   focus(ids: string[]): void {
-    const els = this.cy.collection();
-    for (const id of ids) els.merge(this.cy.getElementById(this.rep(id)));
-    if (els.nonempty()) this.cy.animate({ fit: { eles: els, padding: 60 } } as any, { duration: 250 });
+    this.fit(ids);
   }
 
   search(q: string): string[] {
@@ -394,7 +506,7 @@ export class EstateMap {
   private publish(): void {
     const d = this.container.dataset;
     d.nodeCount = String(this.leafCount());
-    d.edgeCount = String(this.cy.edges().filter((e) => e.visible()).length);
+    d.edgeCount = String(this.cy.edges().filter((e) => !e.source().hasClass("hidden") && !e.target().hasClass("hidden")).length);
     d.groupCount = String(this.cy.nodes(".agg, .group").filter((n) => !n.hasClass("hidden")).length);
     d.aggregated = String(this.aggregated);
     d.expanded = String(this.expanded.size);

@@ -84,7 +84,7 @@ export function groupID(app: string, env: string): string {
   return `grp:${app}|${env}`;
 }
 
-export async function loadEstate(totalNodes: number): Promise<Estate> {
+export async function loadEstate(totalNodes = 0): Promise<Estate> {
   // One sequence of pages per kind, the kinds in parallel.
   const [nodeLists, edgeLists, partOf, apps] = await Promise.all([
     Promise.all(MAP_KINDS.map((k) => all(NODES, "nodes", { kinds: [k] }))),
