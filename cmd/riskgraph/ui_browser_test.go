@@ -82,7 +82,11 @@ func TestUIInBrowser(t *testing.T) {
 		"RG_LARGE_URL="+largeURL, "RG_OUT="+out, "RG_CHROMIUM="+chromium)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// The timings depend on what else the machine runs: log its load.
+	load := func() string { b, _ := os.ReadFile("/proc/loadavg"); return strings.TrimSpace(string(b)) }
+	t.Logf("load average before: %s", load())
 	err := cmd.Run()
+	t.Logf("load average after: %s", load())
 	sc := bufio.NewScanner(&stdout)
 	for sc.Scan() {
 		line := sc.Text()

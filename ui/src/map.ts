@@ -41,10 +41,11 @@ export const STYLE: any[] = [
   { selector: "node.group", style: {
       shape: "round-rectangle", "background-color": "#eef2f8", "background-opacity": 0.6, "border-width": 1,
       "border-color": "#9aa8bf", label: "data(label)", "text-valign": "top", "text-halign": "center", "font-size": 11,
-      "font-weight": "bold", padding: "12px" } },
+      "font-weight": "bold", padding: "12px", "min-zoomed-font-size": 0 } },
   { selector: "node.agg", style: {
       shape: "round-rectangle", width: "data(size)", height: "data(size)", "background-color": "#dfe7f3",
-      "border-color": "#3a6ea5", "border-width": 2, "text-valign": "center", "font-size": 11 } },
+      "border-color": "#3a6ea5", "border-width": 2, "text-valign": "center", "font-size": 16,
+      "text-max-width": "data(size)", "min-zoomed-font-size": 0 } },
   { selector: "edge", style: {
       width: 1.2, "curve-style": "bezier", "target-arrow-shape": "triangle", "arrow-scale": 0.7,
       "line-color": "#9aa3b2", "target-arrow-color": "#9aa3b2" } },

@@ -56,10 +56,8 @@ const NODES = `query MapNodes($kinds: [NodeKind!], $first: Int, $after: String) 
   nodes(filter: {kinds: $kinds}, first: $first, after: $after) {
     pageInfo { hasNextPage endCursor }
     nodes { id kind name env dataClasses
-      ... on Service { internetFacing risk }
-      ... on API { internetFacing risk method path authenticated }
-      ... on Gateway { internetFacing }
-      ... on Internet { id }
+      ... on Service { risk }
+      ... on API { risk method path authenticated }
     }
   }
 }`;
@@ -68,6 +66,14 @@ const EDGES = `query MapEdges($kinds: [EdgeKind!], $first: Int, $after: String) 
   relationships(filter: {kinds: $kinds}, first: $first, after: $after) {
     pageInfo { hasNextPage endCursor }
     nodes { id kind from to dataClasses }
+  }
+}`;
+
+// The internet-facing set comes from the filter: resolving internetFacing
+// on every node of a page costs the server far more than listing the ids.
+const EXPOSED = `query Exposed($first: Int, $after: String) {
+  nodes(filter: {kinds: [Service, API, Gateway], internetFacing: true}, first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor } nodes { id }
   }
 }`;
 
@@ -86,19 +92,21 @@ export function groupID(app: string, env: string): string {
 
 export async function loadEstate(totalNodes = 0): Promise<Estate> {
   // One sequence of pages per kind, the kinds in parallel.
-  const [nodeLists, edgeLists, partOf, apps] = await Promise.all([
+  const [nodeLists, edgeLists, partOf, apps, exposed] = await Promise.all([
     Promise.all(MAP_KINDS.map((k) => all(NODES, "nodes", { kinds: [k] }))),
     Promise.all(MAP_EDGE_KINDS.map((k) => all<MapEdge>(EDGES, "relationships", { kinds: [k] }))),
     all<MapEdge>(EDGES, "relationships", { kinds: ["PART_OF"] }),
     all(NODES, "nodes", { kinds: ["Application"] }),
+    all<{ id: string }>(EXPOSED, "nodes"),
   ]);
+  const facing = new Set(exposed.map((n) => n.id));
   const appName = new Map<string, string>(apps.map((a: any) => [a.id, a.name]));
   const nodes = new Map<string, MapNode>();
   for (const list of nodeLists) {
     for (const n of list as any[]) {
       nodes.set(n.id, {
         id: n.id, kind: n.kind, name: n.kind === "API" ? `${n.method} ${n.path}` : n.name, env: n.env ?? null,
-        dataClasses: n.dataClasses ?? [], internetFacing: n.kind === "Internet" || !!n.internetFacing,
+        dataClasses: n.dataClasses ?? [], internetFacing: n.kind === "Internet" || facing.has(n.id),
         risk: n.risk ?? null, method: n.method, path: n.path, authenticated: n.authenticated, apps: [], group: null,
       });
     }
