@@ -84,7 +84,7 @@ export class Flows {
     for (const id of ids) {
       const n = this.estate.nodes.get(id) ?? names.get(id);
       if (!n) continue;
-      els.push({ group: "nodes", data: { id, kind: n.kind, label: n.kind === "API" && n.method ? `${n.method} ${n.path}` : n.name, riskColor: "#8a94a6" } });
+      els.push({ group: "nodes", data: { id, kind: n.kind, label: `${n.kind === "API" && n.method ? `${n.method} ${n.path}` : n.name}${n.env ? `\n(${n.env})` : ""}`, riskColor: "#8a94a6" } });
     }
     steps.forEach((s: any, i: number) => els.push({ group: "edges", data: { id: `step${i}`, source: s.from.id, target: s.to.id, kind: s.kind } }));
     this.cy?.destroy();
