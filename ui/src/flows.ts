@@ -48,7 +48,7 @@ export class Flows {
   private cy?: cytoscape.Core;
   private current = "";
 
-  constructor(private estate: Estate, private container: HTMLElement, private panel: HTMLElement,
+  constructor(public estate: Estate, private container: HTMLElement, private panel: HTMLElement,
     private picker: HTMLElement, private onError: (e: unknown) => void) {
     picker.innerHTML = FLOW_CLASSES.map((c) => `<button data-class="${c}" data-testid="flow-${c}">${c}</button>`).join(" ");
     picker.querySelectorAll<HTMLButtonElement>("button").forEach((b) => b.addEventListener("click", () => this.show(b.dataset.class!)));

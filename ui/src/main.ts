@@ -1,7 +1,8 @@
 import "./style.css";
 import { AuthError, setToken, token } from "./api";
 import { EstateMap, noFilters, type Filters } from "./map";
-import { DATA_CLASSES, loadEstate, loadStats, type Estate } from "./model";
+import { DATA_CLASSES, MAP_KINDS, buildEstate, fetchAPIs, fetchBase, loadStats, type Estate } from "./model";
+import { AGGREGATE_ABOVE } from "./map";
 import { showDetail } from "./detail";
 import { Overlays } from "./overlays";
 import { Flows } from "./flows";
@@ -75,24 +76,31 @@ async function boot(): Promise<void> {
   $("loading").hidden = false;
   try {
     // The estate's pages are asked for at once with the counts; an empty
-    // store answers both quickly.
-    const estateP = loadEstate();
-    estateP.catch(() => {}); // reported through stats when both fail
+    // store answers all quickly.
+    const baseP = fetchBase();
+    baseP.catch(() => {}); // reported through stats when both fail
     const stats = await loadStats();
     if (stats.nodes === 0) {
       $("loading").hidden = true;
       $("empty").hidden = false;
       $("status").textContent = "empty store";
-      (window as any).__rg.ready = true;
+      (window as any).__rg.ready = (window as any).__rg.complete = true;
       return;
     }
-    const estate = await estateP;
-    estate.totalNodes = stats.nodes;
+    // A map that will start aggregated is drawn before its APIs arrive
+    // (they are folded into their services there anyway).
+    const mapNodes = MAP_KINDS.reduce((s, k) => s + (stats.byKind[k] ?? 0), 0);
+    const progressive = mapNodes > AGGREGATE_ABOVE;
+    // On a large estate the second part waits for the first so that the
+    // server answers the first part's pages first.
+    const apisP = progressive ? baseP.then(() => fetchAPIs()) : fetchAPIs();
+    const estate = buildEstate(await baseP, progressive ? null : await apisP, stats.nodes);
     state.estate = estate;
     $("loading").hidden = true;
-    $("status").textContent = `${stats.nodes.toLocaleString()} nodes · ${stats.edges.toLocaleString()} edges`;
+    const counts = `${stats.nodes.toLocaleString()} nodes · ${stats.edges.toLocaleString()} edges`;
+    $("status").textContent = progressive ? `${counts} · loading APIs…` : counts;
     $("view-map").hidden = false;
-    const map = new EstateMap($("map"), estate, (id, kind) => select(id, kind));
+    const map = new EstateMap($("map"), estate, (id, kind) => select(id, kind), mapNodes > AGGREGATE_ABOVE);
     state.map = map;
     state.overlays = new Overlays(map, $("overlay"), showError);
     state.flows = new Flows(estate, $("flow-map"), $("flow-panel"), $("flow-classes"), showError);
@@ -106,10 +114,19 @@ async function boot(): Promise<void> {
     await map.draw();
     show(viewFromPath());
     (window as any).__rg.ready = true;
+    if (progressive) {
+      const full = buildEstate(await baseP, await apisP, stats.nodes);
+      state.estate = full;
+      state.flows!.estate = full;
+      map.setEstate(full);
+      map.timings.complete = Math.round(performance.now());
+      $("status").textContent = counts;
+    }
+    (window as any).__rg.complete = true;
   } catch (e) {
     $("loading").hidden = true;
     showError(e);
-    (window as any).__rg.ready = true;
+    (window as any).__rg.ready = (window as any).__rg.complete = true;
   }
 }
 

@@ -80,6 +80,7 @@ export interface Timings {
   layout?: number;
   paint?: number;
   lastExpand?: number;
+  complete?: number; // a progressive load has all its data drawn
 }
 
 export class EstateMap {
@@ -95,10 +96,10 @@ export class EstateMap {
     private container: HTMLElement,
     public estate: Estate,
     private onSelect: (id: string, kind: string) => void,
+    large = estate.nodes.size > AGGREGATE_ABOVE,
   ) {
-    this.aggregated = estate.nodes.size > AGGREGATE_ABOVE;
-    for (const svc of estate.exposedBy.values()) this.apiCount.set(svc, (this.apiCount.get(svc) ?? 0) + 1);
-    const large = estate.nodes.size > AGGREGATE_ABOVE;
+    this.aggregated = large;
+    this.countAPIs();
     this.cy = cytoscape({
       // Straight edges skip the bundling of parallel curves, the costliest
       // part of drawing thousands of edges.
@@ -117,6 +118,21 @@ export class EstateMap {
         this.collapseAll();
       }
     });
+  }
+
+  private countAPIs(): void {
+    this.apiCount.clear();
+    for (const svc of this.estate.exposedBy.values()) this.apiCount.set(svc, (this.apiCount.get(svc) ?? 0) + 1);
+  }
+
+  // setEstate swaps in a fuller estate (the APIs of a progressive load),
+  // keeping what is expanded, the filters and the viewport.
+  setEstate(e: Estate): void {
+    this.estate = e;
+    this.countAPIs();
+    this.sync();
+    this.layout();
+    this.publish();
   }
 
   // rep is the element that stands for node id: itself, or its group's
@@ -200,7 +216,8 @@ export class EstateMap {
       for (const [id, def] of want) {
         const el = cy.getElementById(id);
         if (el.nonempty()) {
-          if (def.group === "edges") el.data("label", def.data.label);
+          if (el.data("label") !== def.data.label) el.data("label", def.data.label);
+          for (const k of ["size", "riskColor"]) if (def.data[k] != null && el.data(k) !== def.data[k]) el.data(k, def.data[k]);
           continue;
         }
         toAdd.push(def);

@@ -48,6 +48,7 @@ export interface Estate {
   groups: Map<string, Group>;
   applications: string[];
   envs: string[];
+  partial: boolean; // the APIs are still loading
   totalNodes: number; // every kind, from stats
   exposedBy: Map<string, string>; // API id → service id
 }
@@ -56,7 +57,6 @@ const NODES = `query MapNodes($kinds: [NodeKind!], $first: Int, $after: String) 
   nodes(filter: {kinds: $kinds}, first: $first, after: $after) {
     pageInfo { hasNextPage endCursor }
     nodes { id kind name env dataClasses
-      ... on Service { risk }
       ... on API { risk method path authenticated }
     }
   }
@@ -77,6 +77,14 @@ const EXPOSED = `query Exposed($first: Int, $after: String) {
   }
 }`;
 
+// Risk scores: the first request after a change waits for the scoring
+// engine (seconds on a large estate), so they load with the second part.
+const RISKS = `query ServiceRisks($first: Int, $after: String) {
+  nodes(filter: {kinds: [Service]}, first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor } nodes { id ... on Service { risk } }
+  }
+}`;
+
 export const STATS = `query Stats { stats { nodes edges nodesByKind { kind count } } }`;
 
 export async function loadStats(): Promise<{ nodes: number; edges: number; byKind: Record<string, number> }> {
@@ -90,16 +98,46 @@ export function groupID(app: string, env: string): string {
   return `grp:${app}|${env}`;
 }
 
-export async function loadEstate(totalNodes = 0): Promise<Estate> {
-  // One sequence of pages per kind, the kinds in parallel.
+// What the map fetches, in two parts that load in parallel: everything but
+// the APIs, and the APIs with the EXPOSES edges tying them to services. A
+// large estate is drawn (aggregated) from the first part while the second
+// is still coming.
+export interface BasePart { nodes: any[]; edges: MapEdge[]; partOf: MapEdge[]; apps: any[]; exposed: { id: string }[] }
+export interface APIPart { nodes: any[]; edges: MapEdge[]; risks: { id: string; risk: number | null }[] }
+
+export async function fetchBase(): Promise<BasePart> {
   const [nodeLists, edgeLists, partOf, apps, exposed] = await Promise.all([
-    Promise.all(MAP_KINDS.map((k) => all(NODES, "nodes", { kinds: [k] }))),
-    Promise.all(MAP_EDGE_KINDS.map((k) => all<MapEdge>(EDGES, "relationships", { kinds: [k] }))),
+    Promise.all(MAP_KINDS.filter((k) => k !== "API").map((k) => all(NODES, "nodes", { kinds: [k] }))),
+    Promise.all(MAP_EDGE_KINDS.filter((k) => k !== "EXPOSES").map((k) => all<MapEdge>(EDGES, "relationships", { kinds: [k] }))),
     all<MapEdge>(EDGES, "relationships", { kinds: ["PART_OF"] }),
     all(NODES, "nodes", { kinds: ["Application"] }),
     all<{ id: string }>(EXPOSED, "nodes"),
   ]);
+  return { nodes: nodeLists.flat(), edges: edgeLists.flat(), partOf, apps, exposed };
+}
+
+export async function fetchAPIs(): Promise<APIPart> {
+  const [nodes, edges, risks] = await Promise.all([
+    all(NODES, "nodes", { kinds: ["API"] }),
+    all<MapEdge>(EDGES, "relationships", { kinds: ["EXPOSES"] }),
+    all<{ id: string; risk: number | null }>(RISKS, "nodes"),
+  ]);
+  return { nodes, edges, risks };
+}
+
+export async function loadEstate(totalNodes = 0): Promise<Estate> {
+  const [base, apis] = await Promise.all([fetchBase(), fetchAPIs()]);
+  return buildEstate(base, apis, totalNodes);
+}
+
+// buildEstate joins the parts; without apis the estate is partial (no API
+// nodes, no edges to them).
+export function buildEstate(base: BasePart, apis: APIPart | null, totalNodes = 0): Estate {
+  const { partOf, apps, exposed } = base;
+  const nodeLists = [base.nodes, apis?.nodes ?? []];
+  const edgeLists = [base.edges, apis?.edges ?? []];
   const facing = new Set(exposed.map((n) => n.id));
+  const risk = new Map((apis?.risks ?? []).map((r) => [r.id, r.risk]));
   const appName = new Map<string, string>(apps.map((a: any) => [a.id, a.name]));
   const nodes = new Map<string, MapNode>();
   for (const list of nodeLists) {
@@ -107,7 +145,7 @@ export async function loadEstate(totalNodes = 0): Promise<Estate> {
       nodes.set(n.id, {
         id: n.id, kind: n.kind, name: n.kind === "API" ? `${n.method} ${n.path}` : n.name, env: n.env ?? null,
         dataClasses: n.dataClasses ?? [], internetFacing: n.kind === "Internet" || facing.has(n.id),
-        risk: n.risk ?? null, method: n.method, path: n.path, authenticated: n.authenticated, apps: [], group: null,
+        risk: n.risk ?? risk.get(n.id) ?? null, method: n.method, path: n.path, authenticated: n.authenticated, apps: [], group: null,
       });
     }
   }
@@ -153,7 +191,7 @@ export async function loadEstate(totalNodes = 0): Promise<Estate> {
     }
   }
   return {
-    nodes, edges, groups, totalNodes, exposedBy,
+    nodes, edges, groups, totalNodes, exposedBy, partial: !apis,
     applications: [...appName.values()].sort(),
     envs: [...envs].sort(),
   };
