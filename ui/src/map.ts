@@ -90,6 +90,7 @@ export class EstateMap {
   filters: Filters = noFilters();
   timings: Timings = {};
   private userZoomAt = 0;
+  private userMoved = false;
   private apiCount = new Map<string, number>();
 
   constructor(
@@ -112,7 +113,8 @@ export class EstateMap {
       else this.onSelect(n.id(), n.data("kind"));
     });
     // Zooming far out of a large estate folds the expanded groups back.
-    container.addEventListener("wheel", () => (this.userZoomAt = performance.now()), { passive: true });
+    container.addEventListener("wheel", () => { this.userZoomAt = performance.now(); this.userMoved = true; }, { passive: true });
+    container.addEventListener("pointerdown", () => (this.userMoved = true));
     this.cy.on("zoom", () => {
       if (this.aggregated && this.expanded.size && performance.now() - this.userZoomAt < 200 && this.cy.zoom() < 0.08) {
         this.collapseAll();
@@ -132,6 +134,7 @@ export class EstateMap {
     this.countAPIs();
     this.sync();
     this.layout();
+    if (!this.userMoved) this.fit();
     this.publish();
   }
 
