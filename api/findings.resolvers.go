@@ -7,7 +7,25 @@ package api
 
 import (
 	"context"
+	"time"
+
+	"github.com/riskgraph/riskgraph/graph"
 )
+
+// AcceptRisk is the resolver for the acceptRisk field.
+func (r *mutationResolver) AcceptRisk(ctx context.Context, finding graph.ID, owner string, reason string, until time.Time) (*Finding, error) {
+	return r.acceptRisk(ctx, finding, owner, reason, until)
+}
+
+// MarkFalsePositive is the resolver for the markFalsePositive field.
+func (r *mutationResolver) MarkFalsePositive(ctx context.Context, finding graph.ID, actor string, reason string) (*Finding, error) {
+	return r.markFalsePositive(ctx, finding, actor, reason)
+}
+
+// ReopenExpiredAcceptances is the resolver for the reopenExpiredAcceptances field.
+func (r *mutationResolver) ReopenExpiredAcceptances(ctx context.Context) (int, error) {
+	return r.reopenExpired(ctx)
+}
 
 // Findings is the resolver for the findings field.
 func (r *queryResolver) Findings(ctx context.Context, filter *FindingFilter, orderBy *FindingOrder, first *int, after *string) (*FindingConnection, error) {

@@ -340,8 +340,11 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		Ingest func(childComplexity int, batch BatchInput) int
-		Sweep  func(childComplexity int, source string, scope string, run graph.ID) int
+		AcceptRisk               func(childComplexity int, finding graph.ID, owner string, reason string, until time.Time) int
+		Ingest                   func(childComplexity int, batch BatchInput) int
+		MarkFalsePositive        func(childComplexity int, finding graph.ID, actor string, reason string) int
+		ReopenExpiredAcceptances func(childComplexity int) int
+		Sweep                    func(childComplexity int, source string, scope string, run graph.ID) int
 	}
 
 	NodeConnection struct {
@@ -660,6 +663,9 @@ type InternetResolver interface {
 type MutationResolver interface {
 	Ingest(ctx context.Context, batch BatchInput) (*IngestResult, error)
 	Sweep(ctx context.Context, source string, scope string, run graph.ID) (*SweepResult, error)
+	AcceptRisk(ctx context.Context, finding graph.ID, owner string, reason string, until time.Time) (*Finding, error)
+	MarkFalsePositive(ctx context.Context, finding graph.ID, actor string, reason string) (*Finding, error)
+	ReopenExpiredAcceptances(ctx context.Context) (int, error)
 }
 type PackageResolver interface {
 	Neighbours(ctx context.Context, obj *Package, direction *Direction, kinds []graph.EdgeKind, first *int, after *string) (*NodeConnection, error)
@@ -2133,6 +2139,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KindCount.Kind(childComplexity), true
 
+	case "Mutation.acceptRisk":
+		if e.ComplexityRoot.Mutation.AcceptRisk == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptRisk_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptRisk(childComplexity, args["finding"].(graph.ID), args["owner"].(string), args["reason"].(string), args["until"].(time.Time)), true
 	case "Mutation.ingest":
 		if e.ComplexityRoot.Mutation.Ingest == nil {
 			break
@@ -2144,6 +2161,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Ingest(childComplexity, args["batch"].(BatchInput)), true
+	case "Mutation.markFalsePositive":
+		if e.ComplexityRoot.Mutation.MarkFalsePositive == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markFalsePositive_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkFalsePositive(childComplexity, args["finding"].(graph.ID), args["actor"].(string), args["reason"].(string)), true
+	case "Mutation.reopenExpiredAcceptances":
+		if e.ComplexityRoot.Mutation.ReopenExpiredAcceptances == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenExpiredAcceptances(childComplexity), true
 	case "Mutation.sweep":
 		if e.ComplexityRoot.Mutation.Sweep == nil {
 			break
@@ -3878,6 +3912,17 @@ input FindingOrder {
 
 extend type Query {
   findings(filter: FindingFilter, orderBy: FindingOrder, first: Int, after: String): FindingConnection!
+}
+
+# Triage decisions need the admin role. Each records who and why in the
+# finding's status history (MTTR and audits are computed from it).
+extend type Mutation {
+  "Accept a finding's risk until a date; it reopens by itself once the acceptance expires."
+  acceptRisk(finding: ID!, owner: String!, reason: String!, until: Time!): Finding!
+  "Mark a finding a false positive; it stays so across re-imports."
+  markFalsePositive(finding: ID!, actor: String!, reason: String!): Finding!
+  "Reopen every finding whose risk acceptance has expired; returns how many."
+  reopenExpiredAcceptances: Int!
 }
 `, BuiltIn: false},
 	{Name: "../schema/ingest.graphqls", Input: `# Writes. ` + "`" + `ingest` + "`" + ` applies a whole batch atomically (all of it or nothing);
@@ -5954,6 +5999,44 @@ func (ec *executionContext) field_Internet_neighbours_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_acceptRisk_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "finding",
+		func(ctx context.Context, v any) (graph.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["finding"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "owner",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["owner"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_ingest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5965,6 +6048,36 @@ func (ec *executionContext) field_Mutation_ingest_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["batch"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_markFalsePositive_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "finding",
+		func(ctx context.Context, v any) (graph.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["finding"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "actor",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actor"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
 	return args, nil
 }
 
@@ -12791,6 +12904,117 @@ func (ec *executionContext) fieldContext_Mutation_sweep(ctx context.Context, fie
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acceptRisk(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acceptRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcceptRisk(ctx, fc.Args["finding"].(graph.ID), fc.Args["owner"].(string), fc.Args["reason"].(string), fc.Args["until"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Finding) graphql.Marshaler {
+			return ec.marshalNFinding2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐFinding(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acceptRisk(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Finding(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acceptRisk_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markFalsePositive(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markFalsePositive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkFalsePositive(ctx, fc.Args["finding"].(graph.ID), fc.Args["actor"].(string), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Finding) graphql.Marshaler {
+			return ec.marshalNFinding2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐFinding(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markFalsePositive(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Finding(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markFalsePositive_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reopenExpiredAcceptances(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reopenExpiredAcceptances(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().ReopenExpiredAcceptances(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reopenExpiredAcceptances(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mutation", field, true, true, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _NodeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *NodeConnection) (ret graphql.Marshaler) {
@@ -22994,6 +23218,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "acceptRisk":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acceptRisk(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markFalsePositive":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markFalsePositive(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reopenExpiredAcceptances":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reopenExpiredAcceptances(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27372,6 +27617,22 @@ func (ec *executionContext) marshalNThirdParty2ᚕgithubᚗcomᚋriskgraphᚋris
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalTime(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNVulnerability2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐVulnerability(ctx context.Context, sel ast.SelectionSet, v Vulnerability) graphql.Marshaler {

@@ -153,15 +153,15 @@ func readBody(r io.Reader) (postBody, *preDecoded, error) {
 				n, _ := name.(string)
 				if pb.Query != "" && ingestVariable(pb.Query, pb.OperationName) == n {
 					d := &preDecoded{}
-					var wb wire.Batch
-					if err := dec.Decode(&wb); err != nil {
-						var se *json.SyntaxError
-						if errors.As(err, &se) {
+					b, err := wire.DecodeBatch(dec)
+					if err != nil {
+						var ie *wire.InputError
+						if !errors.As(err, &ie) {
 							return pb, nil, err // the rest of the body cannot be read
 						}
-						d.err = err
+						d.err = badInput("variables.batch", "%v", ie.Err)
 					} else {
-						d.batch = wb.ToBatch()
+						d.batch = b
 					}
 					pre = d
 					pb.Variables[n] = rawJSON(batchStandIn)

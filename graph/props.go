@@ -32,11 +32,19 @@ func (p *Props) UnmarshalJSON(data []byte) error {
 		*p = nil
 		return nil
 	}
-	out, err := normalizeMap(raw, "props")
-	if err != nil {
-		return err
+	// Normalised in place: the decoded map is ours, and a copy of every
+	// node's properties is what a large ingest can least afford.
+	for k, v := range raw {
+		if k == "" {
+			return fmt.Errorf("props: empty property name")
+		}
+		nv, err := normalize(v, "props."+k)
+		if err != nil {
+			return err
+		}
+		raw[k] = nv
 	}
-	*p = out
+	*p = raw
 	return nil
 }
 

@@ -22,7 +22,7 @@ import (
 // Benchmarks run on gen.Large() (10k services, 200k APIs, ~1M nodes, ~3M
 // edges, 455k findings) loaded once per binary into an in-memory memdb
 // store; RISKGRAPH_BENCH_SMALL=1 uses gen.Small. Numbers and commands:
-// BENCHMARKS-scoring.md.
+// BENCHMARKS.md (Scoring).
 //
 //	go test ./scoring -run '^$' -bench . -benchtime 20x -timeout 60m
 

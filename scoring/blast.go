@@ -106,10 +106,14 @@ func (e *Engine) blast(ctx context.Context, from []graph.ID, maxDepth int) (Blas
 		return br, err
 	}
 	// Lateral hops without edges, in rounds, until nothing new is found.
+	// Each round looks only at what the previous one reached, plus the
+	// stores not yet found writable (a later round may reach a writer):
+	// whatever else an earlier node leads to was added in its own round.
+	var lat lateralState
 	for round := 0; round < 8; round++ {
 		// Walk order depends on the backend's adjacency order; lateral
 		// hops are derived in (depth, id) order so that they do not.
-		extra, err := e.lateral(ctx, reached, seen, maxDepth)
+		extra, err := e.lateral(ctx, reached, &lat, seen, maxDepth)
 		if err != nil {
 			return br, err
 		}
@@ -241,7 +245,17 @@ func order(reached []Reached) []int32 {
 	return idx
 }
 
-func (e *Engine) lateral(ctx context.Context, reached []Reached, seen map[graph.ID]int, maxDepth int) ([]Reached, error) {
+// lateralFromScratch makes every round look at the whole radius again
+// (tests compare the incremental rounds against it).
+var lateralFromScratch = false
+
+// lateralState carries what lateral has looked at between rounds.
+type lateralState struct {
+	done    int   // reached[:done] were looked at
+	pending []int // data stores among them that no reached node writes yet
+}
+
+func (e *Engine) lateral(ctx context.Context, reached []Reached, st *lateralState, seen map[graph.ID]int, maxDepth int) ([]Reached, error) {
 	// Each candidate keeps its best (shallowest, then smallest-id) parent,
 	// so the result does not depend on the order reached is in.
 	added := map[graph.ID]int{}
@@ -266,7 +280,16 @@ func (e *Engine) lateral(ctx context.Context, reached []Reached, seen map[graph.
 	if err := e.loadSecrets(ctx); err != nil {
 		return nil, err
 	}
-	for i := range reached {
+	if lateralFromScratch {
+		st.done, st.pending = 0, nil
+	}
+	todo := st.pending
+	st.pending = nil
+	for i := st.done; i < len(reached); i++ {
+		todo = append(todo, i)
+	}
+	st.done = len(reached)
+	for _, i := range todo {
 		r := &reached[i]
 		switch r.Kind {
 		case graph.Service:
@@ -299,6 +322,7 @@ func (e *Engine) lateral(ctx context.Context, reached []Reached, seen map[graph.
 				}
 			}
 			if !writable {
+				st.pending = append(st.pending, i)
 				continue
 			}
 			for _, ed := range in {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,13 +11,10 @@ import (
 
 	"github.com/riskgraph/riskgraph/findings"
 	"github.com/riskgraph/riskgraph/graph/memdb"
+	"github.com/riskgraph/riskgraph/internal/client"
 )
 
 func init() { extraCommands = append(extraCommands, newImportCmd) }
-
-// errRemoteNotYet is returned for --server until the client for the
-// GraphQL ingest mutation is wired in.
-var errRemoteNotYet = errors.New("--server is not yet supported by this build (remote import needs the GraphQL ingest client); use --data-dir")
 
 type importFlags struct {
 	dataDir, server, token string
@@ -61,10 +57,11 @@ func runImport(cmd *cobra.Command, g *globals, f importFlags, files []string) er
 		return fmt.Errorf("import: --output %q: want text or json", f.output)
 	case f.server != "" && f.dataDir != "":
 		return fmt.Errorf("import: give --data-dir or --server, not both")
-	case f.server != "":
-		return fmt.Errorf("import: %w", errRemoteNotYet)
-	case f.dataDir == "":
+	case f.dataDir == "" && f.server == "":
 		return fmt.Errorf("import: --data-dir (or --server) is required")
+	}
+	if f.server != "" {
+		return runRemoteImport(cmd, f, files)
 	}
 	opt := findings.Options{Service: f.service, Scope: f.scope, Partial: f.partial}
 	var err error
@@ -92,6 +89,43 @@ func runImport(cmd *cobra.Command, g *globals, f importFlags, files []string) er
 	}
 	defer s.Close()
 	sum, ierr := findings.Import(cmd.Context(), s, inputs, opt)
+	return reportImport(cmd, f, sum, ierr)
+}
+
+// runRemoteImport posts the files to the server, which correlates and
+// applies them against its graph (internal/client.ImportPath).
+func runRemoteImport(cmd *cobra.Command, f importFlags, files []string) error {
+	req := client.ImportRequest{Service: f.service, Scope: f.scope, Partial: f.partial}
+	read := func(name string) (findings.Input, error) {
+		data, err := os.ReadFile(name)
+		return findings.Input{Name: name, Data: data}, err
+	}
+	for _, name := range files {
+		in, err := read(name)
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		req.Files = append(req.Files, in)
+	}
+	for flag, dst := range map[string]**findings.Input{"kev": &req.KEV, "epss": &req.EPSS} {
+		name := map[string]string{"kev": f.kev, "epss": f.epss}[flag]
+		if name == "" {
+			continue
+		}
+		in, err := read(name)
+		if err != nil {
+			return fmt.Errorf("import: --%s: %w", flag, err)
+		}
+		*dst = &in
+	}
+	sum, ierr := client.New(f.server, f.token).ImportFindings(cmd.Context(), req)
+	if sum == nil {
+		return fmt.Errorf("import: %w", ierr)
+	}
+	return reportImport(cmd, f, sum, ierr)
+}
+
+func reportImport(cmd *cobra.Command, f importFlags, sum *findings.Summary, ierr error) error {
 	if f.output == "json" {
 		enc := json.NewEncoder(cmd.OutOrStdout())
 		enc.SetIndent("", "  ")

@@ -1,35 +1,23 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/riskgraph/riskgraph/graph"
+	"github.com/riskgraph/riskgraph/graph/memdb"
+	"github.com/riskgraph/riskgraph/internal/auth"
+	"github.com/riskgraph/riskgraph/internal/server"
+	"github.com/riskgraph/riskgraph/internal/testcorpus"
 )
 
-// corpusFindings finds shared/corpus/findings above the package directory
-// (or under $RISKGRAPH_CORPUS); outside CI a missing corpus skips.
-func corpusFindings(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("RISKGRAPH_CORPUS"); d != "" {
-		return filepath.Join(d, "findings")
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		if fi, err := os.Stat(filepath.Join(dir, "shared", "corpus")); err == nil && fi.IsDir() {
-			return filepath.Join(dir, "shared", "corpus", "findings")
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("corpus not found above the package directory and RISKGRAPH_CORPUS unset")
-	}
-	t.Skip("corpus not found (shared/corpus above the package dir, or RISKGRAPH_CORPUS)")
-	return ""
-}
+func corpusFindings(t *testing.T) string { return filepath.Join(testcorpus.Dir(t), "findings") }
 
 func TestImportThenFindings(t *testing.T) {
 	corpus := corpusFindings(t)
@@ -104,13 +92,83 @@ func TestImportBadFileAppliesNothing(t *testing.T) {
 }
 
 func TestImportFlags(t *testing.T) {
-	if _, err := run(t, "import", "--server", "http://127.0.0.1:1", "--token", "t", "x.json"); err == nil || !strings.Contains(err.Error(), "not yet supported") {
-		t.Errorf("--server: %v", err)
+	if _, err := run(t, "import", "--server", "http://127.0.0.1:1", "--data-dir", t.TempDir(), "x.json"); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Errorf("--server with --data-dir: %v", err)
 	}
 	if _, err := run(t, "import", "x.json"); err == nil || !strings.Contains(err.Error(), "--data-dir") {
 		t.Errorf("no store: %v", err)
 	}
 	if _, err := run(t, "import", "--data-dir", t.TempDir(), filepath.Join(t.TempDir(), "missing.json")); err == nil || !strings.Contains(err.Error(), "missing.json") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestImportServer runs `import --server` against the server's import
+// endpoint on loopback: the same summary as a local import, roles enforced,
+// a bad file refused with its name and nothing applied.
+func TestImportServer(t *testing.T) {
+	corpus := corpusFindings(t)
+	grype := filepath.Join(corpus, "grype", "grype-0.94-image-busybox-epss-kev.json")
+	st, err := memdb.Open("", memdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	toks, err := auth.ParseEnv("read-0123456789abcdef:read,ingest-0123456789abcdef:ingest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(st, server.Options{Auth: &auth.Authenticator{Tokens: toks}})
+	g := &globals{logger: slog.New(slog.DiscardHandler)}
+	if err := mountImport(g, st, srv, mountOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	count := func() int {
+		v, err := st.Read(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer v.Close()
+		s, err := v.Stats(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.NodesByKind[graph.Finding]
+	}
+
+	if _, err := run(t, "import", "--server", hs.URL, grype); err == nil || !strings.Contains(err.Error(), "UNAUTHENTICATED") {
+		t.Errorf("no token: %v", err)
+	}
+	if _, err := run(t, "import", "--server", hs.URL, "--token", "read-0123456789abcdef", grype); err == nil || !strings.Contains(err.Error(), "ingest role") {
+		t.Errorf("read token: %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "truncated.sarif")
+	if err := os.WriteFile(bad, []byte(`{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "semgrep"}}, "results": [`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "import", "--server", hs.URL, "--token", "ingest-0123456789abcdef", grype, bad)
+	if err == nil || !strings.Contains(err.Error(), "truncated.sarif:1:") || !strings.Contains(out, "NOT applied") {
+		t.Fatalf("bad file: %v\n%s", err, out)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("a refused import left %d findings", n)
+	}
+
+	out, err = run(t, "import", "--server", hs.URL+"/graphql", "--token", "ingest-0123456789abcdef", grype)
+	if err != nil || !strings.Contains(out, "15 findings (applied): 15 new") {
+		t.Fatalf("remote import: %v\n%s", err, out)
+	}
+	if n := count(); n != 15 {
+		t.Fatalf("the server holds %d findings, want 15", n)
+	}
+	out, err = run(t, "import", "--server", hs.URL, "--token", "ingest-0123456789abcdef", "-o", "json", grype)
+	var sum struct{ Findings, New, Seen int }
+	if jerr := json.Unmarshal([]byte(out), &sum); jerr != nil {
+		t.Fatalf("re-import -o json: %v\n%s", jerr, out)
+	}
+	if err != nil || sum.Findings != 15 || sum.New != 0 || sum.Seen != 15 {
+		t.Fatalf("re-import: %v %+v\n%s", err, sum, out)
 	}
 }

@@ -20,16 +20,18 @@ func init() {
 }
 
 // scoringFlags are the flags every scoring command has.
+// They read the embedded store in-process; against a server (or a Neo4j
+// deployment) the same answers come from the GraphQL fields attackPaths,
+// blastRadius, dataFlows, topRisks and kpis, e.g.
+// riskgraph query --server URL --token T '{ kpis { open fixRate } }'.
 type scoringFlags struct {
-	dataDir, output, profile, server, token string
+	dataDir, output, profile string
 }
 
 func (f *scoringFlags) bind(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "data directory of the embedded store")
 	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().StringVar(&f.profile, "profile", "", "YAML scoring profile (weights; see package scoring); default built-in weights")
-	cmd.Flags().StringVar(&f.server, "server", "", "URL of a riskgraph server to ask instead of a local store")
-	cmd.Flags().StringVar(&f.token, "token", "", "API token for --server")
 }
 
 // run opens the store read-only for the command, builds an engine and
@@ -38,11 +40,8 @@ func (f *scoringFlags) run(cmd *cobra.Command, g *globals, name string, fn func(
 	if f.output != "text" && f.output != "json" {
 		return fmt.Errorf("%s: --output %q: want text or json", name, f.output)
 	}
-	if f.server != "" {
-		return fmt.Errorf("%s: --server is not yet supported by this build; use --data-dir", name)
-	}
 	if f.dataDir == "" {
-		return fmt.Errorf("%s: --data-dir is required", name)
+		return fmt.Errorf("%s: --data-dir is required (for a server, ask its GraphQL API: riskgraph query --server URL --token T 'QUERY')", name)
 	}
 	p := scoring.DefaultProfile()
 	if f.profile != "" {

@@ -111,7 +111,7 @@ func TestScoringCommandErrors(t *testing.T) {
 		{[]string{"score"}, "--data-dir is required"},
 		{[]string{"score", "--data-dir", dir, "-o", "xml"}, "want text or json"},
 		{[]string{"score", "--data-dir", dir, "--profile", prof}, "line 2"},
-		{[]string{"kpis", "--server", "http://127.0.0.1:1"}, "not yet supported"},
+		{[]string{"kpis"}, "riskgraph query --server"},
 		{[]string{"paths", "--data-dir", dir, "--to", "SECRETS"}, "want one of"},
 		{[]string{"blast", "--data-dir", dir}, "exactly one"},
 		{[]string{"flows", "--data-dir", dir, "GOSSIP"}, "want one of"},

@@ -376,6 +376,35 @@ func (r *reader) read() {
 			r.dependencies(s)
 		}
 	}
+	r.publish(svcs)
+}
+
+// credentialName matches variables whose values are secrets: they are
+// never passed on, not even as facts.
+var credentialName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
+
+// publish shares each service's environment and the names services answer
+// to, so linkers of other agents resolve against them: an nginx
+// proxy_pass http://${API_HOST}, a Spring property ${DB_HOST:db}.
+func (r *reader) publish(svcs []types.ServiceConfig) {
+	for _, s := range svcs {
+		if _, ok := r.stores[s.Name]; ok {
+			continue
+		}
+		env := map[string]string{}
+		for k, v := range s.Environment {
+			if v != nil && *v != "" && !credentialName.MatchString(k) {
+				env[k] = *v
+			}
+		}
+		id := r.idOf(s.Name)
+		r.c.AddFact(AgentName, discovery.EnvFactPrefix+string(id)+"/compose:"+r.f.Path,
+			discovery.ServiceEnv{Service: id, Name: s.Name, Image: s.Image, Env: env})
+	}
+	for _, alias := range sortedKeys(r.aliases) {
+		r.c.AddFact(AgentName, discovery.AliasFactPrefix+alias+"@compose:"+r.f.Path,
+			discovery.HostAlias{Name: alias, Targets: []graph.ID{r.idOf(r.aliases[alias])}})
+	}
 }
 
 func (r *reader) idOf(name string) graph.ID {

@@ -238,3 +238,41 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// TestPublishesEnvAndAliases: other agents' linkers (nginx, spring) resolve
+// host names and ${VARS} against what compose says, credentials excepted.
+func TestPublishesEnvAndAliases(t *testing.T) {
+	c := read(t, "app/stack.yml")
+	envs := map[graph.ID]map[string]string{}
+	for _, f := range c.Facts(discovery.EnvFactPrefix) {
+		se := f.Value.(discovery.ServiceEnv)
+		envs[se.Service] = se.Env
+	}
+	api := graph.ServiceID("dev", "api")
+	if envs[api]["CACHE_HOST"] != "cache" || envs[graph.ServiceID("dev", "web")]["API_URL"] != "http://api:3000/v1" {
+		t.Errorf("published environments: %v", envs)
+	}
+	if _, ok := envs[graph.DataStoreID("dev", "db")]; ok {
+		t.Error("a data store's settings were published as a service environment")
+	}
+	alias := map[string][]graph.ID{}
+	for _, f := range c.Facts(discovery.AliasFactPrefix) {
+		a := f.Value.(discovery.HostAlias)
+		alias[a.Name] = append(alias[a.Name], a.Targets...)
+	}
+	if !slices.Equal(alias["shop-api"], []graph.ID{api}) || !slices.Equal(alias["db"], []graph.ID{graph.DataStoreID("dev", "db")}) {
+		t.Errorf("aliases: %v", alias)
+	}
+
+	f := &discovery.File{Path: "secrets/compose.yaml", Data: []byte("services:\n  app:\n    image: app:1\n    environment:\n      API_TOKEN: s3cr3t-value\n      DB_PASSWORD: hunter2\n      DB_HOST: pg\n")}
+	c = discovery.NewCollector("dev")
+	if err := agent.Read(context.Background(), f, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, fact := range c.Facts(discovery.EnvFactPrefix) {
+		env := fact.Value.(discovery.ServiceEnv).Env
+		if env["DB_HOST"] != "pg" || env["API_TOKEN"] != "" || env["DB_PASSWORD"] != "" {
+			t.Errorf("environment passed on: %v (credentials must not be)", env)
+		}
+	}
+}

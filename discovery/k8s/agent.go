@@ -28,6 +28,7 @@ import (
 	netv1 "k8s.io/api/networking/v1"
 
 	"github.com/riskgraph/riskgraph/discovery"
+	"github.com/riskgraph/riskgraph/discovery/internal/endpoint"
 	"github.com/riskgraph/riskgraph/graph"
 )
 
@@ -131,7 +132,7 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 			}
 		}
 		if len(tmpl.Spec.Containers) > 0 {
-			w.Engine = engineOfImage(tmpl.Spec.Containers[0].Image)
+			w.Engine = endpoint.EngineOfImage(tmpl.Spec.Containers[0].Image)
 		}
 		c.AddFact(Name, key("workload"), w)
 	case tm.Kind == "Service" && g == "":

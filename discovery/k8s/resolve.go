@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/riskgraph/riskgraph/discovery"
+	"github.com/riskgraph/riskgraph/discovery/internal/endpoint"
 	"github.com/riskgraph/riskgraph/graph"
 )
 
@@ -495,7 +496,7 @@ func containsTarget(ts []target, id graph.ID) bool {
 
 // lookup resolves a host name to the workloads behind it.
 func (r *resolver) lookup(host string) []target {
-	label := serviceLabel(host)
+	label := endpoint.ServiceLabel(host)
 	if ts := r.byName[label]; len(ts) > 0 {
 		return ts
 	}
@@ -516,7 +517,7 @@ func (r *resolver) dependencies(w *workload) {
 	}
 	for _, ct := range allContainers(w) {
 		for _, kv := range r.envOf(w, ct) {
-			for _, ep := range parseEndpoints(kv.name, kv.value) {
+			for _, ep := range endpoint.Parse(kv.name, kv.value) {
 				src := graph.Source{Agent: Name, File: w.Src.File, Line: kv.line, Detail: w.Src.Detail + " env " + kv.name}
 				if kv.from != "" {
 					src.File = kv.from
@@ -530,8 +531,8 @@ func (r *resolver) dependencies(w *workload) {
 	}
 }
 
-func (r *resolver) dependency(w *workload, from graph.ID, ep endpoint, src graph.Source) {
-	if clusterLocal(ep.Host) || !strings.Contains(ep.Host, ".") {
+func (r *resolver) dependency(w *workload, from graph.ID, ep endpoint.Endpoint, src graph.Source) {
+	if endpoint.ClusterLocal(ep.Host) || !strings.Contains(ep.Host, ".") {
 		if ts := r.lookup(ep.Host); len(ts) > 0 {
 			for _, t := range ts {
 				if t.id == from {
@@ -553,11 +554,11 @@ func (r *resolver) dependency(w *workload, from graph.ID, ep endpoint, src graph
 		}
 	}
 	if ep.Engine != "" {
-		name := storeName(ep.Host)
+		name := endpoint.StoreName(ep.Host)
 		id := graph.DataStoreID(r.env, name)
 		props := graph.Props{"engine": ep.Engine, "host": ep.Host}
 		if ep.Engine == "rds" {
-			props["engine"] = rdsEngine(ep)
+			props["engine"] = endpoint.RDSEngine(ep)
 		}
 		if ep.Port > 0 {
 			props["port"] = ep.Port
@@ -568,12 +569,12 @@ func (r *resolver) dependency(w *workload, from graph.ID, ep endpoint, src graph
 				props["engine"] = "s3"
 			}
 		}
-		props["managed"] = !clusterLocal(ep.Host)
+		props["managed"] = !endpoint.ClusterLocal(ep.Host)
 		r.node(graph.Node{ID: id, Kind: graph.DataStore, Name: name, Env: r.env, Props: props, Sources: []graph.Source{src}})
 		r.storeUse = append(r.storeUse, storeUse{from: from, fromNm: w.Name, store: id, storeNm: name, engine: fmt.Sprint(props["engine"]), via: ep.Var, src: src})
 		return
 	}
-	if !clusterLocal(ep.Host) {
+	if !endpoint.ClusterLocal(ep.Host) {
 		id := graph.ThirdPartyID(ep.Host)
 		r.node(graph.Node{ID: id, Kind: graph.ThirdParty, Name: ep.Host, Props: graph.Props{"host": ep.Host}, Sources: []graph.Source{src}})
 		r.edge(graph.Calls, from, id, graph.Props{"via": ep.Var}, src)
@@ -585,23 +586,7 @@ func (r *resolver) dependency(w *workload, from graph.ID, ep endpoint, src graph
 	if ep.Port > 0 {
 		props["port"] = ep.Port
 	}
-	r.edge(graph.Calls, from, graph.ServiceID(r.env, serviceLabel(ep.Host)), props, src)
-}
-
-func rdsEngine(ep endpoint) string {
-	switch ep.Scheme {
-	case "postgres", "postgresql":
-		return "postgresql"
-	case "mysql", "mariadb":
-		return "mysql"
-	}
-	switch ep.Port {
-	case 5432:
-		return "postgresql"
-	case 3306:
-		return "mysql"
-	}
-	return "rds"
+	r.edge(graph.Calls, from, graph.ServiceID(r.env, endpoint.ServiceLabel(ep.Host)), props, src)
 }
 
 // storeEdges applies the read/write rule:
@@ -623,7 +608,7 @@ func (r *resolver) storeEdges() {
 	for _, u := range r.storeUse {
 		read, write := true, true
 		v := u.via
-		switch engineKind(u.engine) {
+		switch endpoint.EngineKind(u.engine) {
 		case "queue":
 			if strings.Contains(v, "CONSUMER") || strings.Contains(v, "SUBSCRI") {
 				write = false
@@ -631,7 +616,7 @@ func (r *resolver) storeEdges() {
 				read = false
 			}
 		case "database":
-			owned := len(users[u.store]) == 1 || namedAfter(u.storeNm, u.fromNm)
+			owned := len(users[u.store]) == 1 || endpoint.NamedAfter(u.storeNm, u.fromNm)
 			readOnly := strings.Contains(v, "REPLICA") || strings.Contains(v, "READONLY") || strings.Contains(v, "READ_ONLY") || strings.Contains(v, "_RO_") || strings.HasSuffix(v, "_RO")
 			write = owned && !readOnly
 		}
@@ -643,21 +628,6 @@ func (r *resolver) storeEdges() {
 			r.edge(graph.Writes, u.from, u.store, props, u.src)
 		}
 	}
-}
-
-// namedAfter reports whether store carries service's name stem:
-// carts-db/carts, redis-cart/cartservice, orders-db/orders.
-func namedAfter(store, svc string) bool {
-	stem := strings.ToLower(svc)
-	for _, suf := range []string{"service", "-svc", "-api", "-server", "-app"} {
-		stem = strings.TrimSuffix(stem, suf)
-	}
-	stem = strings.Trim(stem, "-_")
-	stem = strings.TrimSuffix(stem, "s")
-	if len(stem) < 3 {
-		return false
-	}
-	return strings.Contains(strings.ToLower(store), stem)
 }
 
 // networkPolicies records on each service the policies that select it.

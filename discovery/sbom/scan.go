@@ -96,7 +96,9 @@ func (DirAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Colle
 		if ref == "" {
 			ref = path.Base(rel)
 		}
-		s, err := Scan(ctx, "oci-dir:"+dir, "oci-dir", nil)
+		// The provider is chosen by name; syft's providers take the bare
+		// path (its CLI strips an "oci-dir:" scheme before calling them).
+		s, err := Scan(ctx, dir, "oci-dir", nil)
 		if err != nil {
 			return errorf(rel, err, "syft could not catalog the OCI layout: %v", err)
 		}
@@ -190,8 +192,8 @@ func (c licenseValues) Value(k any) any {
 	return c.scanner.Value(k)
 }
 
-// Scan runs syft's catalogers over input (a directory, or "oci-dir:PATH")
-// with the named source provider. exclude lists syft exclusion globs. No
+// Scan runs syft's catalogers over input (a directory or an OCI layout's
+// path) with the named source provider ("dir", "oci-dir"). exclude lists syft exclusion globs. No
 // network is used: Go licenses are not fetched, `go list` is not run.
 func Scan(ctx context.Context, input, provider string, exclude []string) (*syftSBOM, error) {
 	scannerOnce.Do(func() {

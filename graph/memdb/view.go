@@ -18,6 +18,23 @@ import (
 type view struct {
 	st    *state
 	edges *edgeIndex
+
+	// listed caches the last Edges listing (its filter and the matching
+	// edges in id order): callers page through a listing with the same
+	// filter, and without the cache every page would rescan and re-sort
+	// every edge — quadratic over a million-edge export. The view is a
+	// snapshot, so the list stays valid for the view's life.
+	mu     sync.Mutex
+	listed *edgeListing
+}
+
+type edgeListing struct {
+	f    graph.EdgeFilter
+	list []*graph.Edge
+}
+
+func sameEdgeFilter(a, b graph.EdgeFilter) bool {
+	return a.From == b.From && a.To == b.To && slices.Equal(a.Kinds, b.Kinds)
 }
 
 func (v *view) txn() *memdb.Txn { return v.st.db.Txn(false) }
@@ -217,8 +234,32 @@ func (v *view) Edges(ctx context.Context, f graph.EdgeFilter, p graph.Page) (gra
 			page.HasMore = true
 		}
 	}
+	if f.From == "" && f.To == "" {
+		list, err := v.scanEdges(ctx, f)
+		if err != nil {
+			return graph.EdgePage{}, err
+		}
+		// Skip to the first id after the cursor; Total counts all.
+		i, _ := slices.BinarySearchFunc(list, p.After, func(e *graph.Edge, after graph.ID) int {
+			if e.ID <= after {
+				return -1
+			}
+			return 1
+		})
+		rest := list[i:]
+		page.Total, page.HasMore = len(list), len(rest) > limit
+		rest = rest[:min(limit, len(rest))]
+		page.Edges = make([]graph.Edge, len(rest))
+		for j, e := range rest {
+			page.Edges[j] = *e
+		}
+		if len(page.Edges) > 0 {
+			page.End = page.Edges[len(page.Edges)-1].ID
+		}
+		return page, nil
+	}
 	var list []*graph.Edge
-	if f.From != "" || f.To != "" {
+	{
 		// Through the adjacency of one endpoint.
 		end, out := f.From, true
 		if end == "" {
@@ -235,19 +276,6 @@ func (v *view) Edges(ctx context.Context, f graph.EdgeFilter, p graph.Page) (gra
 				}
 			}
 		}
-	} else {
-		// A scan of the edge array: edges are not kept in id order (see
-		// schema.go), and listing all of them is an export, not a query.
-		for i := uint32(0); i < v.st.edges.n; i++ {
-			if i&4095 == 4095 {
-				if err := ctx.Err(); err != nil {
-					return graph.EdgePage{}, err
-				}
-			}
-			if r := v.st.edges.at(i); r != nil && f.Match(&r.Edge) {
-				list = append(list, &r.Edge)
-			}
-		}
 	}
 	slices.SortFunc(list, func(x, y *graph.Edge) int { return strings.Compare(string(x.ID), string(y.ID)) })
 	for _, e := range list {
@@ -257,6 +285,32 @@ func (v *view) Edges(ctx context.Context, f graph.EdgeFilter, p graph.Page) (gra
 		page.End = page.Edges[len(page.Edges)-1].ID
 	}
 	return page, nil
+}
+
+// scanEdges returns the edges matching f (no endpoint set) in id order,
+// from the view's cache when the previous listing had the same filter.
+func (v *view) scanEdges(ctx context.Context, f graph.EdgeFilter) ([]*graph.Edge, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.listed != nil && sameEdgeFilter(v.listed.f, f) {
+		return v.listed.list, nil
+	}
+	// A scan of the edge array: edges are not kept in id order (see
+	// schema.go), and listing all of them is an export, not a query.
+	var list []*graph.Edge
+	for i := uint32(0); i < v.st.edges.n; i++ {
+		if i&4095 == 4095 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if r := v.st.edges.at(i); r != nil && f.Match(&r.Edge) {
+			list = append(list, &r.Edge)
+		}
+	}
+	slices.SortFunc(list, func(x, y *graph.Edge) int { return strings.Compare(string(x.ID), string(y.ID)) })
+	v.listed = &edgeListing{f: graph.EdgeFilter{Kinds: slices.Clone(f.Kinds)}, list: list}
+	return list, nil
 }
 
 // walkBuf holds a walk's visited bits and queue between walks: a walk over

@@ -1,6 +1,7 @@
-// Package endpoint recognises external endpoints in configuration values:
-// an environment variable holding https://api.stripe.com/v1 says the
-// workload calls a third party.
+// Package endpoint recognises what configuration values connect to: an
+// environment variable or property holding postgres://orders-db:5432/x names
+// a database, https://api.stripe.com/v1 a third party. The Kubernetes
+// resolver and the Spring agent read values with it.
 package endpoint
 
 import (

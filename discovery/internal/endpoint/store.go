@@ -1,4 +1,4 @@
-package k8s
+package endpoint
 
 import (
 	"net"
@@ -22,8 +22,8 @@ var imageEngines = map[string]string{
 	"minio": "s3", "dynamodb-local": "dynamodb", "spanner-emulator": "spanner", "etcd": "etcd", "zookeeper": "zookeeper",
 }
 
-// engineOfImage returns the data-store engine an image runs, or "".
-func engineOfImage(image string) string {
+// EngineOfImage returns the data-store engine an image runs, or "".
+func EngineOfImage(image string) string {
 	name := image
 	if i := strings.IndexByte(name, '@'); i >= 0 {
 		name = name[:i]
@@ -84,8 +84,8 @@ var hostEngines = []struct{ suffix, engine string }{
 var endpointSuffixes = []string{"_ADDR", "_ADDRESS", "_URL", "_URI", "_HOST", "_HOSTNAME", "_SERVICE", "_SERVICE_HOST",
 	"_ENDPOINT", "_BROKERS", "_SERVERS", "_SERVER", "_DSN", "_BUCKET", "_CONNECTION", "_CONNECTION_STRING", "_CONN"}
 
-// endpoint is one thing a workload connects to, parsed from an env var.
-type endpoint struct {
+// Endpoint is one thing a workload connects to, parsed from an env var.
+type Endpoint struct {
 	Var    string
 	Host   string // lower case, without port
 	Port   int64
@@ -94,10 +94,10 @@ type endpoint struct {
 	Bucket bool
 }
 
-// parseEndpoints reads the endpoints named by env var name=value. It
+// Parse reads the endpoints named by env var name=value. It
 // returns none for values that are not an address (flags, numbers, paths,
 // unresolved $(VARS)).
-func parseEndpoints(name, value string) []endpoint {
+func Parse(name, value string) []Endpoint {
 	uname := strings.ToUpper(name)
 	value = strings.TrimSpace(value)
 	if value == "" || strings.ContainsAny(value, " \t\n\"'") || strings.Contains(value, "$(") || strings.Contains(value, "${") {
@@ -113,7 +113,7 @@ func parseEndpoints(name, value string) []endpoint {
 	if !named && !hasScheme {
 		return nil
 	}
-	var out []endpoint
+	var out []Endpoint
 	for _, part := range strings.Split(value, ",") {
 		if ep, ok := parseOne(uname, strings.TrimSpace(part)); ok {
 			out = append(out, ep)
@@ -122,8 +122,8 @@ func parseEndpoints(name, value string) []endpoint {
 	return out
 }
 
-func parseOne(uname, v string) (endpoint, bool) {
-	ep := endpoint{Var: uname}
+func parseOne(uname, v string) (Endpoint, bool) {
+	ep := Endpoint{Var: uname}
 	low := strings.ToLower(v)
 	if strings.HasPrefix(low, "jdbc:") {
 		v = v[len("jdbc:"):]
@@ -220,7 +220,7 @@ func isNumberOrWord(h string) bool {
 
 // engineOf decides whether an endpoint is a data store, by scheme, by
 // cloud host name, then by the env var name.
-func engineOf(ep endpoint) string {
+func engineOf(ep Endpoint) string {
 	if e, ok := schemeEngines[ep.Scheme]; ok {
 		return e
 	}
@@ -240,18 +240,18 @@ func engineOf(ep endpoint) string {
 	return ""
 }
 
-// storeName is the data store's name for a host: its first DNS label
+// StoreName is the data store's name for a host: its first DNS label
 // (shop-db.cluster-x.rds.amazonaws.com is shop-db), or the bucket.
-func storeName(host string) string {
+func StoreName(host string) string {
 	if i := strings.IndexByte(host, '.'); i > 0 {
 		return host[:i]
 	}
 	return host
 }
 
-// clusterLocal reports whether host is an in-cluster or private name
+// ClusterLocal reports whether host is an in-cluster or private name
 // (never a third party).
-func clusterLocal(host string) bool {
+func ClusterLocal(host string) bool {
 	if !strings.Contains(host, ".") {
 		return true
 	}
@@ -263,12 +263,12 @@ func clusterLocal(host string) bool {
 	return net.ParseIP(host) != nil
 }
 
-// serviceLabel is the Kubernetes Service name a host refers to:
+// ServiceLabel is the Kubernetes Service name a host refers to:
 // cart.shop.svc.cluster.local → cart.
-func serviceLabel(host string) string { return storeName(host) }
+func ServiceLabel(host string) string { return StoreName(host) }
 
-// engineKind groups engines for the read/write rule.
-func engineKind(engine string) string {
+// EngineKind groups engines for the read/write rule.
+func EngineKind(engine string) string {
 	switch engine {
 	case "redis", "memcached", "cache":
 		return "cache"
@@ -278,4 +278,35 @@ func engineKind(engine string) string {
 		return "bucket"
 	}
 	return "database"
+}
+
+func RDSEngine(ep Endpoint) string {
+	switch ep.Scheme {
+	case "postgres", "postgresql":
+		return "postgresql"
+	case "mysql", "mariadb":
+		return "mysql"
+	}
+	switch ep.Port {
+	case 5432:
+		return "postgresql"
+	case 3306:
+		return "mysql"
+	}
+	return "rds"
+}
+
+// NamedAfter reports whether store carries service's name stem:
+// carts-db/carts, redis-cart/cartservice, orders-db/orders.
+func NamedAfter(store, svc string) bool {
+	stem := strings.ToLower(svc)
+	for _, suf := range []string{"service", "-svc", "-api", "-server", "-app"} {
+		stem = strings.TrimSuffix(stem, suf)
+	}
+	stem = strings.Trim(stem, "-_")
+	stem = strings.TrimSuffix(stem, "s")
+	if len(stem) < 3 {
+		return false
+	}
+	return strings.Contains(strings.ToLower(store), stem)
 }
