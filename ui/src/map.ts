@@ -308,32 +308,40 @@ export class EstateMap {
     x += 160;
     column(ungrouped("Gateway"), x, 80);
     x += 200;
-    // One column per environment, one band per application across them.
-    const bandTop = new Map<string, number>();
-    let top = 0;
+    // One column per environment, one band per application across them;
+    // many applications wrap into several such blocks side by side so that
+    // a 300-application estate is not one tall strip.
+    const perBlock = Math.max(8, Math.ceil(Math.sqrt(apps.length * 3)));
     const sizes = new Map<string, { w: number; h: number }>();
-    for (const app of apps) {
-      bandTop.set(app, top);
-      let h = 0;
+    let height = 0;
+    for (let b = 0; b < apps.length; b += perBlock) {
+      const chunk = apps.slice(b, b + perBlock);
+      const bandTop = new Map<string, number>();
+      let top = 0;
+      for (const app of chunk) {
+        bandTop.set(app, top);
+        let h = 0;
+        for (const env of envList) {
+          const g = groups.get(`grp:${app}|${env}`);
+          if (!g) continue;
+          const sz = block(g.id, 0, 0); // measure
+          sizes.set(g.id, sz);
+          h = Math.max(h, sz.h);
+        }
+        top += h + 70;
+      }
+      height = Math.max(height, top);
       for (const env of envList) {
-        const g = groups.get(`grp:${app}|${env}`);
-        if (!g) continue;
-        const sz = block(g.id, 0, 0); // measure
-        sizes.set(g.id, sz);
-        h = Math.max(h, sz.h);
+        let w = 0;
+        for (const app of chunk) {
+          const g = groups.get(`grp:${app}|${env}`);
+          if (!g) continue;
+          block(g.id, x, bandTop.get(app)! - top / 2);
+          w = Math.max(w, sizes.get(g.id)!.w);
+        }
+        if (w) x += w + 120;
       }
-      top += h + 70;
-    }
-    const height = top;
-    for (const env of envList) {
-      let w = 0;
-      for (const app of apps) {
-        const g = groups.get(`grp:${app}|${env}`);
-        if (!g) continue;
-        block(g.id, x, bandTop.get(app)! - height / 2);
-        w = Math.max(w, sizes.get(g.id)!.w);
-      }
-      x += w + 120;
+      x += 80;
     }
     let sy = -height / 2, sw = 0;
     for (const g of storeGroups.sort((a, b) => (a.env < b.env ? -1 : 1))) {
