@@ -59,7 +59,8 @@ func TestUIInBrowser(t *testing.T) {
 	if err := os.WriteFile(tokens, []byte(tok+":read\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	authURL := serveInProcess(t, "demo", "--tokens-file", tokens)
+	// Also a server with a smaller page limit than the UI asks for first.
+	authURL := serveInProcess(t, "demo", "--tokens-file", tokens, "--max-page-size", "100")
 	emptyURL := serveInProcess(t, "serve", "--data-dir", t.TempDir())
 	// 900 services with about 10 APIs each: ~10,000 nodes of the kinds the map
 	// draws (29k nodes in all with packages, findings, images, ...).

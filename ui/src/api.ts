@@ -50,14 +50,26 @@ export async function gql<T = any>(query: string, variables: Record<string, unkn
   return body.data as T;
 }
 
+// The largest page the server accepts; lowered when it says so
+// (--max-page-size below the default 1,000).
+let maxPage = 1000;
+
 // all fetches every page of a connection. field is the query's top-level
 // field; the query must take $first and $after and select
 // pageInfo { hasNextPage endCursor } and nodes.
-export async function all<N = any>(query: string, field: string, variables: Record<string, unknown> = {}, pageSize = 1000): Promise<N[]> {
+export async function all<N = any>(query: string, field: string, variables: Record<string, unknown> = {}): Promise<N[]> {
   const out: N[] = [];
   let after: string | null = null;
   for (;;) {
-    const data: any = await gql(query, { ...variables, first: pageSize, after });
+    let data: any;
+    try {
+      data = await gql(query, { ...variables, first: maxPage, after });
+    } catch (e) {
+      const m = e instanceof GraphQLError && /first: at most (\d+) per page/.exec(e.message);
+      if (!m || Number(m[1]) >= maxPage || Number(m[1]) < 1) throw e;
+      maxPage = Number(m[1]);
+      continue;
+    }
     const conn = data[field];
     out.push(...conn.nodes);
     if (!conn.pageInfo.hasNextPage) return out;

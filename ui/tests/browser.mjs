@@ -2,7 +2,7 @@
 // Chromium against running riskgraph servers. Run by the Go test
 // cmd/riskgraph/ui_browser_test.go, which starts the servers and passes:
 //   RG_URL        the demo estate (required)
-//   RG_AUTH_URL   the demo with tokens, RG_TOKEN a valid read token
+//   RG_AUTH_URL   the demo with tokens and --max-page-size 100, RG_TOKEN a read token
 //   RG_EMPTY_URL  a server over an empty store
 //   RG_LARGE_URL  a generated estate of about 10,000 map nodes
 //   RG_OUT        folder for screenshots and results.json
@@ -242,6 +242,10 @@ async function authTests() {
   await page.locator('[data-testid="login-submit"]').click();
   await ready(page);
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="map"]').dataset.nodeCount) > 0, null, { timeout: 20000 });
+  // This server pages at most 100 at a time (--max-page-size 100): the UI
+  // learns it from the error and still draws the whole demo estate.
+  const n = Number(await page.locator('[data-testid="map"]').getAttribute("data-node-count"));
+  check(!results.demoNodes || n === results.demoNodes, `behind tokens with 100-node pages the map draws ${n} nodes, the demo has ${results.demoNodes}`);
   check(!page.url().includes(tok), "the token is in the BASE");
   check((await page.evaluate(() => sessionStorage.getItem("riskgraph.token"))) === tok, "the token is not in session storage");
   check((await page.evaluate(() => localStorage.length)) === 0, "something was written to local storage");
