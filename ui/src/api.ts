@@ -62,12 +62,15 @@ export async function all<N = any>(query: string, field: string, variables: Reco
   let after: string | null = null;
   for (;;) {
     let data: any;
+    const first = maxPage;
     try {
-      data = await gql(query, { ...variables, first: maxPage, after });
+      data = await gql(query, { ...variables, first, after });
     } catch (e) {
+      // Several lists load at once: each retries below what it asked for.
       const m = e instanceof GraphQLError && /first: at most (\d+) per page/.exec(e.message);
-      if (!m || Number(m[1]) >= maxPage || Number(m[1]) < 1) throw e;
-      maxPage = Number(m[1]);
+      const limit = m ? Number(m[1]) : 0;
+      if (limit < 1 || limit >= first) throw e;
+      maxPage = Math.min(maxPage, limit);
       continue;
     }
     const conn = data[field];

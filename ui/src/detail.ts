@@ -88,8 +88,8 @@ export async function showDetail(panel: HTMLElement, id: string, kind: string, o
   if (n.apis) {
     html += `<h3>APIs (${n.apis.totalCount})</h3><table class="apis" data-testid="panel-apis"><tbody>${n.apis.nodes
       .map((a: any) => `<tr data-testid="panel-api" data-id="${esc(a.id)}"><td><b>${esc(a.method)}</b></td><td><code>${esc(a.path)}</code></td>
-        <td>${badges(a.dataClasses)}</td><td>${a.authenticated ? "🔒" : `<span class="warn" title="no authentication">open</span>`}</td>
-        <td>${a.internetFacing ? "🌐" : ""}</td><td>${riskBadge(a.risk)}</td></tr>`)
+        <td>${badges(a.dataClasses)} ${a.internetFacing ? `<span class="badge inet" title="internet-facing">inet</span>` : ""}
+        ${a.authenticated ? `<span class="muted" title="requires authentication">auth</span>` : `<span class="warn" title="no authentication">open</span>`} ${riskBadge(a.risk)}</td></tr>`)
       .join("")}</tbody></table>`;
   }
   if (n.findings) html += `<h3>Findings (${n.findings.totalCount})</h3>${findingsList(n.findings)}`;
