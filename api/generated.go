@@ -362,6 +362,7 @@ type ComplexityRoot struct {
 	Package struct {
 		DataClasses     func(childComplexity int) int
 		Dependencies    func(childComplexity int, first *int, after *string) int
+		DependentImages func(childComplexity int, transitive *bool) int
 		Dependents      func(childComplexity int, first *int, after *string, transitive *bool) int
 		Ecosystem       func(childComplexity int) int
 		Env             func(childComplexity int) int
@@ -413,6 +414,7 @@ type ComplexityRoot struct {
 		Nodes                      func(childComplexity int, filter *NodeFilter, first *int, after *string) int
 		Packages                   func(childComplexity int, filter *PackageFilter, first *int, after *string) int
 		Relationships              func(childComplexity int, filter *RelationshipFilter, first *int, after *string) int
+		Sbom                       func(childComplexity int, subject graph.ID, format SBOMFormat, withVulnerabilities *bool, reproducible *bool) int
 		Service                    func(childComplexity int, name string, env *string) int
 		Services                   func(childComplexity int, filter *ServiceFilter, first *int, after *string) int
 		Stats                      func(childComplexity int) int
@@ -485,6 +487,17 @@ type ComplexityRoot struct {
 		Run    func(childComplexity int) int
 		Scope  func(childComplexity int) int
 		Source func(childComplexity int) int
+	}
+
+	SBOMDocument struct {
+		Components      func(childComplexity int) int
+		Content         func(childComplexity int) int
+		ContentType     func(childComplexity int) int
+		Filename        func(childComplexity int) int
+		Format          func(childComplexity int) int
+		Note            func(childComplexity int) int
+		Subject         func(childComplexity int) int
+		Vulnerabilities func(childComplexity int) int
 	}
 
 	Score struct {
@@ -674,6 +687,7 @@ type PackageResolver interface {
 	Dependents(ctx context.Context, obj *Package, first *int, after *string, transitive *bool) (*ServiceConnection, error)
 	Vulnerabilities(ctx context.Context, obj *Package) ([]Vulnerability, error)
 	Findings(ctx context.Context, obj *Package, first *int, after *string) (*FindingConnection, error)
+	DependentImages(ctx context.Context, obj *Package, transitive *bool) ([]Image, error)
 }
 type QueryResolver interface {
 	Stats(ctx context.Context) (*Stats, error)
@@ -693,6 +707,7 @@ type QueryResolver interface {
 	Packages(ctx context.Context, filter *PackageFilter, first *int, after *string) (*PackageConnection, error)
 	Nodes(ctx context.Context, filter *NodeFilter, first *int, after *string) (*NodeConnection, error)
 	Relationships(ctx context.Context, filter *RelationshipFilter, first *int, after *string) (*RelationshipConnection, error)
+	Sbom(ctx context.Context, subject graph.ID, format SBOMFormat, withVulnerabilities *bool, reproducible *bool) (*SBOMDocument, error)
 }
 type RelationshipResolver interface {
 	FromNode(ctx context.Context, obj *Relationship) (Node, error)
@@ -2245,6 +2260,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Package.Dependencies(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Package.dependentImages":
+		if e.ComplexityRoot.Package.DependentImages == nil {
+			break
+		}
+
+		args, err := ec.field_Package_dependentImages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Package.DependentImages(childComplexity, args["transitive"].(*bool)), true
 	case "Package.dependents":
 		if e.ComplexityRoot.Package.Dependents == nil {
 			break
@@ -2559,6 +2585,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Relationships(childComplexity, args["filter"].(*RelationshipFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.sbom":
+		if e.ComplexityRoot.Query.Sbom == nil {
+			break
+		}
+
+		args, err := ec.field_Query_sbom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Sbom(childComplexity, args["subject"].(graph.ID), args["format"].(SBOMFormat), args["withVulnerabilities"].(*bool), args["reproducible"].(*bool)), true
 	case "Query.service":
 		if e.ComplexityRoot.Query.Service == nil {
 			break
@@ -2892,6 +2929,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RunInfo.Source(childComplexity), true
+
+	case "SBOMDocument.components":
+		if e.ComplexityRoot.SBOMDocument.Components == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOMDocument.Components(childComplexity), true
+	case "SBOMDocument.content":
+		if e.ComplexityRoot.SBOMDocument.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOMDocument.Content(childComplexity), true
+	case "SBOMDocument.contentType":
+		if e.ComplexityRoot.SBOMDocument.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOMDocument.ContentType(childComplexity), true
+	case "SBOMDocument.filename":
+		if e.ComplexityRoot.SBOMDocument.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOMDocument.Filename(childComplexity), true
+	case "SBOMDocument.format":
+		if e.ComplexityRoot.SBOMDocument.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOMDocument.Format(childComplexity), true
+	case "SBOMDocument.note":
+		if e.ComplexityRoot.SBOMDocument.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOMDocument.Note(childComplexity), true
+	case "SBOMDocument.subject":
+		if e.ComplexityRoot.SBOMDocument.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOMDocument.Subject(childComplexity), true
+	case "SBOMDocument.vulnerabilities":
+		if e.ComplexityRoot.SBOMDocument.Vulnerabilities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SBOMDocument.Vulnerabilities(childComplexity), true
 
 	case "Score.exploitability":
 		if e.ComplexityRoot.Score.Exploitability == nil {
@@ -4442,6 +4528,60 @@ type Relationship {
   lastSeen: Time
 }
 `, BuiltIn: false},
+	{Name: "../schema/sbom.graphqls", Input: `# Software bills of materials on demand, and "which services use X".
+# Documents are written by syft's format encoders (sbomexport); the API
+# reaches them through a hook, so api/ does not link syft.
+
+"An SBOM format: CycloneDX 1.6 (or 1.5) JSON or XML, SPDX 2.3 JSON or tag-value, syft JSON."
+enum SBOMFormat {
+  CYCLONEDX_JSON
+  CYCLONEDX_JSON_1_5
+  CYCLONEDX_XML
+  CYCLONEDX_XML_1_5
+  SPDX_JSON
+  SPDX_TAG_VALUE
+  SYFT_JSON
+}
+
+"An SBOM document of a service, application or image."
+type SBOMDocument {
+  subject: Node!
+  format: SBOMFormat!
+  "Media type of content, e.g. application/vnd.cyclonedx+json; version=1.6."
+  contentType: String!
+  "A file name for it (also used by GET /api/v1/sbom/{id})."
+  filename: String!
+  "Packages listed (and, for an application, its services)."
+  components: Int!
+  "CycloneDX VEX vulnerabilities included (withVulnerabilities)."
+  vulnerabilities: Int!
+  "Why the document is empty, when it is (no SBOM was ingested for the subject)."
+  note: String
+  "The document itself."
+  content: String!
+}
+
+extend type Query {
+  """
+  The SBOM of a service (its packages, direct and transitive), an application (each service a
+  component with its own dependencies) or an image. withVulnerabilities adds CycloneDX VEX
+  vulnerabilities for the subject's open findings with riskgraph's analysis state;
+  reproducible fixes timestamp and serial number so equal graphs give equal bytes.
+  Unknown subject: NOT_FOUND.
+  """
+  sbom(subject: ID!, format: SBOMFormat!, withVulnerabilities: Boolean = false, reproducible: Boolean = false): SBOMDocument!
+}
+
+extend input PackageFilter {
+  "Version range, as after the @ of a purl range: <2.17.1, >=2.0.0,<2.17.1, <3.2.14|>=4.0,<4.0.6."
+  versionRange: String
+}
+
+extend type Package {
+  "Images depending on this package, directly or (transitive: true) through other packages."
+  dependentImages(transitive: Boolean = true): [Image!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/stats.graphqls", Input: `type KindCount {
   kind: String!
   count: Int!
@@ -4895,6 +5035,38 @@ func (ec *executionContext) childFields_Identity(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Identity", field.Name)
 }
 
+func (ec *executionContext) childFields_Image(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Image_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Image_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_Image_name(ctx, field)
+	case "env":
+		return ec.fieldContext_Image_env(ctx, field)
+	case "dataClasses":
+		return ec.fieldContext_Image_dataClasses(ctx, field)
+	case "sources":
+		return ec.fieldContext_Image_sources(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_Image_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_Image_lastSeen(ctx, field)
+	case "properties":
+		return ec.fieldContext_Image_properties(ctx, field)
+	case "neighbours":
+		return ec.fieldContext_Image_neighbours(ctx, field)
+	case "ref":
+		return ec.fieldContext_Image_ref(ctx, field)
+	case "registry":
+		return ec.fieldContext_Image_registry(ctx, field)
+	case "tag":
+		return ec.fieldContext_Image_tag(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Image", field.Name)
+}
+
 func (ec *executionContext) childFields_IngestResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "nodesCreated":
@@ -5015,6 +5187,8 @@ func (ec *executionContext) childFields_Package(ctx context.Context, field graph
 		return ec.fieldContext_Package_vulnerabilities(ctx, field)
 	case "findings":
 		return ec.fieldContext_Package_findings(ctx, field)
+	case "dependentImages":
+		return ec.fieldContext_Package_dependentImages(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Package", field.Name)
 }
@@ -5161,6 +5335,28 @@ func (ec *executionContext) childFields_RunInfo(ctx context.Context, field graph
 		return ec.fieldContext_RunInfo_at(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RunInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_SBOMDocument(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subject":
+		return ec.fieldContext_SBOMDocument_subject(ctx, field)
+	case "format":
+		return ec.fieldContext_SBOMDocument_format(ctx, field)
+	case "contentType":
+		return ec.fieldContext_SBOMDocument_contentType(ctx, field)
+	case "filename":
+		return ec.fieldContext_SBOMDocument_filename(ctx, field)
+	case "components":
+		return ec.fieldContext_SBOMDocument_components(ctx, field)
+	case "vulnerabilities":
+		return ec.fieldContext_SBOMDocument_vulnerabilities(ctx, field)
+	case "note":
+		return ec.fieldContext_SBOMDocument_note(ctx, field)
+	case "content":
+		return ec.fieldContext_SBOMDocument_content(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SBOMDocument", field.Name)
 }
 
 func (ec *executionContext) childFields_Score(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6133,6 +6329,20 @@ func (ec *executionContext) field_Package_dependencies_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Package_dependentImages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "transitive",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["transitive"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Package_dependents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6554,6 +6764,44 @@ func (ec *executionContext) field_Query_relationships_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_sbom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "subject",
+		func(ctx context.Context, v any) (graph.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subject"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (SBOMFormat, error) {
+			return ec.unmarshalNSBOMFormat2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐSBOMFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "withVulnerabilities",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withVulnerabilities"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "reproducible",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reproducible"] = arg3
 	return args, nil
 }
 
@@ -13707,6 +13955,50 @@ func (ec *executionContext) fieldContext_Package_findings(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Package_dependentImages(ctx context.Context, field graphql.CollectedField, obj *Package) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Package_dependentImages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Package().DependentImages(ctx, obj, fc.Args["transitive"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Image) graphql.Marshaler {
+			return ec.marshalNImage2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐImageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Package_dependentImages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Package",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Image(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Package_dependentImages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PackageConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *PackageConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14691,6 +14983,50 @@ func (ec *executionContext) fieldContext_Query_relationships(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_relationships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_sbom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_sbom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Sbom(ctx, fc.Args["subject"].(graph.ID), fc.Args["format"].(SBOMFormat), fc.Args["withVulnerabilities"].(*bool), fc.Args["reproducible"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SBOMDocument) graphql.Marshaler {
+			return ec.marshalNSBOMDocument2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐSBOMDocument(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_sbom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SBOMDocument(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_sbom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15990,6 +16326,199 @@ func (ec *executionContext) _RunInfo_at(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_RunInfo_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RunInfo", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SBOMDocument_subject(ctx context.Context, field graphql.CollectedField, obj *SBOMDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOMDocument_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v Node) graphql.Marshaler {
+			return ec.marshalNNode2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOMDocument_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SBOMDocument",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SBOMDocument_format(ctx context.Context, field graphql.CollectedField, obj *SBOMDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOMDocument_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v SBOMFormat) graphql.Marshaler {
+			return ec.marshalNSBOMFormat2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐSBOMFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOMDocument_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOMDocument", field, false, false, errors.New("field of type SBOMFormat does not have child fields"))
+}
+
+func (ec *executionContext) _SBOMDocument_contentType(ctx context.Context, field graphql.CollectedField, obj *SBOMDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOMDocument_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOMDocument_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOMDocument", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SBOMDocument_filename(ctx context.Context, field graphql.CollectedField, obj *SBOMDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOMDocument_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOMDocument_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOMDocument", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SBOMDocument_components(ctx context.Context, field graphql.CollectedField, obj *SBOMDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOMDocument_components(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Components, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOMDocument_components(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOMDocument", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SBOMDocument_vulnerabilities(ctx context.Context, field graphql.CollectedField, obj *SBOMDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOMDocument_vulnerabilities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vulnerabilities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOMDocument_vulnerabilities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOMDocument", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SBOMDocument_note(ctx context.Context, field graphql.CollectedField, obj *SBOMDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOMDocument_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SBOMDocument_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOMDocument", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SBOMDocument_content(ctx context.Context, field graphql.CollectedField, obj *SBOMDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SBOMDocument_content(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Content, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SBOMDocument_content(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SBOMDocument", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Score_risk(ctx context.Context, field graphql.CollectedField, obj *Score) (ret graphql.Marshaler) {
@@ -20153,7 +20682,7 @@ func (ec *executionContext) unmarshalInputPackageFilter(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "nameContains", "purlPrefix", "ecosystem", "version", "vulnerable"}
+	fieldsInOrder := [...]string{"name", "nameContains", "purlPrefix", "ecosystem", "version", "vulnerable", "versionRange"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20202,6 +20731,13 @@ func (ec *executionContext) unmarshalInputPackageFilter(ctx context.Context, obj
 				return it, err
 			}
 			it.Vulnerable = data
+		case "versionRange":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionRange"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionRange = data
 		}
 	}
 	return it, nil
@@ -23623,6 +24159,44 @@ func (ec *executionContext) _Package(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "dependentImages":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Package_dependentImages(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24175,6 +24749,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_relationships(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "sbom":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_sbom(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -24764,6 +25360,79 @@ func (ec *executionContext) _RunInfo(ctx context.Context, sel ast.SelectionSet, 
 		case "at":
 			out.Values[i] = ec._RunInfo_at(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var sBOMDocumentImplementors = []string{"SBOMDocument"}
+
+func (ec *executionContext) _SBOMDocument(ctx context.Context, sel ast.SelectionSet, obj *SBOMDocument) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sBOMDocumentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SBOMDocument")
+		case "subject":
+			out.Values[i] = ec._SBOMDocument_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "format":
+			out.Values[i] = ec._SBOMDocument_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contentType":
+			out.Values[i] = ec._SBOMDocument_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filename":
+			out.Values[i] = ec._SBOMDocument_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "components":
+			out.Values[i] = ec._SBOMDocument_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "vulnerabilities":
+			out.Values[i] = ec._SBOMDocument_vulnerabilities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._SBOMDocument_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "content":
+			out.Values[i] = ec._SBOMDocument_content(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -27069,6 +27738,26 @@ func (ec *executionContext) marshalNIdentity2ᚕgithubᚗcomᚋriskgraphᚋriskg
 	return ret
 }
 
+func (ec *executionContext) marshalNImage2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐImage(ctx context.Context, sel ast.SelectionSet, v Image) graphql.Marshaler {
+	return ec._Image(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNImage2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐImageᚄ(ctx context.Context, sel ast.SelectionSet, v []Image) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImage2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐImage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNIngestResult2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐIngestResult(ctx context.Context, sel ast.SelectionSet, v *IngestResult) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -27417,6 +28106,26 @@ func (ec *executionContext) marshalNRunInfo2ᚕgithubᚗcomᚋriskgraphᚋriskgr
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNSBOMDocument2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐSBOMDocument(ctx context.Context, sel ast.SelectionSet, v *SBOMDocument) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SBOMDocument(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSBOMFormat2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐSBOMFormat(ctx context.Context, v any) (SBOMFormat, error) {
+	var res SBOMFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSBOMFormat2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐSBOMFormat(ctx context.Context, sel ast.SelectionSet, v SBOMFormat) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNService2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐService(ctx context.Context, sel ast.SelectionSet, v Service) graphql.Marshaler {

@@ -27,6 +27,8 @@ type Options struct {
 	Registry prometheus.Registerer
 	// Profile weighs risk scores (zero value: scoring.DefaultProfile()).
 	Profile *scoring.Profile
+	// SBOM writes the documents of the sbom field (nil: not available).
+	SBOM SBOMFunc
 }
 
 // Handler serves POST /graphql (and GET for queries) and, for browsers
@@ -49,6 +51,7 @@ func NewHandler(st *Versioned, opt Options) *Handler {
 		p = *opt.Profile
 	}
 	r := NewResolver(st, lim, p)
+	r.sbom = opt.SBOM
 	cfg := Config{Resolvers: r}
 	connectionComplexity(&cfg.Complexity, lim.DefaultPageSize)
 	es := NewExecutableSchema(cfg)

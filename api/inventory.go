@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/riskgraph/riskgraph/graph"
+	"github.com/riskgraph/riskgraph/internal/purlrange"
 )
 
 // common are the filter fields every inventory list shares.
@@ -123,10 +124,21 @@ func (r *Resolver) packages(ctx context.Context, f *PackageFilter) ([]graph.ID, 
 	if f.NameContains != nil {
 		nf.NameContains = *f.NameContains
 	}
+	var rng *purlrange.Range
+	if f.VersionRange != nil && strings.TrimSpace(*f.VersionRange) != "" {
+		r, err := purlrange.Parse("pkg:any/any@" + strings.TrimSpace(*f.VersionRange))
+		if err != nil {
+			return nil, badInput("versionRange", "%q: want constraints like <2.17.1, >=2.0,<2.17.1 or <1.2|>=2.0,<2.3", *f.VersionRange)
+		}
+		rng = &r
+	}
 	var out []graph.ID
 	var firstErr error
 	err = eachNode(ctx, v, nf, func(n graph.Node) {
 		if f.Name != nil && !packageNamed(n, *f.Name) {
+			return
+		}
+		if rng != nil && !rng.Version(n.Props.String("version")) {
 			return
 		}
 		if f.PurlPrefix != nil && !strings.HasPrefix(strings.ToLower(n.Props.String("purl")), strings.ToLower(*f.PurlPrefix)) {

@@ -260,6 +260,8 @@ type PackageFilter struct {
 	Version    *string `json:"version,omitempty"`
 	// Packages with at least one known vulnerability.
 	Vulnerable *bool `json:"vulnerable,omitempty"`
+	// Version range, as after the @ of a purl range: <2.17.1, >=2.0.0,<2.17.1, <3.2.14|>=4.0,<4.0.6.
+	VersionRange *string `json:"versionRange,omitempty"`
 }
 
 type PageInfo struct {
@@ -323,6 +325,24 @@ type RunInfo struct {
 	Run    graph.ID `json:"run"`
 	Failed bool     `json:"failed"`
 	At     *string  `json:"at,omitempty"`
+}
+
+// An SBOM document of a service, application or image.
+type SBOMDocument struct {
+	Subject Node       `json:"subject"`
+	Format  SBOMFormat `json:"format"`
+	// Media type of content, e.g. application/vnd.cyclonedx+json; version=1.6.
+	ContentType string `json:"contentType"`
+	// A file name for it (also used by GET /api/v1/sbom/{id}).
+	Filename string `json:"filename"`
+	// Packages listed (and, for an application, its services).
+	Components int `json:"components"`
+	// CycloneDX VEX vulnerabilities included (withVulnerabilities).
+	Vulnerabilities int `json:"vulnerabilities"`
+	// Why the document is empty, when it is (no SBOM was ingested for the subject).
+	Note *string `json:"note,omitempty"`
+	// The document itself.
+	Content string `json:"content"`
 }
 
 type Score struct {
@@ -606,6 +626,72 @@ func (e *OrderDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// An SBOM format: CycloneDX 1.6 (or 1.5) JSON or XML, SPDX 2.3 JSON or tag-value, syft JSON.
+type SBOMFormat string
+
+const (
+	SBOMFormatCyclonedxJSON    SBOMFormat = "CYCLONEDX_JSON"
+	SBOMFormatCyclonedxJSON1_5 SBOMFormat = "CYCLONEDX_JSON_1_5"
+	SBOMFormatCyclonedxXML     SBOMFormat = "CYCLONEDX_XML"
+	SBOMFormatCyclonedxXML1_5  SBOMFormat = "CYCLONEDX_XML_1_5"
+	SBOMFormatSpdxJSON         SBOMFormat = "SPDX_JSON"
+	SBOMFormatSpdxTagValue     SBOMFormat = "SPDX_TAG_VALUE"
+	SBOMFormatSyftJSON         SBOMFormat = "SYFT_JSON"
+)
+
+var AllSBOMFormat = []SBOMFormat{
+	SBOMFormatCyclonedxJSON,
+	SBOMFormatCyclonedxJSON1_5,
+	SBOMFormatCyclonedxXML,
+	SBOMFormatCyclonedxXML1_5,
+	SBOMFormatSpdxJSON,
+	SBOMFormatSpdxTagValue,
+	SBOMFormatSyftJSON,
+}
+
+func (e SBOMFormat) IsValid() bool {
+	switch e {
+	case SBOMFormatCyclonedxJSON, SBOMFormatCyclonedxJSON1_5, SBOMFormatCyclonedxXML, SBOMFormatCyclonedxXML1_5, SBOMFormatSpdxJSON, SBOMFormatSpdxTagValue, SBOMFormatSyftJSON:
+		return true
+	}
+	return false
+}
+
+func (e SBOMFormat) String() string {
+	return string(e)
+}
+
+func (e *SBOMFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SBOMFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SBOMFormat", str)
+	}
+	return nil
+}
+
+func (e SBOMFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SBOMFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SBOMFormat) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

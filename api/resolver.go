@@ -13,6 +13,7 @@ type Resolver struct {
 	catalog *catalogCache
 	engines *engineCache
 	limits  Limits
+	sbom    SBOMFunc // nil: the sbom field answers FORBIDDEN
 }
 
 // NewResolver returns the root resolver for st.

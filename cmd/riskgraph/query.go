@@ -121,7 +121,7 @@ func queryLocal(ctx context.Context, g *globals, dir, q string, vars map[string]
 		return nil, err
 	}
 	defer st.Close()
-	h := api.NewHandler(api.NewVersioned(st, false), api.Options{Limits: l, Logger: g.logger})
+	h := api.NewHandler(api.NewVersioned(st, false), api.Options{Limits: l, Logger: g.logger, SBOM: sbomHook})
 	body, err := json.Marshal(map[string]any{"query": q, "variables": vars})
 	if err != nil {
 		return nil, err
