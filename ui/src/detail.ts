@@ -47,6 +47,31 @@ function evidence(sources: any[]): string {
     .join("")}</ul>`;
 }
 
+// SBOM downloads go through GraphQL (sbom(subject:, format:)) so the
+// bearer token stays in a header; the document is handed to the browser
+// as a Blob.
+const SBOM = `query SBOM($id: ID!, $format: SBOMFormat!, $vex: Boolean!) {
+  sbom(subject: $id, format: $format, withVulnerabilities: $vex) { filename contentType components note content }
+}`;
+
+async function downloadSBOM(id: string, format: string, status: HTMLElement): Promise<void> {
+  status.textContent = "Preparing the SBOM…";
+  try {
+    // VEX (the open findings with riskgraph's analysis) exists in CycloneDX only.
+    const doc = (await gql(SBOM, { id, format, vex: format.startsWith("CYCLONEDX") })).sbom;
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([doc.content], { type: doc.contentType }));
+    a.download = doc.filename;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    status.textContent = doc.note ? doc.note : `${doc.filename}: ${doc.components} components`;
+  } catch (e) {
+    status.innerHTML = `<span class="err">${esc((e as Error).message)}</span>`;
+  }
+}
+
 const names = (nodes: any[] | undefined) => (nodes ?? []).map((n) => `${n.name}${n.env ? ` (${n.env})` : ""}`);
 
 export async function showDetail(panel: HTMLElement, id: string, kind: string, overlays: Overlays, onError: (e: unknown) => void): Promise<void> {
@@ -92,6 +117,10 @@ export async function showDetail(panel: HTMLElement, id: string, kind: string, o
         ${a.authenticated ? `<span class="muted" title="requires authentication">auth</span>` : `<span class="warn" title="no authentication">open</span>`} ${riskBadge(a.risk)}</td></tr>`)
       .join("")}</tbody></table>`;
   }
+  if (n.kind === "Service") {
+    html += `<h3>SBOM</h3><p><button data-testid="sbom-cyclonedx" data-format="CYCLONEDX_JSON">CycloneDX</button>
+      <button data-testid="sbom-spdx" data-format="SPDX_JSON">SPDX</button> <span class="muted" data-testid="sbom-status"></span></p>`;
+  }
   if (n.findings) html += `<h3>Findings (${n.findings.totalCount})</h3>${findingsList(n.findings)}`;
   html += evidence(n.sources);
   const props = Object.entries(n.properties ?? {});
@@ -99,4 +128,6 @@ export async function showDetail(panel: HTMLElement, id: string, kind: string, o
   panel.innerHTML = html;
   panel.querySelector('[data-testid="btn-blast-radius"]')!.addEventListener("click", () => overlays.blastRadius(id, n.name));
   panel.querySelector('[data-testid="btn-paths-to"]')!.addEventListener("click", () => overlays.attackPathsTo(id, n.name));
+  panel.querySelectorAll<HTMLButtonElement>("button[data-format]").forEach((b) =>
+    b.addEventListener("click", () => downloadSBOM(id, b.dataset.format!, panel.querySelector('[data-testid="sbom-status"]')!)));
 }

@@ -118,6 +118,18 @@ async function demoTests() {
   check(svc.apis.totalCount > 0 && same(apiRows, svc.apis.nodes.map((n) => n.id)),
     `panel of ${svc.name} lists ${apiRows.length} APIs, the API has ${svc.apis.totalCount}: ${diff(apiRows, svc.apis.nodes.map((n) => n.id))}`);
 
+  // SBOM downloads of the selected service, through GraphQL.
+  const sbom = (await gql(BASE, `query($id: ID!) { c: sbom(subject: $id, format: CYCLONEDX_JSON) { filename components }
+    s: sbom(subject: $id, format: SPDX_JSON) { filename } }`, { id: svc.id }));
+  for (const [tid, want, probe] of [["sbom-cyclonedx", sbom.c.filename, (j) => j.bomFormat === "CycloneDX"],
+    ["sbom-spdx", sbom.s.filename, (j) => String(j.spdxVersion).startsWith("SPDX-2")]]) {
+    const [dl] = await Promise.all([page.waitForEvent("download", { timeout: 20000 }), page.locator(`[data-testid="${tid}"]`).click()]);
+    const doc = JSON.parse(readFileSync(await dl.path(), "utf8"));
+    check(dl.suggestedFilename() === want && probe(doc), `${tid}: downloaded ${dl.suggestedFilename()}, want ${want} in its format`);
+  }
+  check((await page.locator('[data-testid="sbom-status"]').textContent()).includes(sbom.s.filename) || sbom.c.components === 0,
+    "the SBOM status does not name the file");
+
   // Blast radius: exactly the reached nodes (and the start) light up.
   await page.locator('[data-testid="btn-blast-radius"]').click();
   await page.locator('[data-testid="blast-summary"]').waitFor({ timeout: 10000 });
