@@ -38,6 +38,9 @@ type Server struct {
 	log   *slog.Logger
 	mux   *http.ServeMux
 	ready atomic.Bool
+	// public holds the mux patterns served without a token (the UI's
+	// static assets); everything else goes through Auth.
+	public map[string]bool
 }
 
 // New returns a server for store. Mount further handlers before Serve.
@@ -51,7 +54,7 @@ func New(store graph.Store, opt Options) *Server {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: store, opt: opt, log: opt.Logger, mux: http.NewServeMux()}
+	s := &Server{store: store, opt: opt, log: opt.Logger, mux: http.NewServeMux(), public: map[string]bool{}}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -64,13 +67,29 @@ func New(store graph.Store, opt Options) *Server {
 // Handle mounts h at pattern (net/http ServeMux syntax).
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
+// HandlePublic mounts h at pattern and serves it without a token even when
+// the server requires one. It is for content that holds no data (the UI's
+// static assets); a request is public when the mux routes it to pattern, so
+// a more specific pattern (/graphql) keeps its guard under a public "/".
+func (s *Server) HandlePublic(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	s.public[pattern] = true
+}
+
 // Handler is the server's root handler (for tests and embedding).
 func (s *Server) Handler() http.Handler {
 	var h http.Handler = s.mux
 	if s.opt.Auth != nil {
 		a := *s.opt.Auth
 		a.Public = map[string]bool{"/healthz": true, "/readyz": true}
-		h = a.Middleware(h)
+		guarded := a.Middleware(s.mux)
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, pattern := s.mux.Handler(r); s.public[pattern] {
+				s.mux.ServeHTTP(w, r)
+				return
+			}
+			guarded.ServeHTTP(w, r)
+		})
 	}
 	return http.MaxBytesHandler(h, s.opt.MaxBodyBytes)
 }
