@@ -180,3 +180,34 @@ func TestMalformedSBOMs(t *testing.T) {
 		}
 	}
 }
+
+// TestOversizedLockFile: a 100 MB lock file is reported with its size and
+// left out; the rest of the tree is still cataloged.
+func TestOversizedLockFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"go.mod", "go.sum"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "gomod", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, name), data, 0o644)
+	}
+	big := filepath.Join(dir, "package-lock.json")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"name": "x", "lockfileVersion": 3, "packages": {`)
+	if err := f.Truncate(100 << 20); err != nil { // sparse: no 100 MB written
+		t.Fatal(err)
+	}
+	f.Close()
+	c := scanDir(t, dir)
+	errs := c.Errors()
+	if len(errs) != 1 || !strings.HasSuffix(errs[0].File, "package-lock.json") || !strings.Contains(errs[0].Error(), "100 MiB is over the 64 MiB limit") {
+		t.Fatalf("errors: %v", errs)
+	}
+	if got := distinctPurls(c, "pkg:golang/"); len(got) != 2 {
+		t.Errorf("the go.mod beside it was not cataloged: %q", got)
+	}
+}

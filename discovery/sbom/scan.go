@@ -62,16 +62,20 @@ func (DirAgent) DetectDir(dir string) bool {
 		return false
 	}
 	for _, e := range ents {
-		if e.IsDir() {
-			continue
-		}
-		if manifests[e.Name()] {
+		if !e.IsDir() && isManifest(e.Name()) {
 			return true
 		}
-		for _, s := range manifestSuffixes {
-			if strings.HasSuffix(e.Name(), s) {
-				return true
-			}
+	}
+	return false
+}
+
+func isManifest(name string) bool {
+	if manifests[name] {
+		return true
+	}
+	for _, s := range manifestSuffixes {
+		if strings.HasSuffix(name, s) {
+			return true
 		}
 	}
 	return false
@@ -106,7 +110,15 @@ func (DirAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Colle
 		Emit(c, p, imageAnchor(ref, rel), graph.Source{Agent: AgentName, File: rel, Detail: "syft: OCI image layout"})
 		return nil
 	}
-	s, err := Scan(ctx, dir, "dir", []string{"./*/*/**", "./*/*"})
+	exclude := []string{"./*/*/**", "./*/*"}
+	for _, big := range oversized(dir) {
+		// A lock file this large is generated junk or an attack on the
+		// parser more often than a real build: reported, not cataloged,
+		// and the rest of the tree still is.
+		c.AddError(discovery.Errorf(path.Join(rel, big.name), 0, "lock file of %d MiB is over the %d MiB limit; not cataloged", big.size>>20, MaxManifestSize>>20))
+		exclude = append(exclude, "./"+big.name)
+	}
+	s, err := Scan(ctx, dir, "dir", exclude)
 	if err != nil {
 		return errorf(rel, err, "syft could not catalog the directory: %v", err)
 	}
@@ -121,6 +133,32 @@ func (DirAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Colle
 	a := repoAnchor(gitRemote(dir), rel, name)
 	Emit(c, p, a, graph.Source{Agent: AgentName, File: rel, Detail: "syft: source tree"})
 	return nil
+}
+
+// MaxManifestSize is the largest manifest or lock file cataloged.
+const MaxManifestSize = 64 << 20
+
+type sizedFile struct {
+	name string
+	size int64
+}
+
+// oversized lists dir's manifests and lock files above MaxManifestSize.
+func oversized(dir string) []sizedFile {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []sizedFile
+	for _, e := range ents {
+		if e.IsDir() || !isManifest(e.Name()) {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && fi.Size() > MaxManifestSize {
+			out = append(out, sizedFile{e.Name(), fi.Size()})
+		}
+	}
+	return out
 }
 
 // ociRefName is the image reference an OCI layout's index names
