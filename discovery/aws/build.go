@@ -821,17 +821,7 @@ func (b *builder) restAPIs(r *regionInv) {
 				}
 			}
 		}
-		sort.Strings(all)
-		sort.Strings(open)
-		if len(all) > 0 {
-			p["routes"] = all
-		}
-		if len(open) > 0 {
-			p["unauthenticatedRoutes"] = open
-			if public {
-				misconf(p, "unauthenticated-routes")
-			}
-		}
+		routeProps(p, all, open, public)
 	}
 }
 
@@ -889,17 +879,7 @@ func (b *builder) httpAPIs(r *regionInv) {
 				open = append(open, key)
 			}
 		}
-		sort.Strings(all)
-		sort.Strings(open)
-		if len(all) > 0 {
-			p["routes"] = all
-		}
-		if len(open) > 0 {
-			p["unauthenticatedRoutes"] = open
-			if public {
-				misconf(p, "unauthenticated-routes")
-			}
-		}
+		routeProps(p, all, open, public)
 	}
 }
 
@@ -927,5 +907,21 @@ func (b *builder) flushRoutes() {
 		}
 		sort.Strings(paths)
 		b.edge(graph.RoutesTo, k[0], k[1], graph.Props{"routes": routes, "pathPrefixes": dedupe(paths)}, b.backendSrc[k])
+	}
+}
+
+// routeProps records a gateway's routes and those without authentication
+// (a misconfiguration when the gateway is public).
+func routeProps(p graph.Props, all, open []string, public bool) {
+	sort.Strings(all)
+	sort.Strings(open)
+	if len(all) > 0 {
+		p["routes"] = all
+	}
+	if len(open) > 0 {
+		p["unauthenticatedRoutes"] = open
+		if public {
+			misconf(p, "unauthenticated-routes")
+		}
 	}
 }
