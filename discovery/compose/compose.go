@@ -50,6 +50,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/riskgraph/riskgraph/discovery"
+	"github.com/riskgraph/riskgraph/discovery/internal/endpoint"
 	"github.com/riskgraph/riskgraph/graph"
 )
 
@@ -379,10 +380,6 @@ func (r *reader) read() {
 	r.publish(svcs)
 }
 
-// credentialName matches variables whose values are secrets: they are
-// never passed on, not even as facts.
-var credentialName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
-
 // publish shares each service's environment and the names services answer
 // to, so linkers of other agents resolve against them: an nginx
 // proxy_pass http://${API_HOST}, a Spring property ${DB_HOST:db}.
@@ -393,7 +390,7 @@ func (r *reader) publish(svcs []types.ServiceConfig) {
 		}
 		env := map[string]string{}
 		for k, v := range s.Environment {
-			if v != nil && *v != "" && !credentialName.MatchString(k) {
+			if v != nil && *v != "" && !endpoint.CredentialName.MatchString(k) {
 				env[k] = *v
 			}
 		}

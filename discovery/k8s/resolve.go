@@ -3,7 +3,6 @@ package k8s
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -252,8 +251,6 @@ func imageParts(ref string) (registry, tag string) {
 	return registry, tag
 }
 
-var credentialName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
-
 // secretRefs lists the Secrets a workload uses (env, envFrom, volumes) and
 // fingerprints of credential-looking values it gets in plain text (env
 // literals and ConfigMaps), so shared credentials show without storing them.
@@ -275,7 +272,7 @@ func (r *resolver) secretRefs(w *workload) (names, creds []string) {
 			}
 		}
 		for _, kv := range r.envOf(w, ct) {
-			if kv.value != "" && credentialName.MatchString(kv.name) && !strings.HasSuffix(strings.ToUpper(kv.name), "_FILE") {
+			if kv.value != "" && endpoint.CredentialName.MatchString(kv.name) && !strings.HasSuffix(strings.ToUpper(kv.name), "_FILE") {
 				c := kv.name + "=" + fingerprint(kv.value)
 				if !slices.Contains(creds, c) {
 					creds = append(creds, c)
@@ -727,7 +724,7 @@ func (r *resolver) publish() {
 				image = ct.Image
 			}
 			for _, kv := range r.envOf(w, ct) {
-				if kv.value != "" && !credentialName.MatchString(kv.name) {
+				if kv.value != "" && !endpoint.CredentialName.MatchString(kv.name) {
 					env[kv.name] = kv.value
 				}
 			}

@@ -7,6 +7,7 @@ package endpoint
 import (
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -44,3 +45,7 @@ func ThirdParty(value string) (string, bool) {
 	}
 	return host, true
 }
+
+// CredentialName matches environment variable and property names whose
+// values are secrets: agents fingerprint them and never pass their values on.
+var CredentialName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
