@@ -60,8 +60,16 @@ func runImport(cmd *cobra.Command, g *globals, f importFlags, files []string) er
 	case f.dataDir == "" && f.server == "":
 		return fmt.Errorf("import: --data-dir (or --server) is required")
 	}
+	inputs := make([]findings.Input, 0, len(files))
+	for _, name := range files {
+		in, err := readInput(name)
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		inputs = append(inputs, in)
+	}
 	if f.server != "" {
-		return runRemoteImport(cmd, f, files)
+		return runRemoteImport(cmd, f, inputs)
 	}
 	opt := findings.Options{Service: f.service, Scope: f.scope, Partial: f.partial}
 	var err error
@@ -75,14 +83,6 @@ func runImport(cmd *cobra.Command, g *globals, f importFlags, files []string) er
 			return fmt.Errorf("import: --epss: %w", err)
 		}
 	}
-	inputs := make([]findings.Input, 0, len(files))
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("import: %w", err)
-		}
-		inputs = append(inputs, findings.Input{Name: name, Data: data})
-	}
 	s, err := memdb.Open(f.dataDir, memdb.Options{Logger: g.logger})
 	if err != nil {
 		return err
@@ -92,31 +92,28 @@ func runImport(cmd *cobra.Command, g *globals, f importFlags, files []string) er
 	return reportImport(cmd, f, sum, ierr)
 }
 
+func readInput(name string) (findings.Input, error) {
+	data, err := os.ReadFile(name)
+	return findings.Input{Name: name, Data: data}, err
+}
+
 // runRemoteImport posts the files to the server, which correlates and
-// applies them against its graph (internal/client.ImportPath).
-func runRemoteImport(cmd *cobra.Command, f importFlags, files []string) error {
-	req := client.ImportRequest{Service: f.service, Scope: f.scope, Partial: f.partial}
-	read := func(name string) (findings.Input, error) {
-		data, err := os.ReadFile(name)
-		return findings.Input{Name: name, Data: data}, err
-	}
-	for _, name := range files {
-		in, err := read(name)
-		if err != nil {
-			return fmt.Errorf("import: %w", err)
-		}
-		req.Files = append(req.Files, in)
-	}
-	for flag, dst := range map[string]**findings.Input{"kev": &req.KEV, "epss": &req.EPSS} {
-		name := map[string]string{"kev": f.kev, "epss": f.epss}[flag]
-		if name == "" {
+// applies them against its graph (internal/client.ImportPath). KEV and EPSS
+// files go along unparsed: the server reads them as a local import would.
+func runRemoteImport(cmd *cobra.Command, f importFlags, inputs []findings.Input) error {
+	req := client.ImportRequest{Files: inputs, Service: f.service, Scope: f.scope, Partial: f.partial}
+	for _, extra := range []struct {
+		flag, name string
+		dst        **findings.Input
+	}{{"kev", f.kev, &req.KEV}, {"epss", f.epss, &req.EPSS}} {
+		if extra.name == "" {
 			continue
 		}
-		in, err := read(name)
+		in, err := readInput(extra.name)
 		if err != nil {
-			return fmt.Errorf("import: --%s: %w", flag, err)
+			return fmt.Errorf("import: --%s: %w", extra.flag, err)
 		}
-		*dst = &in
+		*extra.dst = &in
 	}
 	sum, ierr := client.New(f.server, f.token).ImportFindings(cmd.Context(), req)
 	if sum == nil {
