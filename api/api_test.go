@@ -38,6 +38,12 @@ type env struct {
 // GraphQL) on a loopback test server.
 func newEnv(t *testing.T, lim api.Limits) *env {
 	t.Helper()
+	return newEnvWith(t, api.Options{Limits: lim})
+}
+
+// newEnvWith is newEnv with handler options of the test's choosing.
+func newEnvWith(t *testing.T, opt api.Options) *env {
+	t.Helper()
 	st, err := memdb.Open("", memdb.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +58,7 @@ func newEnv(t *testing.T, lim api.Limits) *env {
 		t.Fatal(err)
 	}
 	srv := server.New(st, server.Options{Auth: &auth.Authenticator{Tokens: toks}})
-	srv.Handle("/graphql", api.NewHandler(api.NewVersioned(st, false), api.Options{Limits: lim}))
+	srv.Handle("/graphql", api.NewHandler(api.NewVersioned(st, false), opt))
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return &env{t: t, url: hs.URL, store: st, batch: b}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -12,11 +11,7 @@ import (
 
 	"github.com/riskgraph/riskgraph/api"
 	"github.com/riskgraph/riskgraph/graph"
-	"github.com/riskgraph/riskgraph/graph/memdb"
-	"github.com/riskgraph/riskgraph/internal/auth"
-	"github.com/riskgraph/riskgraph/internal/server"
 	"github.com/riskgraph/riskgraph/scoring"
-	"github.com/riskgraph/riskgraph/testdata/demo"
 )
 
 // fakeSBOM stands in for sbomexport (the api tests do not link syft): it
@@ -58,21 +53,7 @@ func (f *fakeSBOM) export(ctx context.Context, v graph.View, eng *scoring.Engine
 
 func sbomEnv(t *testing.T, hook api.SBOMFunc) *env {
 	t.Helper()
-	st, err := memdb.Open("", memdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	b := demo.Batch()
-	if _, err := st.Apply(context.Background(), b); err != nil {
-		t.Fatal(err)
-	}
-	toks, _ := auth.ParseEnv(readTok + ":read")
-	srv := server.New(st, server.Options{Auth: &auth.Authenticator{Tokens: toks}})
-	srv.Handle("/graphql", api.NewHandler(api.NewVersioned(st, false), api.Options{SBOM: hook}))
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	return &env{t: t, url: hs.URL, store: st, batch: b}
+	return newEnvWith(t, api.Options{SBOM: hook})
 }
 
 func TestSBOMField(t *testing.T) {
