@@ -33,7 +33,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -809,84 +808,16 @@ type target struct {
 	external bool // the value is a URL or connection string (not a bare word)
 }
 
-// callKey matches variable names that name a dependency.
-var callKey = regexp.MustCompile(`(?i)(_|^)(ADDR|ADDRESS|URL|URI|HOST|HOSTNAME|SERVICE|ENDPOINT|SERVER|SERVERS|BROKERS?|DSN|BOOTSTRAP_SERVERS|CONNECTION_STRING|CONN)$`)
-
-var schemeRe = regexp.MustCompile(`^(?i)(jdbc:)?([a-z][a-z0-9+.\-]*)://`)
-
-// targets extracts the hosts a variable's value names. Values of
-// variables whose names do not say they name a dependency count only when
-// they are URLs or connection strings.
+// targets extracts the hosts a variable's value names, read by the parser
+// every agent shares (discovery/internal/endpoint): values of variables
+// whose names do not say they name a dependency count only when they are
+// URLs or connection strings.
 func targets(key, val string) []target {
-	val = strings.TrimSpace(val)
-	if val == "" || len(val) > 2048 {
-		return nil
-	}
 	var out []target
-	named := callKey.MatchString(key)
-	for _, part := range strings.Split(val, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		if m := schemeRe.FindStringSubmatch(part); m != nil {
-			u, err := url.Parse(strings.TrimPrefix(part, m[1]))
-			if err != nil || u.Hostname() == "" {
-				// mongodb://a:1,b:2 and other multi-host forms.
-				rest := part[len(m[0]):]
-				if i := strings.LastIndex(rest, "@"); i >= 0 {
-					rest = rest[i+1:]
-				}
-				rest = strings.FieldsFunc(rest, func(r rune) bool { return r == '/' || r == '?' })[0]
-				if h, p := splitHostPort(rest); h != "" {
-					out = append(out, target{host: strings.ToLower(h), port: p, external: true})
-				}
-				continue
-			}
-			p, _ := strconv.Atoi(u.Port())
-			out = append(out, target{host: strings.ToLower(u.Hostname()), port: p, external: true})
-			continue
-		}
-		if !named {
-			continue
-		}
-		// user:password@host:port, host:port, host
-		hp := part
-		if i := strings.LastIndex(hp, "@"); i >= 0 {
-			hp = hp[i+1:]
-		}
-		if i := strings.IndexAny(hp, "/?"); i >= 0 {
-			hp = hp[:i]
-		}
-		if h, p := splitHostPort(hp); h != "" && hostLike(h) {
-			out = append(out, target{host: strings.ToLower(h), port: p})
-		}
+	for _, ep := range endpoint.Parse(key, val) {
+		out = append(out, target{host: ep.Host, port: int(ep.Port), external: ep.Scheme != ""})
 	}
 	return out
-}
-
-func splitHostPort(s string) (string, int) {
-	if h, p, err := net.SplitHostPort(s); err == nil {
-		n, _ := strconv.Atoi(p)
-		return h, n
-	}
-	return s, 0
-}
-
-var hostRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9\-_.]*[A-Za-z0-9])?$`)
-
-func hostLike(h string) bool {
-	if !hostRe.MatchString(h) {
-		return false
-	}
-	if _, err := strconv.Atoi(h); err == nil {
-		return false
-	}
-	switch strings.ToLower(h) {
-	case "true", "false", "yes", "no", "on", "off", "none", "null", "localhost":
-		return false
-	}
-	return true
 }
 
 // looksExternal reports whether host is a public DNS name (not an IP,
