@@ -603,20 +603,8 @@ func (r *resolver) storeEdges() {
 		users[u.store][u.from] = true
 	}
 	for _, u := range r.storeUse {
-		read, write := true, true
-		v := u.via
-		switch endpoint.EngineKind(u.engine) {
-		case "queue":
-			if strings.Contains(v, "CONSUMER") || strings.Contains(v, "SUBSCRI") {
-				write = false
-			} else if strings.Contains(v, "PRODUCER") || strings.Contains(v, "PUBLISH") {
-				read = false
-			}
-		case "database":
-			owned := len(users[u.store]) == 1 || endpoint.NamedAfter(u.storeNm, u.fromNm)
-			readOnly := strings.Contains(v, "REPLICA") || strings.Contains(v, "READONLY") || strings.Contains(v, "READ_ONLY") || strings.Contains(v, "_RO_") || strings.HasSuffix(v, "_RO")
-			write = owned && !readOnly
-		}
+		owned := len(users[u.store]) == 1 || endpoint.NamedAfter(u.storeNm, u.fromNm)
+		read, write := endpoint.Access(u.engine, u.via, owned)
 		props := graph.Props{"via": u.via}
 		if read {
 			r.edge(graph.Reads, u.from, u.store, props, u.src)

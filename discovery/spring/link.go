@@ -50,12 +50,20 @@ func (Linker) Link(ctx context.Context, c *discovery.Collector) error {
 		}
 	}
 	services := c.Nodes(graph.Service)
+	// Who already uses each store (for the owner rule), read once.
+	users := map[graph.ID]map[graph.ID]bool{}
+	for _, e := range c.Edges(graph.Reads, graph.Writes) {
+		if users[e.To] == nil {
+			users[e.To] = map[graph.ID]bool{}
+		}
+		users[e.To][e.From] = true
+	}
 	for _, cfg := range merged(c) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		for _, svc := range servicesOf(services, cfg) {
-			l := &link{c: c, svc: svc, cfg: cfg, env: envs[svc.ID]}
+			l := &link{c: c, svc: svc, cfg: cfg, env: envs[svc.ID], users: users}
 			l.run()
 		}
 	}
@@ -137,10 +145,11 @@ func servicesOf(services []*graph.Node, cfg Config) []*graph.Node {
 }
 
 type link struct {
-	c   *discovery.Collector
-	svc *graph.Node
-	cfg Config
-	env map[string]string
+	c     *discovery.Collector
+	svc   *graph.Node
+	cfg   Config
+	env   map[string]string
+	users map[graph.ID]map[graph.ID]bool // store → services reading or writing it
 }
 
 func (l *link) run() {
@@ -250,24 +259,16 @@ func (l *link) dependency(key, name string, ep endpoint.Endpoint, src graph.Sour
 	// a call to nothing.
 }
 
-// use adds READS and WRITES by the rule the Kubernetes resolver applies:
-// queues both unless the key says consumer or producer; a database is
-// written by its owner (named after it, or its only user) unless the key
-// says replica or read-only.
+// use adds READS and WRITES by the rule every agent applies
+// (endpoint.Access); the service owns a database named after it or that
+// no other service uses.
 func (l *link) use(store graph.ID, storeName, engine, key, name string, src graph.Source) {
-	read, write := true, true
-	switch endpoint.EngineKind(engine) {
-	case "queue":
-		if strings.Contains(name, "CONSUMER") || strings.Contains(name, "SUBSCRI") {
-			write = false
-		} else if strings.Contains(name, "PRODUCER") || strings.Contains(name, "PUBLISH") {
-			read = false
-		}
-	case "database":
-		owned := endpoint.NamedAfter(storeName, l.svc.Name) || l.onlyUser(store)
-		readOnly := strings.Contains(name, "REPLICA") || strings.Contains(name, "READONLY") || strings.Contains(name, "READ_ONLY")
-		write = owned && !readOnly
+	owned := endpoint.NamedAfter(storeName, l.svc.Name) || l.onlyUser(store)
+	read, write := endpoint.Access(engine, name, owned)
+	if l.users[store] == nil {
+		l.users[store] = map[graph.ID]bool{}
 	}
+	l.users[store][l.svc.ID] = true
 	props := graph.Props{"via": key}
 	if read {
 		l.c.AddEdge(Name, graph.Edge{ID: graph.EdgeID(graph.Reads, l.svc.ID, store), Kind: graph.Reads, From: l.svc.ID, To: store, Props: props, Sources: []graph.Source{src}})
@@ -279,8 +280,8 @@ func (l *link) use(store graph.ID, storeName, engine, key, name string, src grap
 
 // onlyUser reports whether no other service reads or writes store.
 func (l *link) onlyUser(store graph.ID) bool {
-	for _, e := range l.c.Edges(graph.Reads, graph.Writes) {
-		if e.To == store && e.From != l.svc.ID {
+	for u := range l.users[store] {
+		if u != l.svc.ID {
 			return false
 		}
 	}

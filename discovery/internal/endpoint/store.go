@@ -310,3 +310,25 @@ func NamedAfter(store, svc string) bool {
 	}
 	return strings.Contains(strings.ToLower(store), stem)
 }
+
+// Access is the read/write rule for a workload's use of a store, named by
+// variable (or property) name: a queue is read and written unless the name
+// says consumer (READS only) or producer (WRITES only); a database is read,
+// and written too when the workload owns it (owned) and the name does not
+// say replica or read-only; caches and buckets are read and written.
+func Access(engine, name string, owned bool) (read, write bool) {
+	read, write = true, true
+	switch EngineKind(engine) {
+	case "queue":
+		if strings.Contains(name, "CONSUMER") || strings.Contains(name, "SUBSCRI") {
+			write = false
+		} else if strings.Contains(name, "PRODUCER") || strings.Contains(name, "PUBLISH") {
+			read = false
+		}
+	case "database":
+		readOnly := strings.Contains(name, "REPLICA") || strings.Contains(name, "READONLY") || strings.Contains(name, "READ_ONLY") ||
+			strings.Contains(name, "_RO_") || strings.HasSuffix(name, "_RO")
+		write = owned && !readOnly
+	}
+	return read, write
+}
