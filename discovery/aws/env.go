@@ -35,7 +35,7 @@ func looksSecret(name, value string) bool {
 	if value == "" {
 		return false
 	}
-	if awsiam.SecretLike(name) && !strings.HasSuffix(strings.ToUpper(name), "_ARN") && !strings.HasPrefix(value, "arn:") {
+	if endpoint.SecretName(name) && !strings.HasSuffix(strings.ToUpper(name), "_ARN") && !strings.HasPrefix(value, "arn:") {
 		return true
 	}
 	if awsiam.HasAWSKey(value) || secretValue.MatchString(value) {

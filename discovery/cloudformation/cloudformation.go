@@ -669,7 +669,7 @@ func (b *builder) function(r *resource) {
 	var keys, secret []string
 	for k, v := range env {
 		keys = append(keys, k)
-		if s, ok := v.(string); ok && known(s) && ((awsiam.SecretLike(k) && s != "") || awsiam.HasAWSKey(s)) {
+		if s, ok := v.(string); ok && known(s) && ((endpoint.SecretName(k) && s != "") || awsiam.HasAWSKey(s)) {
 			secret = append(secret, k)
 		}
 	}

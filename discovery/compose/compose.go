@@ -389,7 +389,7 @@ func (r *reader) publish(svcs []types.ServiceConfig) {
 		}
 		env := map[string]string{}
 		for k, v := range s.Environment {
-			if v != nil && *v != "" && !endpoint.CredentialName.MatchString(k) {
+			if v != nil && *v != "" && !endpoint.SecretName(k) {
 				env[k] = *v
 			}
 		}

@@ -272,7 +272,7 @@ func (r *resolver) secretRefs(w *workload) (names, creds []string) {
 			}
 		}
 		for _, kv := range r.envOf(w, ct) {
-			if kv.value != "" && endpoint.CredentialName.MatchString(kv.name) && !strings.HasSuffix(strings.ToUpper(kv.name), "_FILE") {
+			if kv.value != "" && endpoint.SecretName(kv.name) && !strings.HasSuffix(strings.ToUpper(kv.name), "_FILE") {
 				c := kv.name + "=" + fingerprint(kv.value)
 				if !slices.Contains(creds, c) {
 					creds = append(creds, c)
@@ -712,7 +712,7 @@ func (r *resolver) publish() {
 				image = ct.Image
 			}
 			for _, kv := range r.envOf(w, ct) {
-				if kv.value != "" && !endpoint.CredentialName.MatchString(kv.name) {
+				if kv.value != "" && !endpoint.SecretName(kv.name) {
 					env[kv.name] = kv.value
 				}
 			}

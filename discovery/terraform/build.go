@@ -743,7 +743,7 @@ func (b *builder) secretText(r *block, e hclsyntax.Expression) bool {
 		if t.RootName() != "var" || len(t) < 2 {
 			continue
 		}
-		if a, ok := t[1].(hcl.TraverseAttr); ok && awsiam.SecretLike(a.Name) {
+		if a, ok := t[1].(hcl.TraverseAttr); ok && endpoint.SecretName(a.Name) {
 			if v, ok := b.m.vars[a.Name]; ok && v.IsKnown() && !v.IsNull() {
 				return true
 			}
@@ -777,7 +777,7 @@ func (b *builder) lambdaEnv(r *block, p graph.Props, misconf *[]string) {
 				}
 			}
 			literal := known && v.Type() == cty.String && len(it.ValueExpr.Variables()) == 0
-			if (literal && awsiam.SecretLike(key) && v.AsString() != "") || (literal && awsiam.HasAWSKey(v.AsString())) || b.secretText(r, it.ValueExpr) {
+			if (literal && endpoint.SecretName(key) && v.AsString() != "") || (literal && awsiam.HasAWSKey(v.AsString())) || b.secretText(r, it.ValueExpr) {
 				secretKeys = append(secretKeys, key)
 			}
 		}

@@ -336,18 +336,6 @@ func appendNew(xs []string, ys ...string) []string {
 	return xs
 }
 
-// SecretLike reports whether an environment variable or attribute name
-// suggests a credential (so a literal value there is a plaintext secret).
-func SecretLike(name string) bool {
-	n := strings.ToLower(name)
-	for _, w := range []string{"secret", "password", "passwd", "token", "access_key", "accesskey", "api_key", "apikey", "private_key", "credential"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
-}
-
 // HasAWSKey reports whether text contains an AWS access key id (AKIA… or
 // ASIA… followed by 16 upper-case letters or digits).
 func HasAWSKey(text string) bool {

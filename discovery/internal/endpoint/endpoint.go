@@ -46,6 +46,10 @@ func ThirdParty(value string) (string, bool) {
 	return host, true
 }
 
-// CredentialName matches environment variable and property names whose
-// values are secrets: agents fingerprint them and never pass their values on.
-var CredentialName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
+// SecretName reports whether an environment variable, property or
+// attribute name says its value is a credential (so a literal value there
+// is a plaintext secret): agents fingerprint such values and never pass
+// them on.
+func SecretName(name string) bool { return secretName.MatchString(name) }
+
+var secretName = regexp.MustCompile(`(?i)(SECRET|PASSWORD|PASSWD|TOKEN|ACCESS_?KEY|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
