@@ -1,8 +1,6 @@
 package aws
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net"
 	"net/url"
 	"regexp"
@@ -49,13 +47,6 @@ func looksSecret(name, value string) bool {
 	return false
 }
 
-// fingerprint identifies a secret value without keeping it, so the same
-// credential reused by two workloads can be matched.
-func fingerprint(v string) string {
-	sum := sha256.Sum256([]byte(v))
-	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
 // envProps records the names of vars on n, fingerprints the secret ones,
 // and keeps the values for reference resolution after every node exists.
 func (b *builder) envProps(n *node, vars map[string]string, where string) {
@@ -76,7 +67,7 @@ func (b *builder) envProps(n *node, vars map[string]string, where string) {
 		keys = append(keys, k)
 		if looksSecret(k, v) {
 			secrets = append(secrets, k)
-			fps = append(fps, k+"="+fingerprint(v))
+			fps = append(fps, k+"="+endpoint.Fingerprint(v))
 		}
 		b.envs = append(b.envs, envVar{owner: n, name: k, value: v, where: where})
 	}

@@ -344,11 +344,6 @@ func fingerprintSecret(s *corev1.Secret) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-func fingerprint(v string) string {
-	sum := sha256.Sum256([]byte(v))
-	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
 func appendUniq(xs []string, x string) []string {
 	for _, y := range xs {
 		if y == x {

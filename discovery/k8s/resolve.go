@@ -273,7 +273,7 @@ func (r *resolver) secretRefs(w *workload) (names, creds []string) {
 		}
 		for _, kv := range r.envOf(w, ct) {
 			if kv.value != "" && endpoint.SecretName(kv.name) && !strings.HasSuffix(strings.ToUpper(kv.name), "_FILE") {
-				c := kv.name + "=" + fingerprint(kv.value)
+				c := kv.name + "=" + endpoint.Fingerprint(kv.value)
 				if !slices.Contains(creds, c) {
 					creds = append(creds, c)
 				}

@@ -5,6 +5,8 @@
 package endpoint
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"net/url"
 	"regexp"
@@ -53,3 +55,11 @@ func ThirdParty(value string) (string, bool) {
 func SecretName(name string) bool { return secretName.MatchString(name) }
 
 var secretName = regexp.MustCompile(`(?i)(SECRET|PASSWORD|PASSWD|TOKEN|ACCESS_?KEY|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
+
+// Fingerprint identifies a secret value without keeping it ("sha256:…"),
+// the same way in every agent, so one credential reused by two workloads
+// (a manifest and a Lambda function) can be matched.
+func Fingerprint(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
