@@ -216,6 +216,43 @@ func BenchmarkBlastRadius(b *testing.B) {
 	b.ReportMetric(float64(nodes)/float64(b.N), "nodes/op")
 }
 
+// BenchmarkBlastRadiusSpread is the traversal inside BlastRadius alone:
+// the walk over the radius index and the lateral rounds (shared secrets,
+// writable shared stores), depth 6, same starts, without building the
+// answer. It visits more nodes than the CSR baseline: the lateral hops.
+func BenchmarkBlastRadiusSpread(b *testing.B) {
+	largeFixture(b)
+	ctx := context.Background()
+	e := New(large.v, DefaultProfile())
+	if _, err := e.exposure(ctx); err != nil {
+		b.Fatal(err)
+	}
+	// Building the index (once per engine, after the exposure index).
+	var r *radiusIndex
+	var err error
+	_, buildCPU := timed(func() { r, err = e.radius(ctx) })
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(buildCPU.Milliseconds()), "index-cpu-ms")
+	b.ReportMetric(float64(len(r.ids)), "index-nodes")
+	b.ReportMetric(float64(r.size())/(1<<20), "index-MiB")
+	var ds, cs []time.Duration
+	nodes := 0
+	for i := 0; i < b.N; i++ {
+		seed := r.slot[large.services[i%len(large.services)]]
+		w, c := timed(func() { err = r.spread(ctx, []int32{seed}, 6) })
+		ds, cs = append(ds, w), append(cs, c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		nodes += len(r.hits)
+	}
+	reportLatency(b, ds)
+	reportCPU(b, cs)
+	b.ReportMetric(float64(nodes)/float64(b.N), "nodes/op")
+}
+
 // BenchmarkBlastRadiusWalk is the traversal inside BlastRadius alone: one
 // View.Walk over the lateral edge kinds, depth 6, same starts.
 func BenchmarkBlastRadiusWalk(b *testing.B) {

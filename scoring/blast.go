@@ -82,119 +82,97 @@ func (e *Engine) blast(ctx context.Context, from []graph.ID, maxDepth int) (Blas
 	if len(from) == 0 {
 		return br, nil
 	}
-	seen := make(map[graph.ID]int, 256)
-	var reached []Reached
-	walk := func(seeds []graph.ID, base int) error {
-		w := graph.Walk{From: seeds, Dir: graph.Out, Kinds: lateralKinds}
-		if maxDepth > 0 {
-			w.MaxDepth = maxDepth - base
-		}
-		return e.v.Walk(ctx, w, func(s graph.Step) graph.Control {
-			if _, ok := seen[s.Node]; ok {
-				if s.Depth == 0 {
-					return graph.Continue // a seed of this round
-				}
-				// Found by an earlier walk, which expanded it already.
-				return graph.Skip
-			}
-			seen[s.Node] = len(reached)
-			reached = append(reached, Reached{Node: s.Node, Kind: s.Kind, Depth: base + s.Depth, Parent: s.Parent, Via: s.ViaKind})
-			return graph.Continue
-		})
-	}
-	if err := walk(from, 0); err != nil {
-		return br, err
-	}
-	// Lateral hops without edges, in rounds, until nothing new is found.
-	// Each round looks only at what the previous one reached, plus the
-	// stores not yet found writable (a later round may reach a writer):
-	// whatever else an earlier node leads to was added in its own round.
-	var lat lateralState
-	for round := 0; round < 8; round++ {
-		// Walk order depends on the backend's adjacency order; lateral
-		// hops are derived in (depth, id) order so that they do not.
-		extra, err := e.lateral(ctx, reached, &lat, seen, maxDepth)
-		if err != nil {
-			return br, err
-		}
-		if len(extra) == 0 {
-			break
-		}
-		byDepth := map[int][]graph.ID{}
-		for _, r := range extra {
-			seen[r.Node] = len(reached)
-			reached = append(reached, r)
-			byDepth[r.Depth] = append(byDepth[r.Depth], r.Node)
-		}
-		for _, d := range sortedInts(byDepth) {
-			if maxDepth > 0 && d >= maxDepth {
-				continue
-			}
-			if err := walk(byDepth[d], d); err != nil {
-				return br, err
-			}
-		}
-	}
-	sorted := make([]Reached, len(reached))
-	for i, j := range order(reached) {
-		sorted[i] = reached[j]
-	}
-	reached = sorted
-	x, err := e.exposure(ctx)
+	r, err := e.radius(ctx)
 	if err != nil {
 		return br, err
 	}
-	var svcs []graph.ID
+	// Start nodes outside the index (no edge of the kinds it holds, and
+	// not a service, store or third party) reach nothing but themselves.
+	var seeds []int32
+	var loose []Reached
+	for _, id := range from {
+		if s, ok := r.slot[id]; ok {
+			seeds = append(seeds, s)
+		} else if n, err := e.node(ctx, id); err == nil {
+			loose = append(loose, Reached{Node: id, Kind: n.Kind})
+		}
+	}
+	if err := r.spread(ctx, seeds, maxDepth); err != nil {
+		return br, err
+	}
+	order := r.ordered()
+	reached := make([]Reached, 0, len(order)+len(loose))
+	for _, s := range order {
+		h := &r.hits[r.pos[s]]
+		rc := Reached{Node: r.ids[s], Kind: r.kindAt(s), Depth: int(h.depth), Lateral: lateralNames[h.lateral]}
+		if h.parent >= 0 {
+			rc.Parent = r.ids[h.parent]
+		}
+		if h.via >= 0 {
+			rc.Via = graph.EdgeKinds[h.via]
+		}
+		reached = append(reached, rc)
+	}
+	slots := order // parallel to reached; -1: not in the index
+	if len(loose) > 0 {
+		reached = append(reached, loose...)
+		slices.SortFunc(reached, compareReached)
+		slots = make([]int32, len(reached))
+		for i := range reached {
+			if s, ok := r.slot[reached[i].Node]; ok {
+				slots[i] = s
+			} else {
+				slots[i] = -1
+			}
+		}
+	}
+	var owners []int32
 	for i := range reached {
-		r := &reached[i]
-		switch r.Kind {
+		rc := &reached[i]
+		s := slots[i]
+		inIndex := s >= 0
+		switch rc.Kind {
 		case graph.Service:
-			br.Services = append(br.Services, r.Node)
-			svcs = append(svcs, r.Node)
+			br.Services = append(br.Services, rc.Node)
+			if inIndex {
+				os, _ := r.owners.of(s)
+				owners = append(owners, os...)
+			}
 		case graph.API:
-			br.APIs = append(br.APIs, r.Node)
+			br.APIs = append(br.APIs, rc.Node)
 		case graph.DataStore:
-			br.DataStores = append(br.DataStores, r.Node)
+			br.DataStores = append(br.DataStores, rc.Node)
 		case graph.Identity:
-			br.Identities = append(br.Identities, r.Node)
+			br.Identities = append(br.Identities, rc.Node)
 		case graph.ThirdParty:
-			br.ThirdParties = append(br.ThirdParties, r.Node)
+			br.ThirdParties = append(br.ThirdParties, rc.Node)
 		}
-		if r.Kind == graph.Service || r.Kind == graph.API {
-			if xn, ok := x.m[r.Node]; ok && xn.routed {
-				br.InternetFacing = append(br.InternetFacing, r.Node)
-			}
+		if !inIndex {
+			rc.Name = e.name(ctx, rc.Node)
+			continue
 		}
-		if r.Kind == graph.Service || r.Kind == graph.DataStore || r.Kind == graph.ThirdParty || len(reached) <= 5000 {
-			// Names cost a lookup each; very large radii name the nodes
-			// that matter and leave operations and identities by id.
-			r.Name = e.name(ctx, r.Node)
-			if n, err := e.node(ctx, r.Node); err == nil && (r.Kind == graph.Service || r.Kind == graph.DataStore) {
-				br.DataClasses = addClasses(br.DataClasses, n.DataClasses...)
-			}
+		if (rc.Kind == graph.Service || rc.Kind == graph.API) && r.routed.has(s) {
+			br.InternetFacing = append(br.InternetFacing, rc.Node)
+		}
+		if name, ok := r.names[s]; ok {
+			rc.Name = name
+			br.DataClasses = addClasses(br.DataClasses, r.classes[s]...)
+		} else if len(reached) <= 5000 {
+			// Other names cost a lookup each; very large radii name the
+			// nodes that matter and leave operations and identities by id.
+			rc.Name = e.name(ctx, rc.Node)
 		}
 	}
 	br.Reached = reached
-	// Applications and teams of the reached services: one walk.
-	if len(svcs) > 0 {
-		err := e.v.Walk(ctx, graph.Walk{From: svcs, Dir: graph.Out, Kinds: []graph.EdgeKind{graph.PartOf, graph.OwnedBy}, MaxDepth: 1},
-			func(s graph.Step) graph.Control {
-				switch s.Kind {
-				case graph.Application:
-					br.Applications = append(br.Applications, s.Node)
-				case graph.Team:
-					br.Teams = append(br.Teams, s.Node)
-				}
-				return graph.Continue
-			})
-		if err != nil {
-			return br, err
+	// Applications and teams of the reached services, by id (slot order).
+	slices.Sort(owners)
+	for _, s := range slices.Compact(owners) {
+		switch r.kindAt(s) {
+		case graph.Application:
+			br.Applications = append(br.Applications, r.ids[s])
+		case graph.Team:
+			br.Teams = append(br.Teams, r.ids[s])
 		}
-	}
-	// The kind lists follow Reached (nearest first, then by id); sorting
-	// them again by id would double the cost of a large radius.
-	for _, f := range []*[]graph.ID{&br.Applications, &br.Teams} {
-		*f = sortIDs(*f)
 	}
 	br.DataClasses = sortClasses(br.DataClasses)
 	br.Score = e.blastScore(ctx, &br)
@@ -225,121 +203,11 @@ func (e *Engine) blastScore(ctx context.Context, br *BlastRadius) float64 {
 	return round2(100 * data * crit * breadth)
 }
 
-// lateral finds the nodes one lateral hop without an edge away from the
-// reached set: secret-sharing services and readers of writable stores.
 func compareReached(a, b Reached) int {
 	if a.Depth != b.Depth {
 		return a.Depth - b.Depth
 	}
 	return strings.Compare(string(a.Node), string(b.Node))
-}
-
-// order returns the indexes of reached sorted by depth, then id (sorting
-// the indexes moves 4 bytes per swap instead of a whole Reached).
-func order(reached []Reached) []int32 {
-	idx := make([]int32, len(reached))
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortFunc(idx, func(a, b int32) int { return compareReached(reached[a], reached[b]) })
-	return idx
-}
-
-// lateralFromScratch makes every round look at the whole radius again
-// (tests compare the incremental rounds against it).
-var lateralFromScratch = false
-
-// lateralState carries what lateral has looked at between rounds.
-type lateralState struct {
-	done    int   // reached[:done] were looked at
-	pending []int // data stores among them that no reached node writes yet
-}
-
-func (e *Engine) lateral(ctx context.Context, reached []Reached, st *lateralState, seen map[graph.ID]int, maxDepth int) ([]Reached, error) {
-	// Each candidate keeps its best (shallowest, then smallest-id) parent,
-	// so the result does not depend on the order reached is in.
-	added := map[graph.ID]int{}
-	var extra []Reached
-	add := func(r Reached) {
-		if _, ok := seen[r.Node]; ok {
-			return
-		}
-		if maxDepth > 0 && r.Depth > maxDepth {
-			return
-		}
-		if i, ok := added[r.Node]; ok {
-			o := &extra[i]
-			if r.Depth < o.Depth || (r.Depth == o.Depth && r.Parent < o.Parent) {
-				*o = r
-			}
-			return
-		}
-		added[r.Node] = len(extra)
-		extra = append(extra, r)
-	}
-	if err := e.loadSecrets(ctx); err != nil {
-		return nil, err
-	}
-	if lateralFromScratch {
-		st.done, st.pending = 0, nil
-	}
-	todo := st.pending
-	st.pending = nil
-	for i := st.done; i < len(reached); i++ {
-		todo = append(todo, i)
-	}
-	st.done = len(reached)
-	for _, i := range todo {
-		r := &reached[i]
-		switch r.Kind {
-		case graph.Service:
-			if len(e.secrets) == 0 {
-				continue
-			}
-			n, err := e.node(ctx, r.Node)
-			if err != nil {
-				continue
-			}
-			for _, sec := range n.Props.Strings("secretRefs") {
-				for _, peer := range e.secrets[n.Env+"/"+sec] {
-					add(Reached{Node: peer, Kind: graph.Service, Depth: r.Depth + 1, Parent: r.Node, Lateral: "shared-secret"})
-				}
-			}
-		case graph.DataStore:
-			// Writable: some reached node writes it (or may access it).
-			in, err := e.edges(ctx, r.Node, false)
-			if err != nil {
-				return nil, err
-			}
-			writable := false
-			for _, ed := range in {
-				if ed.Kind != graph.Writes && ed.Kind != graph.CanAccess {
-					continue
-				}
-				if _, ok := seen[ed.From]; ok {
-					writable = true
-					break
-				}
-			}
-			if !writable {
-				st.pending = append(st.pending, i)
-				continue
-			}
-			for _, ed := range in {
-				if ed.Kind != graph.Reads {
-					continue
-				}
-				add(Reached{Node: ed.From, Kind: kindOf(ed.From), Depth: r.Depth + 1, Parent: r.Node, Via: graph.Reads, Lateral: "shared-store"})
-			}
-		}
-	}
-	slices.SortFunc(extra, func(a, b Reached) int {
-		if a.Depth != b.Depth {
-			return a.Depth - b.Depth
-		}
-		return strings.Compare(string(a.Node), string(b.Node))
-	})
-	return extra, nil
 }
 
 // loadSecrets indexes which services mount which secret (per environment:
@@ -356,15 +224,6 @@ func (e *Engine) loadSecrets(ctx context.Context) error {
 		}
 		return nil
 	})
-}
-
-func sortedInts[V any](m map[int]V) []int {
-	out := make([]int, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // BlastRadiusOfPackage is the incident view of a package ("Log4Shell

@@ -33,6 +33,7 @@ type Engine struct {
 	alias map[string]graph.ID       // advisory id or alias (upper case) → vulnerability id
 
 	exp *exposureIndex // built on first use
+	rad *radiusIndex   // built on the first blast radius; holds scratch, so one engine's only
 
 	// Findings: facts in gathering order (by id; Update appends), their
 	// scores in the same order, and derived indexes. A removed finding

@@ -14,13 +14,13 @@ import (
 // Callers hold e.mu.
 func (e *Engine) handOver() *Engine {
 	ne := &Engine{v: e.v, p: e.p, nodes: e.nodes, outs: e.outs, ins: e.ins, carr: e.carr, imp: e.imp,
-		apps: e.apps, teams: e.teams, vulns: e.vulns, alias: e.alias, exp: e.exp,
+		apps: e.apps, teams: e.teams, vulns: e.vulns, alias: e.alias, exp: e.exp, rad: e.rad,
 		facts: e.facts, idx: e.idx, scored: e.scored, ranked: e.ranked, bySub: e.bySub, riskBy: e.riskBy, secrets: e.secrets,
 		onNode: e.onNode, steps: e.steps, subj: e.subj}
 	fresh := New(e.v, e.p)
 	fresh.exp = e.exp // immutable once built
 	e.nodes, e.outs, e.ins, e.carr, e.imp = fresh.nodes, fresh.outs, fresh.ins, fresh.carr, fresh.imp
-	e.apps, e.teams, e.vulns, e.alias = fresh.apps, fresh.teams, fresh.vulns, nil
+	e.apps, e.teams, e.vulns, e.alias, e.rad = fresh.apps, fresh.teams, fresh.vulns, nil, nil
 	e.facts, e.idx, e.scored, e.ranked, e.bySub, e.riskBy, e.secrets, e.onNode, e.steps, e.subj = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	return ne
 }
