@@ -126,6 +126,18 @@ func (e *Engine) blast(ctx context.Context, from []graph.ID, maxDepth int) (Blas
 			}
 		}
 	}
+	// The kind lists are sized first: growing a 50,000-id list by
+	// doubling copies it a dozen times.
+	count := map[graph.Kind]int{}
+	for i := range reached {
+		count[reached[i].Kind]++
+	}
+	for k, f := range map[graph.Kind]*[]graph.ID{graph.Service: &br.Services, graph.API: &br.APIs,
+		graph.DataStore: &br.DataStores, graph.Identity: &br.Identities, graph.ThirdParty: &br.ThirdParties} {
+		if count[k] > 0 {
+			*f = make([]graph.ID, 0, count[k])
+		}
+	}
 	var owners []int32
 	for i := range reached {
 		rc := &reached[i]
