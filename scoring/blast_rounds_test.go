@@ -17,27 +17,8 @@ import (
 // (shared stores with many readers, secrets mounted across services).
 func TestLateralRoundsIncremental(t *testing.T) {
 	ctx := context.Background()
-	s, err := memdb.Open("", memdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := gen.Small.Each(10_000, func(b graph.Batch) error { _, err := s.Apply(ctx, b); return err }); err != nil {
-		t.Fatal(err)
-	}
-	v, err := s.Read(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v, services := smallEstate(t)
 	inc, full := New(v, DefaultProfile()), New(v, DefaultProfile())
-	var services []graph.ID
-	if err := inc.eachNode(ctx, graph.NodeFilter{Kinds: []graph.Kind{graph.Service}}, func(n *graph.Node) error {
-		services = append(services, n.ID)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
 	lateralHops := 0
 	for i, id := range services {
 		if testing.Short() && i%10 != 0 {
@@ -78,27 +59,8 @@ func TestLateralRoundsIncremental(t *testing.T) {
 // depends on adjacency order); everything else must be equal.
 func TestBlastRadiusIndexMatchesWalk(t *testing.T) {
 	ctx := context.Background()
-	s, err := memdb.Open("", memdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := gen.Small.Each(10_000, func(b graph.Batch) error { _, err := s.Apply(ctx, b); return err }); err != nil {
-		t.Fatal(err)
-	}
-	v, err := s.Read(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v, services := smallEstate(t)
 	idx, walk := New(v, DefaultProfile()), New(v, DefaultProfile())
-	var services []graph.ID
-	if err := idx.eachNode(ctx, graph.NodeFilter{Kinds: []graph.Kind{graph.Service}}, func(n *graph.Node) error {
-		services = append(services, n.ID)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
 	starts := [][]graph.ID{services[:7]}
 	for _, id := range services {
 		starts = append(starts, []graph.ID{id})
@@ -147,4 +109,32 @@ func TestBlastRadiusIndexMatchesWalk(t *testing.T) {
 		}
 	}
 	t.Logf("%d radii, %d nodes compared", 2*len(starts), nodes)
+}
+
+// smallEstate loads gen.Small into an in-memory store and returns a view
+// of it (closed with the test) and its services.
+func smallEstate(t *testing.T) (graph.View, []graph.ID) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := memdb.Open("", memdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := gen.Small.Each(10_000, func(b graph.Batch) error { _, err := s.Apply(ctx, b); return err }); err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	var services []graph.ID
+	if err := New(v, DefaultProfile()).eachNode(ctx, graph.NodeFilter{Kinds: []graph.Kind{graph.Service}}, func(n *graph.Node) error {
+		services = append(services, n.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return v, services
 }
