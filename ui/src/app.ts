@@ -1,8 +1,6 @@
-import "./style.css";
 import { AuthError, setToken, token } from "./api";
-import { EstateMap, noFilters, type Filters } from "./map";
-import { DATA_CLASSES, MAP_KINDS, buildEstate, fetchAPIs, fetchBase, loadStats, type Estate } from "./model";
-import { AGGREGATE_ABOVE } from "./map";
+import { AGGREGATE_ABOVE, EstateMap, noFilters, type Filters } from "./map";
+import { DATA_CLASSES, loadMap, loadRisks, type Estate, type Loaded } from "./model";
 import { showDetail } from "./detail";
 import { Overlays } from "./overlays";
 import { Flows } from "./flows";
@@ -69,17 +67,17 @@ function fillSelect(sel: HTMLSelectElement, values: readonly string[]): void {
 
 const scriptStart = performance.now();
 
-async function boot(): Promise<void> {
+// boot loads and draws the estate; first is the load main.ts started
+// before this module was fetched (used once: a login boots again).
+async function boot(first?: Promise<Loaded>): Promise<void> {
   showError(null);
   $("login").hidden = true;
   $("logout").hidden = !token();
   $("loading").hidden = false;
   try {
-    // The estate's pages are asked for at once with the counts; an empty
-    // store answers all quickly.
-    const baseP = fetchBase();
-    baseP.catch(() => {}); // reported through stats when both fail
-    const stats = await loadStats();
+    // One request: the counts and the whole map (page by page only when
+    // the estate exceeds the server's map limit).
+    const { stats, estate, paged } = await (first ?? loadMap());
     if (stats.nodes === 0) {
       $("loading").hidden = true;
       $("empty").hidden = false;
@@ -87,20 +85,13 @@ async function boot(): Promise<void> {
       (window as any).__rg.ready = (window as any).__rg.complete = true;
       return;
     }
-    // A map that will start aggregated is drawn before its APIs arrive
-    // (they are folded into their services there anyway).
-    const mapNodes = MAP_KINDS.reduce((s, k) => s + (stats.byKind[k] ?? 0), 0);
-    const progressive = mapNodes > AGGREGATE_ABOVE;
-    // On a large estate the second part waits for the first so that the
-    // server answers the first part's pages first.
-    const apisP = progressive ? baseP.then(() => fetchAPIs()) : fetchAPIs();
-    const estate = buildEstate(await baseP, progressive ? null : await apisP, stats.nodes);
     state.estate = estate;
+    (window as any).__rg.paged = paged;
     $("loading").hidden = true;
     const counts = `${stats.nodes.toLocaleString()} nodes · ${stats.edges.toLocaleString()} edges`;
-    $("status").textContent = progressive ? `${counts} · loading APIs…` : counts;
+    $("status").textContent = `${counts} · scoring…`;
     $("view-map").hidden = false;
-    const map = new EstateMap($("map"), estate, (id, kind) => select(id, kind), mapNodes > AGGREGATE_ABOVE);
+    const map = new EstateMap($("map"), estate, (id, kind) => select(id, kind), estate.nodes.size > AGGREGATE_ABOVE);
     state.map = map;
     state.overlays = new Overlays(map, $("overlay"), showError);
     state.flows = new Flows(estate, $("flow-map"), $("flow-panel"), $("flow-classes"), showError);
@@ -114,14 +105,10 @@ async function boot(): Promise<void> {
     await map.draw();
     show(viewFromPath());
     (window as any).__rg.ready = true;
-    if (progressive) {
-      const full = buildEstate(await baseP, await apisP, stats.nodes);
-      state.estate = full;
-      state.flows!.estate = full;
-      map.setEstate(full);
-      map.timings.complete = Math.round(performance.now());
-      $("status").textContent = counts;
-    }
+    // Risk scores after the first frame: they recolour the map in place.
+    map.setRisks(await loadRisks(paged));
+    map.timings.complete = Math.round(performance.now());
+    $("status").textContent = counts;
     (window as any).__rg.complete = true;
   } catch (e) {
     $("loading").hidden = true;
@@ -193,5 +180,8 @@ function wire(): void {
   });
 }
 
-wire();
-boot();
+// start is called by main.ts with the map load it began.
+export function start(first: Promise<Loaded>): void {
+  wire();
+  boot(first);
+}

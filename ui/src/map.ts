@@ -2,7 +2,7 @@
 // (application × environment), aggregation of whole groups into one node for
 // large estates, filters, and overlays (blast radius, attack paths, focus).
 import cytoscape from "cytoscape";
-import type { Estate, MapNode } from "./model";
+import type { Estate, MapNode, Risk } from "./model";
 
 
 // Above this many drawable nodes the map starts aggregated by group.
@@ -127,15 +127,25 @@ export class EstateMap {
     for (const svc of this.estate.exposedBy.values()) this.apiCount.set(svc, (this.apiCount.get(svc) ?? 0) + 1);
   }
 
-  // setEstate swaps in a fuller estate (the APIs of a progressive load),
-  // keeping what is expanded, the filters and the viewport.
-  setEstate(e: Estate): void {
-    this.estate = e;
-    this.countAPIs();
-    this.sync();
-    this.layout();
-    if (!this.userMoved) this.fit();
-    this.publish();
+  // setRisks recolours the drawn nodes with their risk scores in place (no
+  // layout): they arrive after the first frame.
+  setRisks(risks: Risk[]): void {
+    for (const r of risks) {
+      const n = this.estate.nodes.get(r.id);
+      if (n) n.risk = r.risk;
+    }
+    this.cy.batch(() => {
+      for (const r of risks) {
+        const n = this.estate.nodes.get(r.id);
+        const el = this.cy.getElementById(r.id);
+        if (n && el.nonempty()) el.data({ label: this.label(n), riskColor: riskColor(n.risk) });
+      }
+    });
+  }
+
+  private label(n: MapNode): string {
+    const folded = this.aggregated && n.kind === "Service" ? this.apiCount.get(n.id) ?? 0 : 0;
+    return label(n) + (folded ? `\n${folded} APIs` : "");
   }
 
   // rep is the element that stands for node id: itself, or its group's
@@ -170,9 +180,8 @@ export class EstateMap {
     }
     for (const n of nodes.values()) {
       if (this.rep(n.id) !== n.id) continue;
-      const folded = this.aggregated && n.kind === "Service" ? this.apiCount.get(n.id) ?? 0 : 0;
       out.set(n.id, { group: "nodes", data: {
-        id: n.id, parent: n.group ?? undefined, kind: n.kind, label: label(n) + (folded ? `\n${folded} APIs` : ""), riskColor: riskColor(n.risk),
+        id: n.id, parent: n.group ?? undefined, kind: n.kind, label: this.label(n), riskColor: riskColor(n.risk),
         hasPCI: n.dataClasses.includes("PCI") && n.kind !== "API",
       } });
     }
