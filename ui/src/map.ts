@@ -2,7 +2,7 @@
 // (application × environment), aggregation of whole groups into one node for
 // large estates, filters, and overlays (blast radius, attack paths, focus).
 import cytoscape from "cytoscape";
-import type { Estate, MapNode, Risk } from "./model";
+import type { Estate, MapEdge, MapNode, Risk } from "./model";
 
 
 // Above this many drawable nodes the map starts aggregated by group.
@@ -30,7 +30,7 @@ export const STYLE: any[] = [
   { selector: "node", style: {
       label: "data(label)", "font-size": 9, "text-wrap": "wrap", "text-valign": "bottom", "text-margin-y": 3,
       "min-zoomed-font-size": 7, width: 22, height: 22, "background-color": "#5b7db1", "border-width": 2,
-      "border-color": "data(riskColor)", color: "#1d2433" } },
+      "border-color": "data(riskColor)", color: "#1d2433", "z-index-compare": "manual", "z-index": 2 } },
   { selector: "node[kind='Internet']", style: { shape: "star", width: 40, height: 40, "background-color": "#d7263d" } },
   { selector: "node[kind='Gateway']", style: { shape: "diamond", width: 30, height: 30, "background-color": "#2a9d8f" } },
   { selector: "node[kind='Service']", style: { shape: "round-rectangle", width: 34, height: 22, "background-color": "#3a6ea5" } },
@@ -38,17 +38,20 @@ export const STYLE: any[] = [
   { selector: "node[kind='DataStore']", style: { shape: "barrel", width: 28, height: 30, "background-color": "#6a4c93" } },
   { selector: "node[kind='ThirdParty']", style: { shape: "hexagon", width: 30, height: 30, "background-color": "#e76f51" } },
   { selector: "node[?hasPCI]", style: { "background-color": "#b5179e" } },
+  // A group is a box drawn behind its members, sized by the layout (see
+  // EstateMap.fitBoxes), not a cytoscape compound parent: compound nodes
+  // made every style property of every member walk the group's members.
   { selector: "node.group", style: {
-      shape: "round-rectangle", "background-color": "#eef2f8", "background-opacity": 0.6, "border-width": 1,
-      "border-color": "#9aa8bf", label: "data(label)", "text-valign": "top", "text-halign": "center", "font-size": 11,
-      "font-weight": "bold", padding: "12px", "min-zoomed-font-size": 0 } },
+      shape: "round-rectangle", width: "data(w)", height: "data(h)", "background-color": "#eef2f8", "background-opacity": 0.6,
+      "border-width": 1, "border-color": "#9aa8bf", label: "data(label)", "text-valign": "top", "text-halign": "center",
+      "text-margin-y": -2, "font-size": 11, "font-weight": "bold", "min-zoomed-font-size": 0, "z-index": 0 } },
   { selector: "node.agg", style: {
       shape: "round-rectangle", width: "data(size)", height: "data(size)", "background-color": "#dfe7f3",
       "border-color": "#3a6ea5", "border-width": 2, "text-valign": "center", "font-size": 16,
       "text-max-width": "data(size)", "min-zoomed-font-size": 0 } },
   { selector: "edge", style: {
       width: 1.2, "curve-style": "bezier", "target-arrow-shape": "triangle", "arrow-scale": 0.7,
-      "line-color": "#9aa3b2", "target-arrow-color": "#9aa3b2" } },
+      "line-color": "#9aa3b2", "target-arrow-color": "#9aa3b2", "z-index-compare": "manual", "z-index": 1 } },
   { selector: "edge[kind='ROUTES_TO']", style: { "line-color": "#2a9d8f", "target-arrow-color": "#2a9d8f", width: 1.8 } },
   { selector: "edge[kind='CALLS']", style: { "line-color": "#3a6ea5", "target-arrow-color": "#3a6ea5" } },
   { selector: "edge[kind='READS']", style: { "line-style": "dashed", "line-color": "#6a4c93", "target-arrow-color": "#6a4c93" } },
@@ -164,10 +167,35 @@ export class EstateMap {
     return id;
   }
 
-  private desired(): Map<string, cytoscape.ElementDefinition> {
+  // edgesAt indexes the estate's edges by their ends (built on first use).
+  private edgesAt?: Map<string, MapEdge[]>;
+
+  // desired is what the drawing should hold: everything, or (scope) only
+  // one group's elements and the edges touching its members.
+  private desired(scope?: string): Map<string, cytoscape.ElementDefinition> {
     const out = new Map<string, cytoscape.ElementDefinition>();
-    const { nodes, groups, edges } = this.estate;
+    const { nodes, groups } = this.estate;
+    let edges: Iterable<MapEdge> = this.estate.edges;
+    let members: Iterable<MapNode> = nodes.values();
+    if (scope) {
+      if (!this.edgesAt) {
+        this.edgesAt = new Map();
+        for (const e of this.estate.edges) {
+          for (const end of [e.from, e.to]) {
+            const l = this.edgesAt.get(end);
+            if (l) l.push(e);
+            else this.edgesAt.set(end, [e]);
+          }
+        }
+      }
+      const ids = groups.get(scope)?.members ?? [];
+      members = ids.map((id) => nodes.get(id)!);
+      const touching = new Set<MapEdge>();
+      for (const id of ids) for (const e of this.edgesAt.get(id) ?? []) touching.add(e);
+      edges = touching;
+    }
     for (const g of groups.values()) {
+      if (scope && g.id !== scope) continue;
       if (this.aggregated && !this.expanded.has(g.id)) {
         const parts = [g.services && `${g.services} services`, g.apis && `${g.apis} APIs`, g.stores && `${g.stores} stores`].filter(Boolean);
         out.set(`agg:${g.id}`, { group: "nodes", classes: "agg", data: {
@@ -175,13 +203,13 @@ export class EstateMap {
           size: Math.min(160, 40 + Math.sqrt(g.members.length) * 6), riskColor: "#3a6ea5",
         } });
       } else {
-        out.set(g.id, { group: "nodes", classes: "group", data: { id: g.id, group: g.id, kind: "Group", label: g.label } });
+        out.set(g.id, { group: "nodes", classes: "group", data: { id: g.id, group: g.id, kind: "Group", label: g.label, w: 1, h: 1 } });
       }
     }
-    for (const n of nodes.values()) {
+    for (const n of members) {
       if (this.rep(n.id) !== n.id) continue;
       out.set(n.id, { group: "nodes", data: {
-        id: n.id, parent: n.group ?? undefined, kind: n.kind, label: this.label(n), riskColor: riskColor(n.risk),
+        id: n.id, kind: n.kind, label: this.label(n), riskColor: riskColor(n.risk),
         hasPCI: n.dataClasses.includes("PCI") && n.kind !== "API",
       } });
     }
@@ -234,9 +262,8 @@ export class EstateMap {
         }
         toAdd.push(def);
       }
-      // Parents before children, nodes before edges.
-      const rank = (d: cytoscape.ElementDefinition) => (d.group === "edges" ? 2 : d.classes === "group" ? 0 : 1);
-      toAdd.sort((a, b) => rank(a) - rank(b));
+      // Nodes before edges.
+      toAdd.sort((a, b) => (a.group === "edges" ? 1 : 0) - (b.group === "edges" ? 1 : 0));
       added = cy.add(toAdd).nodes() as any;
     });
     this.applyFilters();
@@ -370,7 +397,35 @@ export class EstateMap {
     this.cy.batch(() => {
       this.cy.nodes().forEach((n) => {
         const p = pos.get(n.id());
-        if (p && !n.isParent()) n.position(p);
+        if (!p) return;
+        const q = n.position();
+        if (q.x !== p.x || q.y !== p.y) n.position(p);
+      });
+    });
+    this.fitBoxes();
+  }
+
+  // fitBoxes sizes each group's box around its drawn, unfiltered members
+  // (what a compound parent did by itself).
+  fitBoxes(): void {
+    const bb = new Map<string, { x0: number; y0: number; x1: number; y1: number }>();
+    this.cy.nodes().forEach((n) => {
+      if (n.hasClass("group") || n.hasClass("hidden")) return;
+      const g = this.estate.nodes.get(n.id())?.group;
+      if (!g) return;
+      const p = n.position();
+      const b = bb.get(g);
+      if (b) { b.x0 = Math.min(b.x0, p.x); b.y0 = Math.min(b.y0, p.y); b.x1 = Math.max(b.x1, p.x); b.y1 = Math.max(b.y1, p.y); }
+      else bb.set(g, { x0: p.x, y0: p.y, x1: p.x, y1: p.y });
+    });
+    this.cy.batch(() => {
+      this.cy.nodes(".group").forEach((box) => {
+        const b = bb.get(box.id());
+        if (!b) return;
+        // Room for the widest node and the labels under the nodes.
+        const x0 = b.x0 - 40, x1 = b.x1 + 40, y0 = b.y0 - 28, y1 = b.y1 + 42;
+        box.position({ x: (x0 + x1) / 2, y: (y0 + y1) / 2 });
+        box.data({ w: x1 - x0, h: y1 - y0 });
       });
     });
   }
@@ -381,7 +436,18 @@ export class EstateMap {
     if (!this.aggregated || this.expanded.has(groupID)) return;
     const t0 = performance.now();
     this.expanded.add(groupID);
-    this.sync();
+    // Only the group changes: its box replaces its aggregate node (and the
+    // aggregated edges at it), its members and the edges touching them are
+    // added; the rest of the drawing stays as it is.
+    const want = this.desired(groupID);
+    const cy = this.cy;
+    cy.batch(() => {
+      cy.getElementById(`agg:${groupID}`).remove();
+      const defs = [...want.values()].filter((d) => cy.getElementById(d.data.id!).empty());
+      defs.sort((a, b) => (a.group === "edges" ? 1 : 0) - (b.group === "edges" ? 1 : 0));
+      cy.add(defs);
+    });
+    this.applyFilters();
     this.layout();
     this.fit(this.estate.groups.get(groupID)!.members);
     await nextFrame();
@@ -411,7 +477,7 @@ export class EstateMap {
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     const nodes = ids ? this.cy.collection(ids.map((id) => this.cy.getElementById(this.rep(id))) as any) : this.cy.nodes();
     nodes.forEach((n) => {
-      if (n.isParent() || n.hasClass("hidden")) return;
+      if (n.hasClass("group") || n.hasClass("hidden")) return;
       const p = n.position();
       x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y); x1 = Math.max(x1, p.x); y1 = Math.max(y1, p.y);
     });
@@ -455,10 +521,10 @@ export class EstateMap {
       this.cy.nodes().forEach((el) => {
         const kind = el.data("kind");
         const show = kind === "Group" ? shownGroups.has(el.data("group")) : pass.has(el.id());
-        if (show) el.removeClass("hidden");
-        else el.addClass("hidden");
+        if (show === el.hasClass("hidden")) el.toggleClass("hidden", !show);
       });
     });
+    this.fitBoxes();
     this.publish();
   }
 
@@ -478,7 +544,7 @@ export class EstateMap {
         el.removeClass("faded").addClass("hl");
         const depth = Math.min(3, prev != null && el.hasClass("agg") ? Math.min(prev, d) : d);
         el.removeClass("d0 d1 d2 d3").addClass(`d${depth}`);
-        el.ancestors().removeClass("faded");
+        this.unfadeBox(id);
       }
       for (const id of edgeIDs) this.cy.getElementById(id).removeClass("faded").addClass("hl");
       // Edges between two lit nodes belong to the picture.
@@ -489,6 +555,12 @@ export class EstateMap {
     this.publish();
   }
 
+  // unfadeBox keeps the box of node id's group lit (when it is drawn).
+  private unfadeBox(id: string): void {
+    const g = this.estate.nodes.get(id)?.group;
+    if (g) this.cy.getElementById(g).removeClass("faded");
+  }
+
   // showPath draws one path: its hop nodes and the edges between them.
   showPath(nodeIDs: string[], edgeIDs: string[]): void {
     this.cy.batch(() => {
@@ -496,7 +568,7 @@ export class EstateMap {
       for (const id of nodeIDs) {
         const el = this.cy.getElementById(this.rep(id));
         el.removeClass("faded").addClass("path");
-        el.ancestors().removeClass("faded");
+        this.unfadeBox(id);
       }
       for (const id of edgeIDs) this.cy.getElementById(id).removeClass("faded").addClass("path");
       // Aggregated or undrawn hop edges: join consecutive hops directly.
