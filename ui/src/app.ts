@@ -21,6 +21,15 @@ const state: { estate?: Estate; map?: EstateMap; flows?: Flows; inventory?: Inve
     return el.nonempty() ? el.renderedPosition() : null;
   },
   timings: () => state.map?.timings ?? {},
+  // The drawn layout: each group box with its bounds and drawn members.
+  boxes: () => {
+    const m = state.map;
+    if (!m) return [];
+    return m.cy.nodes(".group").filter((b) => !b.hasClass("hidden")).map((b) => {
+      const members = state.estate!.groups.get(b.id())!.members.filter((id) => m.rep(id) === id);
+      return { id: b.id(), bb: b.boundingBox({ includeLabels: false }), members: members.map((id) => ({ id, ...m.cy.getElementById(id).position() })) };
+    });
+  },
   ready: false,
 };
 

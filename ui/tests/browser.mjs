@@ -135,6 +135,15 @@ async function demoTests() {
   check(ui.paged === false, "the demo map was read page by page, not with estateMap");
   check(same(ui.nodes, ids) && same(ui.edges, edgeIDs), `the UI holds other nodes or edges than the API: ${diff(ui.nodes, ids)}; edges ${diff(ui.edges, edgeIDs)}`);
   results.demoNodes = nodes.length;
+  // Layout: every group's drawn members sit inside its box, and no two
+  // boxes overlap (the blocks are arranged by dagre).
+  const boxes = await page.evaluate(() => window.__rg.boxes());
+  check(boxes.length > 1 && boxes.every((b) => b.members.length > 0 && b.members.every((m) => inside(m, b.bb))),
+    "a group's members are drawn outside its box");
+  const overlap = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+  const overlapping = boxes.flatMap((a, i) => boxes.slice(i + 1).filter((b) => overlap(a.bb, b.bb)).map((b) => `${a.id} / ${b.id}`));
+  check(overlapping.length === 0, `group boxes overlap: ${overlapping.slice(0, 3)}`);
+  results.demoDagreMs = timings.dagre;
   await page.screenshot({ path: join(OUT, "map.png") });
 
   // Clicking a service opens its panel with its APIs.
@@ -309,6 +318,8 @@ async function emptyTests() {
   check(page.consoleErrors.length === 0, "console errors on an empty store: " + page.consoleErrors.join(" | "));
 }
 
+const inside = (p, bb) => p.x > bb.x1 && p.x < bb.x2 && p.y > bb.y1 && p.y < bb.y2;
+
 async function largeTests() {
   const base = process.env.RG_LARGE_URL;
   const page = await newPage();
@@ -351,6 +362,19 @@ async function largeTests() {
   }, g.id);
   results.largeExpandedNodes = drawn;
   check(drawn === unfolded && drawn > 0, `expanding ${g.label} draws ${drawn} more nodes, want its ${unfolded} services and stores`);
+  // They are positioned (no two at one spot), inside the group's box, not
+  // hidden, and in view: the expansion frames them.
+  const shown = await page.evaluate((id) => {
+    const m = window.__rg.state.map;
+    const box = window.__rg.boxes().find((b) => b.id === id);
+    return { box, w: m.cy.width(), h: m.cy.height(), hidden: box ? box.members.filter((x) => m.cy.getElementById(x.id).hasClass("hidden")).length : -1,
+      rendered: box ? box.members.map((x) => m.cy.getElementById(x.id).renderedPosition()) : [] };
+  }, g.id);
+  const spots = new Set(shown.box?.members.map((p) => `${Math.round(p.x)},${Math.round(p.y)}`));
+  check(shown.box && shown.box.members.length === unfolded && spots.size === unfolded, `the expanded group's ${unfolded} members are not each at their own position`);
+  check(shown.box && shown.box.members.every((p) => inside(p, shown.box.bb)), "the expanded group's members are outside its box");
+  check(shown.hidden === 0 && shown.rendered.every((p) => p.x >= 0 && p.y >= 0 && p.x <= shown.w && p.y <= shown.h),
+    "the expanded group's members are hidden or out of view");
   await page.screenshot({ path: join(OUT, "large-expanded.png") });
   check(page.consoleErrors.length === 0, "console errors on the large estate: " + page.consoleErrors.join(" | "));
 }
