@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/riskgraph/riskgraph/graph"
 )
@@ -31,6 +32,8 @@ func (r *Resolver) estateMap(ctx context.Context, kinds []graph.Kind, edgeKinds 
 	if len(edgeKinds) == 0 {
 		edgeKinds = mapEdgeKinds
 	}
+	kinds = slices.Compact(slices.Sorted(slices.Values(kinds)))
+	edgeKinds = slices.Compact(slices.Sorted(slices.Values(edgeKinds)))
 	v, err := r.view(ctx)
 	if err != nil {
 		return nil, err
@@ -59,9 +62,8 @@ func (r *Resolver) estateMap(ctx context.Context, kinds []graph.Kind, edgeKinds 
 		appName[e.node.ID] = e.node.Name
 	}
 	out := &EstateMap{Nodes: make([]MapNode, 0, nn), Edges: make([]MapEdge, 0, ne)}
-	in := map[graph.ID]bool{}
-	f := graph.NodeFilter{Kinds: slices.Clone(kinds)}
-	err = eachNode(ctx, v, f, func(n graph.Node) {
+	in := make(map[graph.ID]bool, nn)
+	add := func(n graph.Node) {
 		m := MapNode{ID: n.ID, Kind: n.Kind, Name: n.Name, Env: optString(n.Env), DataClasses: nonNil(n.DataClasses),
 			InternetFacing: c.internet[n.ID], Applications: []string{}}
 		if e := c.index[n.ID]; e != nil {
@@ -82,10 +84,25 @@ func (r *Resolver) estateMap(ctx context.Context, kinds []graph.Kind, edgeKinds 
 		}
 		in[n.ID] = true
 		out.Nodes = append(out.Nodes, m)
-	})
-	if err != nil {
-		return nil, err
 	}
+	// The catalog already holds the services, APIs and data stores of this
+	// version (most of a map); only the other kinds are read from the store.
+	var rest []graph.Kind
+	for _, k := range kinds {
+		if !slices.Contains(catalogKinds, k) {
+			rest = append(rest, k)
+			continue
+		}
+		for _, e := range c.byKind[k] {
+			add(e.node)
+		}
+	}
+	if len(rest) > 0 {
+		if err := eachNode(ctx, v, graph.NodeFilter{Kinds: rest}, add); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out.Nodes, func(a, b MapNode) int { return strings.Compare(string(a.ID), string(b.ID)) })
 	err = eachEdge(ctx, v, graph.EdgeFilter{Kinds: slices.Clone(edgeKinds)}, func(e graph.Edge) {
 		if in[e.From] && in[e.To] {
 			out.Edges = append(out.Edges, MapEdge{ID: e.ID, Kind: e.Kind, From: e.From, To: e.To})
