@@ -307,12 +307,25 @@ export class EstateMap {
     const { nodes, groups, envs } = this.estate;
     const pos = new Map<string, { x: number; y: number }>();
     const apisOf = new Map<string, string[]>();
-    for (const [api, svc] of this.estate.exposedBy) apisOf.set(svc, [...(apisOf.get(svc) ?? []), api]);
+    if (!this.aggregated) {
+      for (const [api, svc] of this.estate.exposedBy) {
+        const l = apisOf.get(svc);
+        if (l) l.push(api);
+        else apisOf.set(svc, [api]);
+      }
+    }
     const byName = (a: string, b: string) => {
       const x = nodes.get(a)!, y = nodes.get(b)!;
       return x.name < y.name ? -1 : x.name > y.name ? 1 : a < b ? -1 : 1;
     };
-    const ungrouped = (kind: string) => [...nodes.values()].filter((n) => n.kind === kind && !n.group).map((n) => n.id).sort(byName);
+    const loose = new Map<string, string[]>();
+    for (const n of nodes.values()) {
+      if (n.group) continue;
+      const l = loose.get(n.kind);
+      if (l) l.push(n.id);
+      else loose.set(n.kind, [n.id]);
+    }
+    const ungrouped = (kind: string) => (loose.get(kind) ?? []).sort(byName);
     const column = (ids: string[], x: number, gap: number) => {
       const h = (ids.length - 1) * gap;
       ids.forEach((id, i) => pos.set(id, { x, y: -h / 2 + i * gap }));
@@ -569,6 +582,13 @@ export class EstateMap {
 
   applyFilters(f: Filters = this.filters): void {
     this.filters = f;
+    if (!f.env && !f.app && !f.dataClass && !f.internetFacing) {
+      // Nothing filtered: show what is hidden (no pass over the estate).
+      this.cy.batch(() => { this.cy.nodes(".hidden").removeClass("hidden"); });
+      this.fitBoxes();
+      this.publish();
+      return;
+    }
     const { nodes, edges } = this.estate;
     const pass = new Set<string>();
     for (const n of nodes.values()) if (this.passes(n, f)) pass.add(n.id);
