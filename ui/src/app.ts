@@ -1,6 +1,6 @@
 import { AuthError, setToken, token } from "./api";
 import { AGGREGATE_ABOVE, EstateMap, noFilters, type Filters } from "./map";
-import { DATA_CLASSES, loadMap, loadRisks, type Estate, type Loaded } from "./model";
+import { DATA_CLASSES, MAP_KINDS, loadRisks, startLoad, type Estate, type Loading } from "./model";
 import { showDetail } from "./detail";
 import { Overlays } from "./overlays";
 import { Flows } from "./flows";
@@ -78,15 +78,24 @@ const scriptStart = performance.now();
 
 // boot loads and draws the estate; first is the load main.ts started
 // before this module was fetched (used once: a login boots again).
-async function boot(first?: Promise<Loaded>): Promise<void> {
+async function boot(first?: Loading): Promise<void> {
   showError(null);
   $("login").hidden = true;
   $("logout").hidden = !token();
   $("loading").hidden = false;
   try {
-    // One request: the counts and the whole map (page by page only when
-    // the estate exceeds the server's map limit).
-    const { stats, estate, paged } = await (first ?? loadMap());
+    // Two requests at once: the counts with the map but its APIs, and the
+    // whole map (page by page only when the estate exceeds the server's map
+    // limit). A map that starts aggregated is drawn from the first (APIs
+    // are folded into their services there anyway); the rest waits for
+    // the whole map.
+    const loading = first ?? startLoad();
+    const base = await loading.base;
+    const mapNodes = base ? MAP_KINDS.reduce((s, k) => s + (base.stats.byKind[k] ?? 0), 0) : 0;
+    const progressive = !!base && mapNodes > AGGREGATE_ABOVE;
+    const loaded = progressive ? base! : await loading.full;
+    const stats = loaded.stats;
+    let { estate, paged } = loaded;
     if (stats.nodes === 0) {
       $("loading").hidden = true;
       $("empty").hidden = false;
@@ -100,7 +109,7 @@ async function boot(first?: Promise<Loaded>): Promise<void> {
     const counts = `${stats.nodes.toLocaleString()} nodes · ${stats.edges.toLocaleString()} edges`;
     $("status").textContent = `${counts} · scoring…`;
     $("view-map").hidden = false;
-    const map = new EstateMap($("map"), estate, (id, kind) => select(id, kind), estate.nodes.size > AGGREGATE_ABOVE);
+    const map = new EstateMap($("map"), estate, (id, kind) => select(id, kind), progressive || estate.nodes.size > AGGREGATE_ABOVE);
     state.map = map;
     state.overlays = new Overlays(map, $("overlay"), showError);
     state.flows = new Flows(estate, $("flow-map"), $("flow-panel"), $("flow-classes"), showError);
@@ -114,6 +123,14 @@ async function boot(first?: Promise<Loaded>): Promise<void> {
     await map.draw();
     show(viewFromPath());
     (window as any).__rg.ready = true;
+    if (progressive) {
+      ({ estate, paged } = await loading.full);
+      state.estate = estate;
+      state.flows!.estate = estate;
+      (window as any).__rg.paged = paged;
+      map.setEstate(estate);
+      map.timings.full = Math.round(performance.now());
+    }
     // Risk scores after the first frame: they recolour the map in place.
     map.setRisks(await loadRisks(paged));
     map.timings.complete = Math.round(performance.now());
@@ -190,7 +207,7 @@ function wire(): void {
 }
 
 // start is called by main.ts with the map load it began.
-export function start(first: Promise<Loaded>): void {
+export function start(first: Loading): void {
   wire();
   boot(first);
 }

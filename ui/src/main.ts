@@ -1,8 +1,7 @@
 // Entry: asks for the map before the app (cytoscape is most of the script)
 // is fetched and compiled, so the server works while the browser parses.
 import "./style.css";
-import { loadMap } from "./model";
+import { startLoad } from "./model";
 
-const first = loadMap();
-first.catch(() => {}); // the app reports it
+const first = startLoad();
 import("./app").then((m) => m.start(first));

@@ -90,6 +90,7 @@ export interface Timings {
   layout?: number;
   paint?: number;
   lastExpand?: number;
+  full?: number; // a large estate's whole map (with APIs) is drawn
   dagre?: number; // the last dagre arrangement of the blocks (ms)
   blocks?: number; // blocks (groups, ungrouped nodes) and edges between them
   blockEdges?: number;
@@ -138,6 +139,19 @@ export class EstateMap {
   private countAPIs(): void {
     this.apiCount.clear();
     for (const svc of this.estate.exposedBy.values()) this.apiCount.set(svc, (this.apiCount.get(svc) ?? 0) + 1);
+  }
+
+  // setEstate swaps in the whole map (after a large estate was drawn from
+  // the map without its APIs), keeping what is expanded, the filters and
+  // the viewport.
+  setEstate(e: Estate): void {
+    this.estate = e;
+    this.edgesAt = undefined;
+    this.countAPIs();
+    this.sync();
+    this.layout();
+    if (!this.userMoved) this.fit();
+    this.publish();
   }
 
   // setRisks recolours the drawn nodes with their risk scores in place (no

@@ -54,10 +54,17 @@ export interface Estate {
 // The whole map in one request (estateMap), with the counts. A server
 // whose map limit the estate exceeds answers LIMIT_EXCEEDED; then the map
 // is read page by page (below).
+const MAP_FIELDS = `nodes { id kind name env dataClasses internetFacing applications service method path authenticated }
+    edges { id kind from to }`;
 const MAP = `query Map {
   stats { nodes edges nodesByKind { kind count } }
-  estateMap { nodes { id kind name env dataClasses internetFacing applications service method path authenticated }
-    edges { id kind from to } }
+  estateMap { ${MAP_FIELDS} }
+}`;
+// The map without its APIs (most of a large estate's nodes): enough to draw
+// a large estate aggregated while the whole map is still coming.
+const BASE = `query MapBase {
+  stats { nodes edges nodesByKind { kind count } }
+  estateMap(kinds: [Internet, Gateway, Service, DataStore, ThirdParty], edgeKinds: [ROUTES_TO, CALLS, READS, WRITES]) { ${MAP_FIELDS} }
 }`;
 
 export const STATS = `query Stats { stats { nodes edges nodesByKind { kind count } } }`;
@@ -86,6 +93,16 @@ export interface Risk { id: string; risk: number }
 // A loaded map: paged says it came page by page (the server's map limit).
 export interface Loaded { stats: Stats; estate: Estate; paged: boolean }
 
+// Loading is the map being asked for: the base (no APIs; null when it
+// failed) and the whole map, both requested at once.
+export interface Loading { base: Promise<Loaded | null>; full: Promise<Loaded> }
+
+export function startLoad(): Loading {
+  const full = loadMap();
+  full.catch(() => {}); // reported by whoever awaits it
+  return { full, base: gql(BASE).then(fromMap, () => null) };
+}
+
 export async function loadMap(): Promise<Loaded> {
   let d: any;
   try {
@@ -94,6 +111,10 @@ export async function loadMap(): Promise<Loaded> {
     if (e instanceof GraphQLError && e.codes.includes("LIMIT_EXCEEDED") && /estateMap/.test(e.message)) return loadPaged();
     throw e;
   }
+  return fromMap(d);
+}
+
+function fromMap(d: any): Loaded {
   const st = stats(d.stats);
   const nodes: MapNode[] = d.estateMap.nodes.map((n: any) => ({
     id: n.id, kind: n.kind, name: n.kind === "API" ? `${n.method} ${n.path}` : n.name, env: n.env ?? null,
