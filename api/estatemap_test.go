@@ -236,6 +236,14 @@ func TestEstateMapBounded(t *testing.T) {
 			}
 		})
 	}
+	// One map per request: aliases cannot multiply it past the limits.
+	r := e.query(readTok, `{ a: estateMap { nodes { id } } b: estateMap { nodes { id } } }`, nil)
+	if r.code() != "LIMIT_EXCEEDED" || len(r.Data) > 0 && string(r.Data["a"]) != "null" {
+		t.Errorf("two maps in one request: %+v, want LIMIT_EXCEEDED", r.Errors)
+	}
+	if r := e.query(readTok, `{ stats { nodes } estateMap { nodes { id } } }`, nil); len(r.Errors) > 0 {
+		t.Errorf("one map with the counts: %+v", r.Errors)
+	}
 	// Within the limit, a narrower map is answered. (The bound counts every
 	// stored node and edge of the asked kinds, before reading them.)
 	e = newEnv(t, api.Limits{MaxMapElements: 80})

@@ -4337,6 +4337,7 @@ extend type Query {
 # It is bounded: a map with more elements (nodes + edges) than the server's
 # limit (100 × its largest page, 100,000 by default) is refused with
 # LIMIT_EXCEEDED, and clients page through ` + "`" + `nodes` + "`" + ` and ` + "`" + `relationships` + "`" + `.
+# It costs half the server's complexity budget, so a request holds one map.
 
 "A node as the map draws it."
 type MapNode {
