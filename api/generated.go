@@ -33,6 +33,7 @@ type ResolverRoot interface {
 	API() APIResolver
 	Application() ApplicationResolver
 	DataStore() DataStoreResolver
+	EstateMap() EstateMapResolver
 	Finding() FindingResolver
 	Gateway() GatewayResolver
 	Identity() IdentityResolver
@@ -182,6 +183,12 @@ type ComplexityRoot struct {
 	DataStoreEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	EstateMap struct {
+		Edges func(childComplexity int) int
+		Nodes func(childComplexity int) int
+		Risks func(childComplexity int) int
 	}
 
 	Factor struct {
@@ -339,6 +346,27 @@ type ComplexityRoot struct {
 		Kind  func(childComplexity int) int
 	}
 
+	MapEdge struct {
+		From func(childComplexity int) int
+		ID   func(childComplexity int) int
+		Kind func(childComplexity int) int
+		To   func(childComplexity int) int
+	}
+
+	MapNode struct {
+		Applications   func(childComplexity int) int
+		Authenticated  func(childComplexity int) int
+		DataClasses    func(childComplexity int) int
+		Env            func(childComplexity int) int
+		ID             func(childComplexity int) int
+		InternetFacing func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Method         func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Path           func(childComplexity int) int
+		Service        func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AcceptRisk               func(childComplexity int, finding graph.ID, owner string, reason string, until time.Time) int
 		Ingest                   func(childComplexity int, batch BatchInput) int
@@ -357,6 +385,11 @@ type ComplexityRoot struct {
 	NodeEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	NodeRisk struct {
+		ID   func(childComplexity int) int
+		Risk func(childComplexity int) int
 	}
 
 	Package struct {
@@ -408,6 +441,7 @@ type ComplexityRoot struct {
 		BlastRadiusOfVulnerability func(childComplexity int, id string, maxDepth *int) int
 		DataFlows                  func(childComplexity int, dataClass graph.DataClass) int
 		DataStores                 func(childComplexity int, filter *DataStoreFilter, first *int, after *string) int
+		EstateMap                  func(childComplexity int, kinds []graph.Kind, edgeKinds []graph.EdgeKind) int
 		Findings                   func(childComplexity int, filter *FindingFilter, orderBy *FindingOrder, first *int, after *string) int
 		Kpis                       func(childComplexity int) int
 		Node                       func(childComplexity int, id graph.ID) int
@@ -646,6 +680,9 @@ type DataStoreResolver interface {
 	Writers(ctx context.Context, obj *DataStore, first *int, after *string) (*ServiceConnection, error)
 	Findings(ctx context.Context, obj *DataStore, first *int, after *string) (*FindingConnection, error)
 }
+type EstateMapResolver interface {
+	Risks(ctx context.Context, obj *EstateMap) ([]NodeRisk, error)
+}
 type FindingResolver interface {
 	Neighbours(ctx context.Context, obj *Finding, direction *Direction, kinds []graph.EdgeKind, first *int, after *string) (*NodeConnection, error)
 
@@ -707,6 +744,7 @@ type QueryResolver interface {
 	Packages(ctx context.Context, filter *PackageFilter, first *int, after *string) (*PackageConnection, error)
 	Nodes(ctx context.Context, filter *NodeFilter, first *int, after *string) (*NodeConnection, error)
 	Relationships(ctx context.Context, filter *RelationshipFilter, first *int, after *string) (*RelationshipConnection, error)
+	EstateMap(ctx context.Context, kinds []graph.Kind, edgeKinds []graph.EdgeKind) (*EstateMap, error)
 	Sbom(ctx context.Context, subject graph.ID, format SBOMFormat, withVulnerabilities *bool, reproducible *bool) (*SBOMDocument, error)
 }
 type RelationshipResolver interface {
@@ -1404,6 +1442,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataStoreEdge.Node(childComplexity), true
+
+	case "EstateMap.edges":
+		if e.ComplexityRoot.EstateMap.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EstateMap.Edges(childComplexity), true
+	case "EstateMap.nodes":
+		if e.ComplexityRoot.EstateMap.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EstateMap.Nodes(childComplexity), true
+	case "EstateMap.risks":
+		if e.ComplexityRoot.EstateMap.Risks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EstateMap.Risks(childComplexity), true
 
 	case "Factor.detail":
 		if e.ComplexityRoot.Factor.Detail == nil {
@@ -2154,6 +2211,98 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KindCount.Kind(childComplexity), true
 
+	case "MapEdge.from":
+		if e.ComplexityRoot.MapEdge.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdge.From(childComplexity), true
+	case "MapEdge.id":
+		if e.ComplexityRoot.MapEdge.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdge.ID(childComplexity), true
+	case "MapEdge.kind":
+		if e.ComplexityRoot.MapEdge.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdge.Kind(childComplexity), true
+	case "MapEdge.to":
+		if e.ComplexityRoot.MapEdge.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapEdge.To(childComplexity), true
+
+	case "MapNode.applications":
+		if e.ComplexityRoot.MapNode.Applications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.Applications(childComplexity), true
+	case "MapNode.authenticated":
+		if e.ComplexityRoot.MapNode.Authenticated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.Authenticated(childComplexity), true
+	case "MapNode.dataClasses":
+		if e.ComplexityRoot.MapNode.DataClasses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.DataClasses(childComplexity), true
+	case "MapNode.env":
+		if e.ComplexityRoot.MapNode.Env == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.Env(childComplexity), true
+	case "MapNode.id":
+		if e.ComplexityRoot.MapNode.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.ID(childComplexity), true
+	case "MapNode.internetFacing":
+		if e.ComplexityRoot.MapNode.InternetFacing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.InternetFacing(childComplexity), true
+	case "MapNode.kind":
+		if e.ComplexityRoot.MapNode.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.Kind(childComplexity), true
+	case "MapNode.method":
+		if e.ComplexityRoot.MapNode.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.Method(childComplexity), true
+	case "MapNode.name":
+		if e.ComplexityRoot.MapNode.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.Name(childComplexity), true
+	case "MapNode.path":
+		if e.ComplexityRoot.MapNode.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.Path(childComplexity), true
+	case "MapNode.service":
+		if e.ComplexityRoot.MapNode.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapNode.Service(childComplexity), true
+
 	case "Mutation.acceptRisk":
 		if e.ComplexityRoot.Mutation.AcceptRisk == nil {
 			break
@@ -2242,6 +2391,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NodeEdge.Node(childComplexity), true
+
+	case "NodeRisk.id":
+		if e.ComplexityRoot.NodeRisk.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeRisk.ID(childComplexity), true
+	case "NodeRisk.risk":
+		if e.ComplexityRoot.NodeRisk.Risk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NodeRisk.Risk(childComplexity), true
 
 	case "Package.dataClasses":
 		if e.ComplexityRoot.Package.DataClasses == nil {
@@ -2523,6 +2685,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DataStores(childComplexity, args["filter"].(*DataStoreFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.estateMap":
+		if e.ComplexityRoot.Query.EstateMap == nil {
+			break
+		}
+
+		args, err := ec.field_Query_estateMap_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EstateMap(childComplexity, args["kinds"].([]graph.Kind), args["edgeKinds"].([]graph.EdgeKind)), true
 	case "Query.findings":
 		if e.ComplexityRoot.Query.Findings == nil {
 			break
@@ -4160,6 +4333,67 @@ extend type Query {
   relationships(filter: RelationshipFilter, first: Int, after: String): RelationshipConnection!
 }
 `, BuiltIn: false},
+	{Name: "../schema/map.graphqls", Input: `# The architecture map in one response: what the UI draws, without paging.
+# It is bounded: a map with more elements (nodes + edges) than the server's
+# limit (100 × its largest page, 100,000 by default) is refused with
+# LIMIT_EXCEEDED, and clients page through ` + "`" + `nodes` + "`" + ` and ` + "`" + `relationships` + "`" + `.
+# It costs half the server's complexity budget, so a request holds one map.
+
+"A node as the map draws it."
+type MapNode {
+  id: ID!
+  kind: NodeKind!
+  name: String!
+  env: String
+  dataClasses: [DataClass!]!
+  "Reachable from the Internet over ROUTES_TO (the same set as the internetFacing filters)."
+  internetFacing: Boolean!
+  "Names of the applications it belongs to, sorted (as the application filters see them: an API inherits its service's, a data store its readers' and writers')."
+  applications: [String!]!
+  "API: the service exposing it."
+  service: ID
+  "API: HTTP method."
+  method: String
+  "API: path."
+  path: String
+  "API: whether it requires authentication."
+  authenticated: Boolean
+}
+
+"An edge as the map draws it."
+type MapEdge {
+  id: ID!
+  kind: EdgeKind!
+  from: ID!
+  to: ID!
+}
+
+"A node's risk score (see Service.risk); only nodes that score above zero."
+type NodeRisk {
+  id: ID!
+  risk: Float!
+}
+
+type EstateMap {
+  "Nodes of the asked kinds, in id order."
+  nodes: [MapNode!]!
+  "Edges of the asked kinds between those nodes, in id order."
+  edges: [MapEdge!]!
+  "Risk scores of the map's services and APIs. Asking for them runs the scoring engine (seconds on a large estate after a change), so clients that draw first ask for them in a second request."
+  risks: [NodeRisk!]!
+}
+
+extend type Query {
+  """
+  The estate map in one response. Defaults: the kinds an architecture map
+  draws (Internet, Gateway, Service, API, DataStore, ThirdParty) and the
+  edges between them (ROUTES_TO, EXPOSES, CALLS, READS, WRITES). Refused
+  with LIMIT_EXCEEDED when nodes + edges exceed the server's map limit;
+  then page through ` + "`" + `nodes` + "`" + ` and ` + "`" + `relationships` + "`" + `.
+  """
+  estateMap(kinds: [NodeKind!], edgeKinds: [EdgeKind!]): EstateMap!
+}
+`, BuiltIn: false},
 	{Name: "../schema/node.graphqls", Input: `# Every element of the estate is a Node. The concrete types below add the
 # properties and typed neighbours of their kind; ` + "`" + `neighbours` + "`" + ` reaches any
 # other node over any edge kind.
@@ -4887,6 +5121,18 @@ func (ec *executionContext) childFields_DataStoreEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type DataStoreEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_EstateMap(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_EstateMap_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_EstateMap_edges(ctx, field)
+	case "risks":
+		return ec.fieldContext_EstateMap_risks(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EstateMap", field.Name)
+}
+
 func (ec *executionContext) childFields_Factor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -5135,6 +5381,48 @@ func (ec *executionContext) childFields_KindCount(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type KindCount", field.Name)
 }
 
+func (ec *executionContext) childFields_MapEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MapEdge_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_MapEdge_kind(ctx, field)
+	case "from":
+		return ec.fieldContext_MapEdge_from(ctx, field)
+	case "to":
+		return ec.fieldContext_MapEdge_to(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MapEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MapNode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MapNode_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_MapNode_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_MapNode_name(ctx, field)
+	case "env":
+		return ec.fieldContext_MapNode_env(ctx, field)
+	case "dataClasses":
+		return ec.fieldContext_MapNode_dataClasses(ctx, field)
+	case "internetFacing":
+		return ec.fieldContext_MapNode_internetFacing(ctx, field)
+	case "applications":
+		return ec.fieldContext_MapNode_applications(ctx, field)
+	case "service":
+		return ec.fieldContext_MapNode_service(ctx, field)
+	case "method":
+		return ec.fieldContext_MapNode_method(ctx, field)
+	case "path":
+		return ec.fieldContext_MapNode_path(ctx, field)
+	case "authenticated":
+		return ec.fieldContext_MapNode_authenticated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MapNode", field.Name)
+}
+
 func (ec *executionContext) childFields_NodeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "totalCount":
@@ -5157,6 +5445,16 @@ func (ec *executionContext) childFields_NodeEdge(ctx context.Context, field grap
 		return ec.fieldContext_NodeEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NodeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_NodeRisk(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_NodeRisk_id(ctx, field)
+	case "risk":
+		return ec.fieldContext_NodeRisk_risk(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NodeRisk", field.Name)
 }
 
 func (ec *executionContext) childFields_Package(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6632,6 +6930,28 @@ func (ec *executionContext) field_Query_dataStores_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_estateMap_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]graph.Kind, error) {
+			return ec.unmarshalONodeKind2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "edgeKinds",
+		func(ctx context.Context, v any) ([]graph.EdgeKind, error) {
+			return ec.unmarshalOEdgeKind2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐEdgeKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["edgeKinds"] = arg1
 	return args, nil
 }
 
@@ -10078,6 +10398,102 @@ func (ec *executionContext) fieldContext_DataStoreEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _EstateMap_nodes(ctx context.Context, field graphql.CollectedField, obj *EstateMap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EstateMap_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []MapNode) graphql.Marshaler {
+			return ec.marshalNMapNode2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐMapNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EstateMap_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EstateMap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MapNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EstateMap_edges(ctx context.Context, field graphql.CollectedField, obj *EstateMap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EstateMap_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []MapEdge) graphql.Marshaler {
+			return ec.marshalNMapEdge2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐMapEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EstateMap_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EstateMap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MapEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EstateMap_risks(ctx context.Context, field graphql.CollectedField, obj *EstateMap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EstateMap_risks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EstateMap().Risks(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []NodeRisk) graphql.Marshaler {
+			return ec.marshalNNodeRisk2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐNodeRiskᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EstateMap_risks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EstateMap",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NodeRisk(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Factor_name(ctx context.Context, field graphql.CollectedField, obj *Factor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13076,6 +13492,351 @@ func (ec *executionContext) fieldContext_KindCount_count(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("KindCount", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _MapEdge_id(ctx context.Context, field graphql.CollectedField, obj *MapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdge_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdge_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdge", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _MapEdge_kind(ctx context.Context, field graphql.CollectedField, obj *MapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdge_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.EdgeKind) graphql.Marshaler {
+			return ec.marshalNEdgeKind2githubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐEdgeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdge_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdge", field, false, false, errors.New("field of type EdgeKind does not have child fields"))
+}
+
+func (ec *executionContext) _MapEdge_from(ctx context.Context, field graphql.CollectedField, obj *MapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdge_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdge_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdge", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _MapEdge_to(ctx context.Context, field graphql.CollectedField, obj *MapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapEdge_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapEdge_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapEdge", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _MapNode_id(ctx context.Context, field graphql.CollectedField, obj *MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _MapNode_kind(ctx context.Context, field graphql.CollectedField, obj *MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.Kind) graphql.Marshaler {
+			return ec.marshalNNodeKind2githubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, errors.New("field of type NodeKind does not have child fields"))
+}
+
+func (ec *executionContext) _MapNode_name(ctx context.Context, field graphql.CollectedField, obj *MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MapNode_env(ctx context.Context, field graphql.CollectedField, obj *MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_env(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Env, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_env(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MapNode_dataClasses(ctx context.Context, field graphql.CollectedField, obj *MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_dataClasses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DataClasses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.DataClass) graphql.Marshaler {
+			return ec.marshalNDataClass2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐDataClassᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_dataClasses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, errors.New("field of type DataClass does not have child fields"))
+}
+
+func (ec *executionContext) _MapNode_internetFacing(ctx context.Context, field graphql.CollectedField, obj *MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_internetFacing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InternetFacing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_internetFacing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _MapNode_applications(ctx context.Context, field graphql.CollectedField, obj *MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_applications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applications, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_applications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MapNode_service(ctx context.Context, field graphql.CollectedField, obj *MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _MapNode_method(ctx context.Context, field graphql.CollectedField, obj *MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MapNode_path(ctx context.Context, field graphql.CollectedField, obj *MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MapNode_authenticated(ctx context.Context, field graphql.CollectedField, obj *MapNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapNode_authenticated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Authenticated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MapNode_authenticated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MapNode", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _Mutation_ingest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13447,6 +14208,52 @@ func (ec *executionContext) fieldContext_NodeEdge_node(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _NodeRisk_id(ctx context.Context, field graphql.CollectedField, obj *NodeRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeRisk_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋriskgraphᚋriskgraphᚋgraphᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeRisk_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeRisk", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _NodeRisk_risk(ctx context.Context, field graphql.CollectedField, obj *NodeRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NodeRisk_risk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Risk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NodeRisk_risk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NodeRisk", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
 func (ec *executionContext) _Package_id(ctx context.Context, field graphql.CollectedField, obj *Package) (ret graphql.Marshaler) {
@@ -14993,6 +15800,50 @@ func (ec *executionContext) fieldContext_Query_relationships(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_relationships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_estateMap(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_estateMap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EstateMap(ctx, fc.Args["kinds"].([]graph.Kind), fc.Args["edgeKinds"].([]graph.EdgeKind))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EstateMap) graphql.Marshaler {
+			return ec.marshalNEstateMap2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐEstateMap(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_estateMap(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EstateMap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_estateMap_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22299,6 +23150,87 @@ func (ec *executionContext) _DataStoreEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var estateMapImplementors = []string{"EstateMap"}
+
+func (ec *executionContext) _EstateMap(ctx context.Context, sel ast.SelectionSet, obj *EstateMap) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, estateMapImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EstateMap")
+		case "nodes":
+			out.Values[i] = ec._EstateMap_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "edges":
+			out.Values[i] = ec._EstateMap_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "risks":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._EstateMap_risks(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var factorImplementors = []string{"Factor"}
 
 func (ec *executionContext) _Factor(ctx context.Context, sel ast.SelectionSet, obj *Factor) graphql.Marshaler {
@@ -23737,6 +24669,147 @@ func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var mapEdgeImplementors = []string{"MapEdge"}
+
+func (ec *executionContext) _MapEdge(ctx context.Context, sel ast.SelectionSet, obj *MapEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mapEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MapEdge")
+		case "id":
+			out.Values[i] = ec._MapEdge_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._MapEdge_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._MapEdge_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._MapEdge_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var mapNodeImplementors = []string{"MapNode"}
+
+func (ec *executionContext) _MapNode(ctx context.Context, sel ast.SelectionSet, obj *MapNode) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mapNodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MapNode")
+		case "id":
+			out.Values[i] = ec._MapNode_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._MapNode_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._MapNode_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "env":
+			out.Values[i] = ec._MapNode_env(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dataClasses":
+			out.Values[i] = ec._MapNode_dataClasses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "internetFacing":
+			out.Values[i] = ec._MapNode_internetFacing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applications":
+			out.Values[i] = ec._MapNode_applications(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "service":
+			out.Values[i] = ec._MapNode_service(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._MapNode_method(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "path":
+			out.Values[i] = ec._MapNode_path(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "authenticated":
+			out.Values[i] = ec._MapNode_authenticated(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -23885,6 +24958,49 @@ func (ec *executionContext) _NodeEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "node":
 			out.Values[i] = ec._NodeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var nodeRiskImplementors = []string{"NodeRisk"}
+
+func (ec *executionContext) _NodeRisk(ctx context.Context, sel ast.SelectionSet, obj *NodeRisk) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nodeRiskImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NodeRisk")
+		case "id":
+			out.Values[i] = ec._NodeRisk_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "risk":
+			out.Values[i] = ec._NodeRisk_risk(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24766,6 +25882,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_relationships(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "estateMap":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_estateMap(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -27562,6 +28700,16 @@ func (ec *executionContext) marshalNEdgeKind2githubᚗcomᚋriskgraphᚋriskgrap
 	return res
 }
 
+func (ec *executionContext) marshalNEstateMap2ᚖgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐEstateMap(ctx context.Context, sel ast.SelectionSet, v *EstateMap) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EstateMap(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNFactor2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐFactor(ctx context.Context, sel ast.SelectionSet, v Factor) graphql.Marshaler {
 	return ec._Factor(ctx, sel, &v)
 }
@@ -27847,6 +28995,46 @@ func (ec *executionContext) marshalNKindCount2ᚕgithubᚗcomᚋriskgraphᚋrisk
 	return ret
 }
 
+func (ec *executionContext) marshalNMapEdge2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐMapEdge(ctx context.Context, sel ast.SelectionSet, v MapEdge) graphql.Marshaler {
+	return ec._MapEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMapEdge2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐMapEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []MapEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMapEdge2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐMapEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMapNode2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐMapNode(ctx context.Context, sel ast.SelectionSet, v MapNode) graphql.Marshaler {
+	return ec._MapNode(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMapNode2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐMapNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []MapNode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMapNode2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐMapNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNNode2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐNode(ctx context.Context, sel ast.SelectionSet, v Node) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -27923,6 +29111,26 @@ func (ec *executionContext) marshalNNodeKind2githubᚗcomᚋriskgraphᚋriskgrap
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNNodeRisk2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐNodeRisk(ctx context.Context, sel ast.SelectionSet, v NodeRisk) graphql.Marshaler {
+	return ec._NodeRisk(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNNodeRisk2ᚕgithubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐNodeRiskᚄ(ctx context.Context, sel ast.SelectionSet, v []NodeRisk) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNodeRisk2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐNodeRisk(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNOrderDirection2githubᚗcomᚋriskgraphᚋriskgraphᚋapiᚐOrderDirection(ctx context.Context, v any) (OrderDirection, error) {

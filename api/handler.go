@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/riskgraph/riskgraph/graph"
 	"github.com/riskgraph/riskgraph/scoring"
 )
 
@@ -54,6 +55,12 @@ func NewHandler(st *Versioned, opt Options) *Handler {
 	r.sbom = opt.SBOM
 	cfg := Config{Resolvers: r}
 	connectionComplexity(&cfg.Complexity, lim.DefaultPageSize)
+	// The map is up to MaxMapElements in one answer: it costs half the
+	// complexity budget, so one request holds one map (aliases cannot ask
+	// for the same whole map many times over).
+	cfg.Complexity.Query.EstateMap = func(child int, _ []graph.Kind, _ []graph.EdgeKind) int {
+		return lim.MaxComplexity/2 + child
+	}
 	es := NewExecutableSchema(cfg)
 
 	srv := handler.New(es)

@@ -24,6 +24,7 @@ type Limits struct {
 	DefaultPageSize int           // first when not given (default 50)
 	MaxPageSize     int           // largest first accepted (default 1,000)
 	MaxBodyBytes    int64         // request body cap (default 64 MiB)
+	MaxMapElements  int           // nodes + edges estateMap answers in one response (default 100 × MaxPageSize)
 	NoIntrospection bool          // turn schema introspection off
 }
 
@@ -45,6 +46,11 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.DefaultPageSize > l.MaxPageSize {
 		l.DefaultPageSize = l.MaxPageSize
+	}
+	if l.MaxMapElements <= 0 {
+		// As many elements as 100 of the largest pages: a server that pages
+		// less also answers smaller maps, so the map is no way around paging.
+		l.MaxMapElements = 100 * l.MaxPageSize
 	}
 	if l.MaxBodyBytes <= 0 {
 		l.MaxBodyBytes = 64 << 20

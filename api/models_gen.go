@@ -204,6 +204,35 @@ type KindCount struct {
 	Count int    `json:"count"`
 }
 
+// An edge as the map draws it.
+type MapEdge struct {
+	ID   graph.ID       `json:"id"`
+	Kind graph.EdgeKind `json:"kind"`
+	From graph.ID       `json:"from"`
+	To   graph.ID       `json:"to"`
+}
+
+// A node as the map draws it.
+type MapNode struct {
+	ID          graph.ID          `json:"id"`
+	Kind        graph.Kind        `json:"kind"`
+	Name        string            `json:"name"`
+	Env         *string           `json:"env,omitempty"`
+	DataClasses []graph.DataClass `json:"dataClasses"`
+	// Reachable from the Internet over ROUTES_TO (the same set as the internetFacing filters).
+	InternetFacing bool `json:"internetFacing"`
+	// Names of the applications it belongs to, sorted (as the application filters see them: an API inherits its service's, a data store its readers' and writers').
+	Applications []string `json:"applications"`
+	// API: the service exposing it.
+	Service *graph.ID `json:"service,omitempty"`
+	// API: HTTP method.
+	Method *string `json:"method,omitempty"`
+	// API: path.
+	Path *string `json:"path,omitempty"`
+	// API: whether it requires authentication.
+	Authenticated *bool `json:"authenticated,omitempty"`
+}
+
 type Mutation struct {
 }
 
@@ -236,6 +265,12 @@ type NodeInput struct {
 	Props       JSON              `json:"props,omitempty"`
 	DataClasses []graph.DataClass `json:"dataClasses,omitempty"`
 	Sources     []SourceInput     `json:"sources,omitempty"`
+}
+
+// A node's risk score (see Service.risk); only nodes that score above zero.
+type NodeRisk struct {
+	ID   graph.ID `json:"id"`
+	Risk float64  `json:"risk"`
 }
 
 type PackageConnection struct {

@@ -59,8 +59,9 @@ func TestUIInBrowser(t *testing.T) {
 	if err := os.WriteFile(tokens, []byte(tok+":read\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// Also a server with a smaller page limit than the UI asks for first.
-	authURL := serveInProcess(t, "demo", "--tokens-file", tokens, "--max-page-size", "100")
+	// Also a server with a smaller page limit than the UI asks for first, and so
+	// (100 pages) a map limit below the demo: the UI falls back to paging.
+	authURL := serveInProcess(t, "demo", "--tokens-file", tokens, "--max-page-size", "3")
 	emptyURL := serveInProcess(t, "serve", "--data-dir", t.TempDir())
 	// 900 services with about 10 APIs each: ~10,000 nodes of the kinds the map
 	// draws (29k nodes in all with packages, findings, images, ...).

@@ -2,11 +2,18 @@
 // (application × environment), aggregation of whole groups into one node for
 // large estates, filters, and overlays (blast radius, attack paths, focus).
 import cytoscape from "cytoscape";
-import type { Estate, MapNode } from "./model";
+import dagre from "cytoscape-dagre";
+import type { Estate, MapEdge, MapNode, Risk } from "./model";
 
+
+cytoscape.use(dagre);
 
 // Above this many drawable nodes the map starts aggregated by group.
 export const AGGREGATE_ABOVE = 1500;
+
+// dagre arranges the map's blocks when there are at most this many edges
+// between them (see EstateMap.arrange).
+const DAGRE_MAX_EDGES = 150;
 
 export interface Filters {
   env: string;
@@ -30,7 +37,7 @@ export const STYLE: any[] = [
   { selector: "node", style: {
       label: "data(label)", "font-size": 9, "text-wrap": "wrap", "text-valign": "bottom", "text-margin-y": 3,
       "min-zoomed-font-size": 7, width: 22, height: 22, "background-color": "#5b7db1", "border-width": 2,
-      "border-color": "data(riskColor)", color: "#1d2433" } },
+      "border-color": "data(riskColor)", color: "#1d2433", "z-index-compare": "manual", "z-index": 2 } },
   { selector: "node[kind='Internet']", style: { shape: "star", width: 40, height: 40, "background-color": "#d7263d" } },
   { selector: "node[kind='Gateway']", style: { shape: "diamond", width: 30, height: 30, "background-color": "#2a9d8f" } },
   { selector: "node[kind='Service']", style: { shape: "round-rectangle", width: 34, height: 22, "background-color": "#3a6ea5" } },
@@ -38,17 +45,20 @@ export const STYLE: any[] = [
   { selector: "node[kind='DataStore']", style: { shape: "barrel", width: 28, height: 30, "background-color": "#6a4c93" } },
   { selector: "node[kind='ThirdParty']", style: { shape: "hexagon", width: 30, height: 30, "background-color": "#e76f51" } },
   { selector: "node[?hasPCI]", style: { "background-color": "#b5179e" } },
+  // A group is a box drawn behind its members, sized by the layout (see
+  // EstateMap.fitBoxes), not a cytoscape compound parent: compound nodes
+  // made every style property of every member walk the group's members.
   { selector: "node.group", style: {
-      shape: "round-rectangle", "background-color": "#eef2f8", "background-opacity": 0.6, "border-width": 1,
-      "border-color": "#9aa8bf", label: "data(label)", "text-valign": "top", "text-halign": "center", "font-size": 11,
-      "font-weight": "bold", padding: "12px", "min-zoomed-font-size": 0 } },
+      shape: "round-rectangle", width: "data(w)", height: "data(h)", "background-color": "#eef2f8", "background-opacity": 0.6,
+      "border-width": 1, "border-color": "#9aa8bf", label: "data(label)", "text-valign": "top", "text-halign": "center",
+      "text-margin-y": -2, "font-size": 11, "font-weight": "bold", "min-zoomed-font-size": 0, "z-index": 0 } },
   { selector: "node.agg", style: {
       shape: "round-rectangle", width: "data(size)", height: "data(size)", "background-color": "#dfe7f3",
       "border-color": "#3a6ea5", "border-width": 2, "text-valign": "center", "font-size": 16,
       "text-max-width": "data(size)", "min-zoomed-font-size": 0 } },
   { selector: "edge", style: {
       width: 1.2, "curve-style": "bezier", "target-arrow-shape": "triangle", "arrow-scale": 0.7,
-      "line-color": "#9aa3b2", "target-arrow-color": "#9aa3b2" } },
+      "line-color": "#9aa3b2", "target-arrow-color": "#9aa3b2", "z-index-compare": "manual", "z-index": 1 } },
   { selector: "edge[kind='ROUTES_TO']", style: { "line-color": "#2a9d8f", "target-arrow-color": "#2a9d8f", width: 1.8 } },
   { selector: "edge[kind='CALLS']", style: { "line-color": "#3a6ea5", "target-arrow-color": "#3a6ea5" } },
   { selector: "edge[kind='READS']", style: { "line-style": "dashed", "line-color": "#6a4c93", "target-arrow-color": "#6a4c93" } },
@@ -80,6 +90,10 @@ export interface Timings {
   layout?: number;
   paint?: number;
   lastExpand?: number;
+  full?: number; // a large estate's whole map (with APIs) is drawn
+  dagre?: number; // the last dagre arrangement of the blocks (ms)
+  blocks?: number; // blocks (groups, ungrouped nodes) and edges between them
+  blockEdges?: number;
   complete?: number; // a progressive load has all its data drawn
 }
 
@@ -127,15 +141,38 @@ export class EstateMap {
     for (const svc of this.estate.exposedBy.values()) this.apiCount.set(svc, (this.apiCount.get(svc) ?? 0) + 1);
   }
 
-  // setEstate swaps in a fuller estate (the APIs of a progressive load),
-  // keeping what is expanded, the filters and the viewport.
+  // setEstate swaps in the whole map (after a large estate was drawn from
+  // the map without its APIs), keeping what is expanded, the filters and
+  // the viewport.
   setEstate(e: Estate): void {
     this.estate = e;
+    this.edgesAt = undefined;
     this.countAPIs();
     this.sync();
     this.layout();
     if (!this.userMoved) this.fit();
     this.publish();
+  }
+
+  // setRisks recolours the drawn nodes with their risk scores in place (no
+  // layout): they arrive after the first frame.
+  setRisks(risks: Risk[]): void {
+    for (const r of risks) {
+      const n = this.estate.nodes.get(r.id);
+      if (n) n.risk = r.risk;
+    }
+    this.cy.batch(() => {
+      for (const r of risks) {
+        const n = this.estate.nodes.get(r.id);
+        const el = this.cy.getElementById(r.id);
+        if (n && el.nonempty()) el.data({ label: this.label(n), riskColor: riskColor(n.risk) });
+      }
+    });
+  }
+
+  private label(n: MapNode): string {
+    const folded = this.aggregated && n.kind === "Service" ? this.apiCount.get(n.id) ?? 0 : 0;
+    return label(n) + (folded ? `\n${folded} APIs` : "");
   }
 
   // rep is the element that stands for node id: itself, or its group's
@@ -154,10 +191,35 @@ export class EstateMap {
     return id;
   }
 
-  private desired(): Map<string, cytoscape.ElementDefinition> {
+  // edgesAt indexes the estate's edges by their ends (built on first use).
+  private edgesAt?: Map<string, MapEdge[]>;
+
+  // desired is what the drawing should hold: everything, or (scope) only
+  // one group's elements and the edges touching its members.
+  private desired(scope?: string): Map<string, cytoscape.ElementDefinition> {
     const out = new Map<string, cytoscape.ElementDefinition>();
-    const { nodes, groups, edges } = this.estate;
+    const { nodes, groups } = this.estate;
+    let edges: Iterable<MapEdge> = this.estate.edges;
+    let members: Iterable<MapNode> = nodes.values();
+    if (scope) {
+      if (!this.edgesAt) {
+        this.edgesAt = new Map();
+        for (const e of this.estate.edges) {
+          for (const end of [e.from, e.to]) {
+            const l = this.edgesAt.get(end);
+            if (l) l.push(e);
+            else this.edgesAt.set(end, [e]);
+          }
+        }
+      }
+      const ids = groups.get(scope)?.members ?? [];
+      members = ids.map((id) => nodes.get(id)!);
+      const touching = new Set<MapEdge>();
+      for (const id of ids) for (const e of this.edgesAt.get(id) ?? []) touching.add(e);
+      edges = touching;
+    }
     for (const g of groups.values()) {
+      if (scope && g.id !== scope) continue;
       if (this.aggregated && !this.expanded.has(g.id)) {
         const parts = [g.services && `${g.services} services`, g.apis && `${g.apis} APIs`, g.stores && `${g.stores} stores`].filter(Boolean);
         out.set(`agg:${g.id}`, { group: "nodes", classes: "agg", data: {
@@ -165,14 +227,13 @@ export class EstateMap {
           size: Math.min(160, 40 + Math.sqrt(g.members.length) * 6), riskColor: "#3a6ea5",
         } });
       } else {
-        out.set(g.id, { group: "nodes", classes: "group", data: { id: g.id, group: g.id, kind: "Group", label: g.label } });
+        out.set(g.id, { group: "nodes", classes: "group", data: { id: g.id, group: g.id, kind: "Group", label: g.label, w: 1, h: 1 } });
       }
     }
-    for (const n of nodes.values()) {
+    for (const n of members) {
       if (this.rep(n.id) !== n.id) continue;
-      const folded = this.aggregated && n.kind === "Service" ? this.apiCount.get(n.id) ?? 0 : 0;
       out.set(n.id, { group: "nodes", data: {
-        id: n.id, parent: n.group ?? undefined, kind: n.kind, label: label(n) + (folded ? `\n${folded} APIs` : ""), riskColor: riskColor(n.risk),
+        id: n.id, kind: n.kind, label: this.label(n), riskColor: riskColor(n.risk),
         hasPCI: n.dataClasses.includes("PCI") && n.kind !== "API",
       } });
     }
@@ -225,9 +286,8 @@ export class EstateMap {
         }
         toAdd.push(def);
       }
-      // Parents before children, nodes before edges.
-      const rank = (d: cytoscape.ElementDefinition) => (d.group === "edges" ? 2 : d.classes === "group" ? 0 : 1);
-      toAdd.sort((a, b) => rank(a) - rank(b));
+      // Nodes before edges.
+      toAdd.sort((a, b) => (a.group === "edges" ? 1 : 0) - (b.group === "edges" ? 1 : 0));
       added = cy.add(toAdd).nodes() as any;
     });
     this.applyFilters();
@@ -261,12 +321,25 @@ export class EstateMap {
     const { nodes, groups, envs } = this.estate;
     const pos = new Map<string, { x: number; y: number }>();
     const apisOf = new Map<string, string[]>();
-    for (const [api, svc] of this.estate.exposedBy) apisOf.set(svc, [...(apisOf.get(svc) ?? []), api]);
+    if (!this.aggregated) {
+      for (const [api, svc] of this.estate.exposedBy) {
+        const l = apisOf.get(svc);
+        if (l) l.push(api);
+        else apisOf.set(svc, [api]);
+      }
+    }
     const byName = (a: string, b: string) => {
       const x = nodes.get(a)!, y = nodes.get(b)!;
       return x.name < y.name ? -1 : x.name > y.name ? 1 : a < b ? -1 : 1;
     };
-    const ungrouped = (kind: string) => [...nodes.values()].filter((n) => n.kind === kind && !n.group).map((n) => n.id).sort(byName);
+    const loose = new Map<string, string[]>();
+    for (const n of nodes.values()) {
+      if (n.group) continue;
+      const l = loose.get(n.kind);
+      if (l) l.push(n.id);
+      else loose.set(n.kind, [n.id]);
+    }
+    const ungrouped = (kind: string) => (loose.get(kind) ?? []).sort(byName);
     const column = (ids: string[], x: number, gap: number) => {
       const h = (ids.length - 1) * gap;
       ids.forEach((id, i) => pos.set(id, { x, y: -h / 2 + i * gap }));
@@ -358,10 +431,99 @@ export class EstateMap {
     }
     x += sw + 160;
     column(ungrouped("ThirdParty"), x, 80);
+    if (this.dagreWanted() !== "0") this.arrange(pos);
     this.cy.batch(() => {
       this.cy.nodes().forEach((n) => {
         const p = pos.get(n.id());
-        if (p && !n.isParent()) n.position(p);
+        if (!p) return;
+        const q = n.position();
+        if (q.x !== p.x || q.y !== p.y) n.position(p);
+      });
+    });
+    this.fitBoxes();
+  }
+
+  // useDagre: ?dagre=0 in the page's URL turns the dagre arrangement off
+  // (to compare layouts and their cost); ?dagre=1 forces it on.
+  private dagreWanted(): "0" | "1" | null {
+    const force = new URLSearchParams(location.search).get("dagre");
+    return force === "0" || force === "1" ? force : null;
+  }
+
+  // arrange moves whole blocks (a group with its members, or an ungrouped
+  // node) to where dagre puts them in a left-to-right layered drawing of the
+  // block graph (Internet → gateways → services → stores → third parties by
+  // the edges between them); inside a block the arithmetic layout stays.
+  private arrange(pos: Map<string, { x: number; y: number }>): void {
+    const t = performance.now();
+    const unit = (id: string) => {
+      const n = this.estate.nodes.get(id);
+      return n?.group && !id.startsWith("agg:") ? n.group : id;
+    };
+    const bb = new Map<string, { x0: number; y0: number; x1: number; y1: number; ids: string[] }>();
+    for (const [id, p] of pos) {
+      const u = unit(id);
+      const b = bb.get(u);
+      if (b) { b.x0 = Math.min(b.x0, p.x); b.y0 = Math.min(b.y0, p.y); b.x1 = Math.max(b.x1, p.x); b.y1 = Math.max(b.y1, p.y); b.ids.push(id); }
+      else bb.set(u, { x0: p.x, y0: p.y, x1: p.x, y1: p.y, ids: [id] });
+    }
+    const els: cytoscape.ElementDefinition[] = [];
+    for (const [u, b] of bb) {
+      const agg = u.startsWith("agg:") ? Number(this.cy.getElementById(u).data("size") ?? 40) : 0;
+      const grouped = this.estate.groups.has(u);
+      els.push({ group: "nodes", data: { id: u, w: (b.x1 - b.x0) + (grouped ? 80 : 40) + agg, h: (b.y1 - b.y0) + (grouped ? 70 : 40) + agg } });
+    }
+    const seen = new Set<string>();
+    for (const e of this.estate.edges) {
+      const a = unit(this.rep(e.from)), b = unit(this.rep(e.to));
+      const k = `${a}>${b}`;
+      if (a === b || seen.has(k) || !bb.has(a) || !bb.has(b)) continue;
+      seen.add(k);
+      els.push({ group: "edges", data: { id: k, source: a, target: b } });
+    }
+    this.timings.blocks = bb.size;
+    this.timings.blockEdges = seen.size;
+    // dagre's cost grows with the edges between blocks: the demo's 15
+    // blocks and 23 edges take 0.07-0.14 s, the 10,000-node estate's 45
+    // blocks and 380 edges 0.7-1.5 s, more than its first frame; there the
+    // arithmetic arrangement stays (measured, BENCHMARKS.md).
+    if (seen.size > DAGRE_MAX_EDGES && this.dagreWanted() !== "1") {
+      this.timings.dagre = undefined;
+      return;
+    }
+    const h = cytoscape({ headless: true, styleEnabled: true, elements: els, style: [{ selector: "node", style: { width: "data(w)", height: "data(h)", shape: "rectangle" } }] as any });
+    h.layout({ name: "dagre", rankDir: "LR", nodeSep: 40, rankSep: 110, fit: false, animate: false } as any).run();
+    h.nodes().forEach((n) => {
+      const b = bb.get(n.id())!;
+      const c = n.position();
+      const dx = c.x - (b.x0 + b.x1) / 2, dy = c.y - (b.y0 + b.y1) / 2;
+      for (const id of b.ids) { const p = pos.get(id)!; pos.set(id, { x: p.x + dx, y: p.y + dy }); }
+    });
+    h.destroy();
+    this.timings.dagre = Math.round(performance.now() - t);
+  }
+
+  // fitBoxes sizes each group's box around its drawn, unfiltered members
+  // (what a compound parent did by itself).
+  fitBoxes(): void {
+    const bb = new Map<string, { x0: number; y0: number; x1: number; y1: number }>();
+    this.cy.nodes().forEach((n) => {
+      if (n.hasClass("group") || n.hasClass("hidden")) return;
+      const g = this.estate.nodes.get(n.id())?.group;
+      if (!g) return;
+      const p = n.position();
+      const b = bb.get(g);
+      if (b) { b.x0 = Math.min(b.x0, p.x); b.y0 = Math.min(b.y0, p.y); b.x1 = Math.max(b.x1, p.x); b.y1 = Math.max(b.y1, p.y); }
+      else bb.set(g, { x0: p.x, y0: p.y, x1: p.x, y1: p.y });
+    });
+    this.cy.batch(() => {
+      this.cy.nodes(".group").forEach((box) => {
+        const b = bb.get(box.id());
+        if (!b) return;
+        // Room for the widest node and the labels under the nodes.
+        const x0 = b.x0 - 40, x1 = b.x1 + 40, y0 = b.y0 - 28, y1 = b.y1 + 42;
+        box.position({ x: (x0 + x1) / 2, y: (y0 + y1) / 2 });
+        box.data({ w: x1 - x0, h: y1 - y0 });
       });
     });
   }
@@ -372,7 +534,18 @@ export class EstateMap {
     if (!this.aggregated || this.expanded.has(groupID)) return;
     const t0 = performance.now();
     this.expanded.add(groupID);
-    this.sync();
+    // Only the group changes: its box replaces its aggregate node (and the
+    // aggregated edges at it), its members and the edges touching them are
+    // added; the rest of the drawing stays as it is.
+    const want = this.desired(groupID);
+    const cy = this.cy;
+    cy.batch(() => {
+      cy.getElementById(`agg:${groupID}`).remove();
+      const defs = [...want.values()].filter((d) => cy.getElementById(d.data.id!).empty());
+      defs.sort((a, b) => (a.group === "edges" ? 1 : 0) - (b.group === "edges" ? 1 : 0));
+      cy.add(defs);
+    });
+    this.applyFilters();
     this.layout();
     this.fit(this.estate.groups.get(groupID)!.members);
     await nextFrame();
@@ -402,7 +575,7 @@ export class EstateMap {
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     const nodes = ids ? this.cy.collection(ids.map((id) => this.cy.getElementById(this.rep(id))) as any) : this.cy.nodes();
     nodes.forEach((n) => {
-      if (n.isParent() || n.hasClass("hidden")) return;
+      if (n.hasClass("group") || n.hasClass("hidden")) return;
       const p = n.position();
       x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y); x1 = Math.max(x1, p.x); y1 = Math.max(y1, p.y);
     });
@@ -423,6 +596,13 @@ export class EstateMap {
 
   applyFilters(f: Filters = this.filters): void {
     this.filters = f;
+    if (!f.env && !f.app && !f.dataClass && !f.internetFacing) {
+      // Nothing filtered: show what is hidden (no pass over the estate).
+      this.cy.batch(() => { this.cy.nodes(".hidden").removeClass("hidden"); });
+      this.fitBoxes();
+      this.publish();
+      return;
+    }
     const { nodes, edges } = this.estate;
     const pass = new Set<string>();
     for (const n of nodes.values()) if (this.passes(n, f)) pass.add(n.id);
@@ -446,10 +626,10 @@ export class EstateMap {
       this.cy.nodes().forEach((el) => {
         const kind = el.data("kind");
         const show = kind === "Group" ? shownGroups.has(el.data("group")) : pass.has(el.id());
-        if (show) el.removeClass("hidden");
-        else el.addClass("hidden");
+        if (show === el.hasClass("hidden")) el.toggleClass("hidden", !show);
       });
     });
+    this.fitBoxes();
     this.publish();
   }
 
@@ -469,7 +649,7 @@ export class EstateMap {
         el.removeClass("faded").addClass("hl");
         const depth = Math.min(3, prev != null && el.hasClass("agg") ? Math.min(prev, d) : d);
         el.removeClass("d0 d1 d2 d3").addClass(`d${depth}`);
-        el.ancestors().removeClass("faded");
+        this.unfadeBox(id);
       }
       for (const id of edgeIDs) this.cy.getElementById(id).removeClass("faded").addClass("hl");
       // Edges between two lit nodes belong to the picture.
@@ -480,6 +660,12 @@ export class EstateMap {
     this.publish();
   }
 
+  // unfadeBox keeps the box of node id's group lit (when it is drawn).
+  private unfadeBox(id: string): void {
+    const g = this.estate.nodes.get(id)?.group;
+    if (g) this.cy.getElementById(g).removeClass("faded");
+  }
+
   // showPath draws one path: its hop nodes and the edges between them.
   showPath(nodeIDs: string[], edgeIDs: string[]): void {
     this.cy.batch(() => {
@@ -487,7 +673,7 @@ export class EstateMap {
       for (const id of nodeIDs) {
         const el = this.cy.getElementById(this.rep(id));
         el.removeClass("faded").addClass("path");
-        el.ancestors().removeClass("faded");
+        this.unfadeBox(id);
       }
       for (const id of edgeIDs) this.cy.getElementById(id).removeClass("faded").addClass("path");
       // Aggregated or undrawn hop edges: join consecutive hops directly.

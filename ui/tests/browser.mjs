@@ -2,7 +2,7 @@
 // Chromium against running riskgraph servers. Run by the Go test
 // cmd/riskgraph/ui_browser_test.go, which starts the servers and passes:
 //   RG_URL        the demo estate (required)
-//   RG_AUTH_URL   the demo with tokens and --max-page-size 100, RG_TOKEN a read token
+//   RG_AUTH_URL   the demo with tokens and --max-page-size 3 (so over its map limit), RG_TOKEN a read token
 //   RG_EMPTY_URL  a server over an empty store
 //   RG_LARGE_URL  a generated estate of about 10,000 map nodes
 //   RG_OUT        folder for screenshots and results.json
@@ -22,6 +22,7 @@ if (!BASE) {
 mkdirSync(OUT, { recursive: true });
 
 const MAP_KINDS = ["Internet", "Gateway", "Service", "API", "DataStore", "ThirdParty"];
+const MAP_EDGE_KINDS = ["ROUTES_TO", "EXPOSES", "CALLS", "READS", "WRITES"];
 const failures = [];
 const results = {};
 function check(ok, msg) {
@@ -45,6 +46,21 @@ async function gql(base, query, variables = {}, token = "") {
   const body = await res.json();
   if (body.errors) throw new Error(`${query.slice(0, 60)}: ${JSON.stringify(body.errors)}`);
   return body.data;
+}
+
+async function allEdges(base, kinds) {
+  const out = [];
+  for (const k of kinds) {
+    let after = null;
+    for (;;) {
+      const d = await gql(base, `query($k: [EdgeKind!], $after: String) { relationships(filter: {kinds: $k}, first: 1000, after: $after) {
+        pageInfo { hasNextPage endCursor } nodes { id from to } } }`, { k: [k], after });
+      out.push(...d.relationships.nodes);
+      if (!d.relationships.pageInfo.hasNextPage) break;
+      after = d.relationships.pageInfo.endCursor;
+    }
+  }
+  return out;
 }
 
 async function allNodes(base, kinds) {
@@ -107,7 +123,27 @@ async function demoTests() {
   let d = await mapData(page);
   check(Number(d.nodeCount) === nodes.length, `map draws ${d.nodeCount} nodes, the API reports ${nodes.length}`);
   check(d.aggregated === "false", "the demo estate is drawn whole, not aggregated");
+  // The map came in one estateMap request, with the same nodes and edges
+  // as the paged nodes and relationships queries.
+  const ids = nodes.map((n) => n.id);
+  const idSet = new Set(ids);
+  const edgeIDs = (await allEdges(BASE, MAP_EDGE_KINDS)).filter((e) => idSet.has(e.from) && idSet.has(e.to)).map((e) => e.id);
+  const em = (await gql(BASE, `{ estateMap { nodes { id } edges { id } } }`)).estateMap;
+  check(same(em.nodes.map((n) => n.id), ids), `estateMap nodes differ from the paged nodes: ${diff(em.nodes.map((n) => n.id), ids)}`);
+  check(same(em.edges.map((e) => e.id), edgeIDs), `estateMap edges differ from the paged relationships: ${diff(em.edges.map((e) => e.id), edgeIDs)}`);
+  const ui = await page.evaluate(() => ({ paged: window.__rg.paged, nodes: [...window.__rg.state.estate.nodes.keys()], edges: window.__rg.state.estate.edges.map((e) => e.id) }));
+  check(ui.paged === false, "the demo map was read page by page, not with estateMap");
+  check(same(ui.nodes, ids) && same(ui.edges, edgeIDs), `the UI holds other nodes or edges than the API: ${diff(ui.nodes, ids)}; edges ${diff(ui.edges, edgeIDs)}`);
   results.demoNodes = nodes.length;
+  // Layout: every group's drawn members sit inside its box, and no two
+  // boxes overlap (the blocks are arranged by dagre).
+  const boxes = await page.evaluate(() => window.__rg.boxes());
+  check(boxes.length > 1 && boxes.every((b) => b.members.length > 0 && b.members.every((m) => inside(m, b.bb))),
+    "a group's members are drawn outside its box");
+  const overlap = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+  const overlapping = boxes.flatMap((a, i) => boxes.slice(i + 1).filter((b) => overlap(a.bb, b.bb)).map((b) => `${a.id} / ${b.id}`));
+  check(overlapping.length === 0, `group boxes overlap: ${overlapping.slice(0, 3)}`);
+  results.demoDagreMs = timings.dagre;
   await page.screenshot({ path: join(OUT, "map.png") });
 
   // Clicking a service opens its panel with its APIs.
@@ -254,10 +290,16 @@ async function authTests() {
   await page.locator('[data-testid="login-submit"]').click();
   await ready(page);
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="map"]').dataset.nodeCount) > 0, null, { timeout: 20000 });
-  // This server pages at most 100 at a time (--max-page-size 100): the UI
-  // learns it from the error and still draws the whole demo estate.
+  // This server pages at most 3 at a time (--max-page-size 3), so its map
+  // limit (100 pages) is below the demo: estateMap answers LIMIT_EXCEEDED,
+  // the UI reads the map page by page, learns the page size from the error
+  // and still draws the whole demo estate.
   const n = Number(await page.locator('[data-testid="map"]').getAttribute("data-node-count"));
-  check(!results.demoNodes || n === results.demoNodes, `behind tokens with 100-node pages the map draws ${n} nodes, the demo has ${results.demoNodes}`);
+  check(!results.demoNodes || n === results.demoNodes, `behind tokens with 3-node pages the map draws ${n} nodes, the demo has ${results.demoNodes}`);
+  check(await page.evaluate(() => window.__rg.paged === true), "over the server's map limit the UI did not fall back to paging");
+  const limited = await fetch(base + "/graphql", { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${tok}` },
+    body: JSON.stringify({ query: "{ estateMap { nodes { id } } }" }) }).then((r) => r.json());
+  check(limited.errors?.[0]?.extensions?.code === "LIMIT_EXCEEDED", `estateMap over the limit: ${JSON.stringify(limited.errors)}`);
   check(!page.url().includes(tok), "the token is in the BASE");
   check((await page.evaluate(() => sessionStorage.getItem("riskgraph.token"))) === tok, "the token is not in session storage");
   check((await page.evaluate(() => localStorage.length)) === 0, "something was written to local storage");
@@ -275,6 +317,8 @@ async function emptyTests() {
   await page.screenshot({ path: join(OUT, "empty.png") });
   check(page.consoleErrors.length === 0, "console errors on an empty store: " + page.consoleErrors.join(" | "));
 }
+
+const inside = (p, bb) => p.x > bb.x1 && p.x < bb.x2 && p.y > bb.y1 && p.y < bb.y2;
 
 async function largeTests() {
   const base = process.env.RG_LARGE_URL;
@@ -296,7 +340,8 @@ async function largeTests() {
   const wantLarge = byKind.filter((k) => MAP_KINDS.includes(k.kind)).reduce((s, k) => s + k.count, 0);
   check(results.largeMapNodes === wantLarge, `the large map holds ${results.largeMapNodes} nodes, the API reports ${wantLarge}`);
   const groupAPIs = await page.evaluate(() => window.__rg.state.map.cy.nodes(".agg").map((n) => n.data("label")).join("\n"));
-  check(/\d+ APIs/.test(groupAPIs), "the aggregated groups do not count their APIs once loaded");
+  check(/\d+ APIs/.test(groupAPIs), "the aggregated groups do not count their APIs");
+  check(await page.evaluate(() => window.__rg.paged === false), "the large map was read page by page, not with estateMap");
   await page.screenshot({ path: join(OUT, "large-aggregated.png") });
   // Expand the largest group by clicking it.
   const g = await page.evaluate(() => [...window.__rg.state.estate.groups.values()].sort((a, b) => b.members.length - a.members.length)[0]);
@@ -317,6 +362,19 @@ async function largeTests() {
   }, g.id);
   results.largeExpandedNodes = drawn;
   check(drawn === unfolded && drawn > 0, `expanding ${g.label} draws ${drawn} more nodes, want its ${unfolded} services and stores`);
+  // They are positioned (no two at one spot), inside the group's box, not
+  // hidden, and in view: the expansion frames them.
+  const shown = await page.evaluate((id) => {
+    const m = window.__rg.state.map;
+    const box = window.__rg.boxes().find((b) => b.id === id);
+    return { box, w: m.cy.width(), h: m.cy.height(), hidden: box ? box.members.filter((x) => m.cy.getElementById(x.id).hasClass("hidden")).length : -1,
+      rendered: box ? box.members.map((x) => m.cy.getElementById(x.id).renderedPosition()) : [] };
+  }, g.id);
+  const spots = new Set(shown.box?.members.map((p) => `${Math.round(p.x)},${Math.round(p.y)}`));
+  check(shown.box && shown.box.members.length === unfolded && spots.size === unfolded, `the expanded group's ${unfolded} members are not each at their own position`);
+  check(shown.box && shown.box.members.every((p) => inside(p, shown.box.bb)), "the expanded group's members are outside its box");
+  check(shown.hidden === 0 && shown.rendered.every((p) => p.x >= 0 && p.y >= 0 && p.x <= shown.w && p.y <= shown.h),
+    "the expanded group's members are hidden or out of view");
   await page.screenshot({ path: join(OUT, "large-expanded.png") });
   check(page.consoleErrors.length === 0, "console errors on the large estate: " + page.consoleErrors.join(" | "));
 }
