@@ -86,10 +86,12 @@ export interface Timings {
   scriptStart?: number; // the app's module began to run
   dataLoaded?: number; // the estate is in memory
   firstRender?: number; // the first frame of the map is painted
+  settled?: number; // the frame after it is painted too
   sync?: number;
   layout?: number;
   paint?: number;
-  lastExpand?: number;
+  lastExpand?: number; // an expanded group's members are drawn (ms)
+  lastExpandEdges?: number; // and the edges touching them (ms)
   full?: number; // a large estate's whole map (with APIs) is drawn
   dagre?: number; // the last dagre arrangement of the blocks (ms)
   blocks?: number; // blocks (groups, ungrouped nodes) and edges between them
@@ -304,9 +306,11 @@ export class EstateMap {
     this.layout();
     this.fit();
     this.timings.layout = lap();
-    await nextFrame();
+    await painted();
     this.timings.paint = lap();
     this.timings.firstRender = performance.now();
+    // The frame after it, when cytoscape builds its layer textures.
+    nextFrame().then(() => (this.timings.settled = Math.round(performance.now())));
     this.container.dataset.drawMs = String(Math.round(performance.now() - t0));
     this.publish();
   }
@@ -539,17 +543,23 @@ export class EstateMap {
     // added; the rest of the drawing stays as it is.
     const want = this.desired(groupID);
     const cy = this.cy;
+    const defs = [...want.values()].filter((d) => cy.getElementById(d.data.id!).empty());
+    // The members are drawn in one frame and the edges touching them in
+    // the next: styling and drawing a large group's edges (twice as many as
+    // its nodes, with arrowheads) would hold the unfolded group back.
     cy.batch(() => {
       cy.getElementById(`agg:${groupID}`).remove();
-      const defs = [...want.values()].filter((d) => cy.getElementById(d.data.id!).empty());
-      defs.sort((a, b) => (a.group === "edges" ? 1 : 0) - (b.group === "edges" ? 1 : 0));
-      cy.add(defs);
+      cy.add(defs.filter((d) => d.group !== "edges"));
     });
     this.applyFilters();
     this.layout();
     this.fit(this.estate.groups.get(groupID)!.members);
-    await nextFrame();
+    await painted();
     this.timings.lastExpand = performance.now() - t0;
+    cy.batch(() => cy.add(defs.filter((d) => d.group === "edges")));
+    this.applyFilters();
+    await painted();
+    this.timings.lastExpandEdges = performance.now() - t0;
     this.publish();
   }
 
@@ -727,6 +737,17 @@ export class EstateMap {
     d.expanded = String(this.expanded.size);
     d.highlighted = String(this.cy.nodes(".hl").length);
   }
+}
+
+// painted resolves once the next frame has been produced: cytoscape draws
+// in its own animation-frame callback, which runs before ours in that
+// frame, and a task posted from ours runs after the frame's rendering.
+export function painted(): Promise<void> {
+  return new Promise((r) => requestAnimationFrame(() => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => r();
+    ch.port2.postMessage(null);
+  }));
 }
 
 export function nextFrame(): Promise<void> {
