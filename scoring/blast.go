@@ -59,13 +59,14 @@ type BlastRadius struct {
 var lateralKinds = []graph.EdgeKind{graph.Calls, graph.Reads, graph.Writes, graph.RunsAs, graph.CanAccess, graph.Exposes}
 
 // BlastRadius returns what a compromise of the from nodes reaches within
-// maxDepth steps (0: unbounded). The main traversal is one View.Walk over
+// maxDepth steps (0: unbounded). The main traversal is breadth first over
 // CALLS, READS, WRITES, RUNS_AS, CAN_ACCESS and EXPOSES; then lateral hops
 // the graph has no edge for are added: services mounting a secret a
 // reached service mounts (props secretRefs), and services reading a store
 // the attacker can write. Nodes reached that way are walked from in turn
 // with the depth left. Each node is reported once, at the depth it was
-// first found.
+// first found. It runs over the engine's radius index (see radiusIndex),
+// built from the view on the first call.
 func (e *Engine) BlastRadius(ctx context.Context, from []graph.ID, maxDepth int) (BlastRadius, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -128,14 +129,18 @@ func (e *Engine) blast(ctx context.Context, from []graph.ID, maxDepth int) (Blas
 	}
 	// The kind lists are sized first: growing a 50,000-id list by
 	// doubling copies it a dozen times.
-	count := map[graph.Kind]int{}
-	for i := range reached {
-		count[reached[i].Kind]++
+	var count [256]int // by kind index
+	for i, s := range slots {
+		if s >= 0 {
+			count[r.kind[s]]++
+		} else {
+			count[kindIndex(reached[i].Kind)]++
+		}
 	}
 	for k, f := range map[graph.Kind]*[]graph.ID{graph.Service: &br.Services, graph.API: &br.APIs,
 		graph.DataStore: &br.DataStores, graph.Identity: &br.Identities, graph.ThirdParty: &br.ThirdParties} {
-		if count[k] > 0 {
-			*f = make([]graph.ID, 0, count[k])
+		if c := count[kindIndex(k)]; c > 0 {
+			*f = make([]graph.ID, 0, c)
 		}
 	}
 	var owners []int32
