@@ -424,14 +424,3 @@ func (r *radiusIndex) ordered() []int32 {
 	}
 	return out
 }
-
-// size estimates the index's memory in bytes (ids share the store's
-// strings; a map entry is counted at 48 bytes with its overhead).
-func (r *radiusIndex) size() int {
-	n := len(r.ids)
-	b := n*16 + n*48 + n + 4*n + 2*8*len(r.seen)
-	for _, a := range []*adjacency{&r.out, &r.writers, &r.readers, &r.owners, &r.secrets, &r.members} {
-		b += 4*len(a.off) + 5*len(a.to)
-	}
-	return b + 48*(len(r.names)+len(r.classes))
-}

@@ -318,9 +318,10 @@ export class EstateMap {
   // layout places every drawn node in tiers, left to right as traffic goes:
   // the Internet, gateways, one column per environment of application groups
   // (one row per application), data stores, third parties. Inside a group each
-  // service heads a row followed by the APIs it exposes. It is arithmetic
-  // only (no simulation), so a 10,000-node estate lays out in milliseconds
-  // and the same estate always draws the same way.
+  // service heads a row followed by the APIs it exposes. That placement is
+  // arithmetic (no simulation), so a 10,000-node estate lays out in
+  // milliseconds and the same estate always draws the same way; on maps
+  // with few edges between blocks, dagre then arranges the blocks (arrange).
   layout(): void {
     const { nodes, groups, envs } = this.estate;
     const pos = new Map<string, { x: number; y: number }>();
@@ -464,13 +465,8 @@ export class EstateMap {
       const n = this.estate.nodes.get(id);
       return n?.group && !id.startsWith("agg:") ? n.group : id;
     };
-    const bb = new Map<string, { x0: number; y0: number; x1: number; y1: number; ids: string[] }>();
-    for (const [id, p] of pos) {
-      const u = unit(id);
-      const b = bb.get(u);
-      if (b) { b.x0 = Math.min(b.x0, p.x); b.y0 = Math.min(b.y0, p.y); b.x1 = Math.max(b.x1, p.x); b.y1 = Math.max(b.y1, p.y); b.ids.push(id); }
-      else bb.set(u, { x0: p.x, y0: p.y, x1: p.x, y1: p.y, ids: [id] });
-    }
+    const bb = new Map<string, Bounds>();
+    for (const [id, p] of pos) grow(bb, unit(id), id, p);
     const els: cytoscape.ElementDefinition[] = [];
     for (const [u, b] of bb) {
       const agg = u.startsWith("agg:") ? Number(this.cy.getElementById(u).data("size") ?? 40) : 0;
@@ -510,15 +506,11 @@ export class EstateMap {
   // fitBoxes sizes each group's box around its drawn, unfiltered members
   // (what a compound parent did by itself).
   fitBoxes(): void {
-    const bb = new Map<string, { x0: number; y0: number; x1: number; y1: number }>();
+    const bb = new Map<string, Bounds>();
     this.cy.nodes().forEach((n) => {
       if (n.hasClass("group") || n.hasClass("hidden")) return;
       const g = this.estate.nodes.get(n.id())?.group;
-      if (!g) return;
-      const p = n.position();
-      const b = bb.get(g);
-      if (b) { b.x0 = Math.min(b.x0, p.x); b.y0 = Math.min(b.y0, p.y); b.x1 = Math.max(b.x1, p.x); b.y1 = Math.max(b.y1, p.y); }
-      else bb.set(g, { x0: p.x, y0: p.y, x1: p.x, y1: p.y });
+      if (g) grow(bb, g, n.id(), n.position());
     });
     this.cy.batch(() => {
       this.cy.nodes(".group").forEach((box) => {
@@ -532,8 +524,8 @@ export class EstateMap {
     });
   }
 
-  // expand unfolds one aggregated group in place and lays the map out again
-  // (arithmetic, not a simulation), keeping the viewport where it was.
+  // expand unfolds one aggregated group in place and lays the map out
+  // again, keeping the viewport where it was.
   async expand(groupID: string): Promise<void> {
     if (!this.aggregated || this.expanded.has(groupID)) return;
     const t0 = performance.now();
@@ -742,6 +734,20 @@ export class EstateMap {
 // painted resolves once the next frame has been produced: cytoscape draws
 // in its own animation-frame callback, which runs before ours in that
 // frame, and a task posted from ours runs after the frame's rendering.
+// Bounds of a set of positions (a block or a group's members).
+interface Bounds { x0: number; y0: number; x1: number; y1: number; ids: string[] }
+
+// grow extends the bounds kept under key by the position of node id.
+function grow(bb: Map<string, Bounds>, key: string, id: string, p: { x: number; y: number }): void {
+  const b = bb.get(key);
+  if (!b) {
+    bb.set(key, { x0: p.x, y0: p.y, x1: p.x, y1: p.y, ids: [id] });
+    return;
+  }
+  b.x0 = Math.min(b.x0, p.x); b.y0 = Math.min(b.y0, p.y); b.x1 = Math.max(b.x1, p.x); b.y1 = Math.max(b.y1, p.y);
+  b.ids.push(id);
+}
+
 export function painted(): Promise<void> {
   return new Promise((r) => requestAnimationFrame(() => {
     const ch = new MessageChannel();

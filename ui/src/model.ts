@@ -1,7 +1,8 @@
 // The estate as the map draws it: the node kinds of an architecture diagram
-// and the edges between them, loaded page by page through the public API,
-// with each service, API and data store assigned to a group
-// (application × environment) for compound drawing and aggregation.
+// and the edges between them, loaded through the public API (estateMap, or
+// page by page past the server's map limit), with each service, API and
+// data store assigned to a group (application × environment) for the group
+// boxes and aggregation.
 import { GraphQLError, all, gql } from "./api";
 
 export const MAP_KINDS = ["Internet", "Gateway", "Service", "API", "DataStore", "ThirdParty"] as const;
