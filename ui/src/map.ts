@@ -731,9 +731,6 @@ export class EstateMap {
   }
 }
 
-// painted resolves once the next frame has been produced: cytoscape draws
-// in its own animation-frame callback, which runs before ours in that
-// frame, and a task posted from ours runs after the frame's rendering.
 // Bounds of a set of positions (a block or a group's members).
 interface Bounds { x0: number; y0: number; x1: number; y1: number; ids: string[] }
 
@@ -748,6 +745,9 @@ function grow(bb: Map<string, Bounds>, key: string, id: string, p: { x: number; 
   b.ids.push(id);
 }
 
+// painted resolves once the next frame has been produced: cytoscape draws
+// in its own animation-frame callback, which runs before ours in that
+// frame, and a task posted from ours runs after the frame's rendering.
 export function painted(): Promise<void> {
   return new Promise((r) => requestAnimationFrame(() => {
     const ch = new MessageChannel();

@@ -382,7 +382,48 @@ async function largeTests() {
   check(page.consoleErrors.length === 0, "console errors on the large estate: " + page.consoleErrors.join(" | "));
 }
 
-const suites = [["demo", demoTests]];
+// floorTests measures what the first render of the demo map cannot go
+// below with cytoscape in this browser: a page holding nothing but
+// cytoscape (its own minified build, a classic script) reads the same
+// estateMap and draws all its nodes and edges on a grid with cytoscape's
+// default style plus labels, no layout extension, no app code. It is timed
+// like the app (navigation start to the task after the first drawn frame)
+// and reported next to the app's first render; nothing is asserted about it
+// beyond that it drew the same number of nodes.
+const FLOOR_HTML = `<!doctype html><html><head><meta charset="utf-8">
+<style>html,body{margin:0;height:100%}#cy{position:absolute;left:0;right:380px;top:75px;bottom:0}</style></head>
+<body><div id="cy"></div><script src="/__floor/cytoscape.min.js"></script><script>
+(async () => {
+  const scriptStart = performance.now();
+  const res = await fetch("/graphql", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ query: "{ estateMap { nodes { id name } edges { id from to } } }" }) });
+  const m = (await res.json()).data.estateMap;
+  const dataLoaded = performance.now();
+  const cols = Math.ceil(Math.sqrt(m.nodes.length));
+  const els = m.nodes.map((n, i) => ({ group: "nodes", data: { id: n.id, label: n.name }, position: { x: (i % cols) * 90, y: Math.floor(i / cols) * 70 } }))
+    .concat(m.edges.map((e) => ({ group: "edges", data: { id: e.id, source: e.from, target: e.to } })));
+  const cy = cytoscape({ container: document.getElementById("cy"), elements: els, layout: { name: "preset", fit: true },
+    style: [{ selector: "node", style: { label: "data(label)", "font-size": 9 } }] });
+  requestAnimationFrame(() => { const ch = new MessageChannel(); ch.port1.onmessage = () => {
+    window.__floor = { scriptStart, dataLoaded, firstRender: performance.now(), nodes: cy.nodes().length }; }; ch.port2.postMessage(null); });
+})();
+</script></body></html>`;
+
+async function floorTests() {
+  const page = await newPage();
+  const cyJs = readFileSync(join("node_modules", "cytoscape", "dist", "cytoscape.min.js"));
+  await page.route(BASE + "/__floor.html", (r) => r.fulfill({ contentType: "text/html", body: FLOOR_HTML }));
+  await page.route(BASE + "/__floor/cytoscape.min.js", (r) => r.fulfill({ contentType: "text/javascript", body: cyJs }));
+  await page.goto(BASE + "/__floor.html");
+  await page.waitForFunction(() => window.__floor, null, { timeout: 30000 });
+  const f = await page.evaluate(() => window.__floor);
+  check(f.nodes === results.demoNodes, `the cytoscape-only page drew ${f.nodes} nodes, the demo map ${results.demoNodes}`);
+  results.floorFirstRenderMs = Math.round(f.firstRender);
+  results.floorTimings = { scriptStart: Math.round(f.scriptStart), dataLoaded: Math.round(f.dataLoaded), firstRender: Math.round(f.firstRender) };
+  check(page.consoleErrors.length === 0, "console errors on the cytoscape-only page: " + page.consoleErrors.join(" | "));
+}
+
+const suites = [["demo", demoTests], ["floor", floorTests]];
 if (process.env.RG_AUTH_URL) suites.push(["auth", authTests]);
 if (process.env.RG_EMPTY_URL) suites.push(["empty", emptyTests]);
 if (process.env.RG_LARGE_URL) suites.push(["large", largeTests]);
