@@ -271,8 +271,8 @@ func protoMessage(err error) string {
 }
 
 // spanJob is one span's JSON, handed to the goroutine that decodes spans
-// while this one walks the input: protojson and the tokenizer each take
-// about half the time, so the two cores overlap them.
+// (fastSpan, protojson for what it hands over) while this one walks the
+// input, so two cores overlap the walk and the decoding.
 type spanJob struct {
 	raw   []byte
 	off   int64
@@ -303,23 +303,26 @@ func (jr *jsonReader) startDecoder() {
 		defer close(d.done)
 		var span tracepb.Span
 		var sd spanData
+		var ids idScratch
 		for batch := range d.jobs {
 			if d.err != nil {
 				continue // drain
 			}
 			for _, j := range batch {
-				if err := unmarshalJSON.Unmarshal(j.raw, &span); err != nil {
-					pe := &posError{off: j.off, msg: fmt.Sprintf("%s.spans[%d]: %s", j.scope, j.idx, protoMessage(err)), err: err}
-					if m := protoLine.FindStringSubmatch(err.Error()); m != nil {
-						pe.rel, _ = strconv.Atoi(m[1])
+				if !fastSpan(j.raw, &sd, &ids) {
+					if err := unmarshalJSON.Unmarshal(j.raw, &span); err != nil {
+						pe := &posError{off: j.off, msg: fmt.Sprintf("%s.spans[%d]: %s", j.scope, j.idx, protoMessage(err)), err: err}
+						if m := protoLine.FindStringSubmatch(err.Error()); m != nil {
+							pe.rel, _ = strconv.Atoi(m[1])
+						}
+						d.err = pe
+						break
 					}
-					d.err = pe
-					break
+					sd.fromSpan(&span)
 				}
 				if j.svc < 0 {
 					continue
 				}
-				sd.fromSpan(&span)
 				if err := jr.p.addSpan(j.svc, &sd); err != nil {
 					d.err = &posError{off: j.off, msg: fmt.Sprintf("%s.spans[%d]: %s", j.scope, j.idx, err), err: err}
 					break
