@@ -690,18 +690,33 @@ func statsNodes(t *testing.T, e *env) int {
 }
 
 func TestGraphiQLPage(t *testing.T) {
-	e := newEnv(t, api.Limits{})
+	// A browser asking /graphql for HTML is sent to the bundled GraphiQL page.
+	e := newEnvWith(t, api.Options{GraphiQLPath: "/graphiql"})
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	req, _ := http.NewRequest(http.MethodGet, e.url+"/graphql", nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	req.Header.Set("Authorization", "Bearer "+readTok)
+	res, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/graphiql" {
+		t.Errorf("GraphiQL: %d to %q, want 302 to /graphiql", res.StatusCode, res.Header.Get("Location"))
+	}
+	// Without a page configured, HTML gets no page (and nothing from a CDN).
+	plain := newEnv(t, api.Limits{})
+	req, _ = http.NewRequest(http.MethodGet, plain.url+"/graphql", nil)
 	req.Header.Set("Accept", "text/html")
 	req.Header.Set("Authorization", "Bearer "+readTok)
-	res, err := http.DefaultClient.Do(req)
+	res, err = noRedirect.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(body), "graphiql") {
-		t.Errorf("GraphiQL: %d %.200s", res.StatusCode, body)
+	if res.StatusCode == http.StatusFound || strings.Contains(string(body), "<html") {
+		t.Errorf("no GraphiQL path: %d %.200s", res.StatusCode, body)
 	}
 	// GET answers queries too.
 	req, _ = http.NewRequest(http.MethodGet, e.url+"/graphql?query="+strings.ReplaceAll("{ stats { nodes } }", " ", "%20"), nil)

@@ -11,7 +11,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -30,13 +29,16 @@ type Options struct {
 	Profile *scoring.Profile
 	// SBOM writes the documents of the sbom field (nil: not available).
 	SBOM SBOMFunc
+	// GraphiQLPath is where a browser asking /graphql for HTML is sent: the
+	// GraphiQL page the web UI bundles (no CDN). Empty: no page.
+	GraphiQLPath string
 }
 
-// Handler serves POST /graphql (and GET for queries) and, for browsers
-// asking for HTML, the GraphiQL page.
+// Handler serves POST /graphql (and GET for queries) and sends browsers
+// asking for HTML to the GraphiQL page.
 type Handler struct {
 	gql      *handler.Server
-	graphiql http.Handler
+	graphiql string
 	limits   Limits
 	resolver *Resolver
 }
@@ -80,7 +82,7 @@ func NewHandler(st *Versioned, opt Options) *Handler {
 	srv.SetRecoverFunc(recoverPanic(opt.Logger))
 	return &Handler{
 		gql:      srv,
-		graphiql: playground.Handler("riskgraph GraphQL", "/graphql"),
+		graphiql: opt.GraphiQLPath,
 		limits:   lim,
 		resolver: r,
 	}
@@ -90,8 +92,8 @@ func NewHandler(st *Versioned, opt Options) *Handler {
 func (h *Handler) Close() { h.resolver.engines.Close() }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodGet && r.URL.RawQuery == "" && strings.Contains(r.Header.Get("Accept"), "text/html") {
-		h.graphiql.ServeHTTP(w, r)
+	if h.graphiql != "" && r.Method == http.MethodGet && r.URL.RawQuery == "" && strings.Contains(r.Header.Get("Accept"), "text/html") {
+		http.Redirect(w, r, h.graphiql, http.StatusFound)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.limits.Timeout)

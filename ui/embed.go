@@ -25,12 +25,13 @@ func Assets() fs.FS {
 
 // csp allows only the app's own scripts and the API on the same origin.
 // Styles may be inline: the graph library sizes its canvas with a style
-// element.
-const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+// element. Fonts may be data: URLs: GraphiQL's stylesheet embeds its fonts.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; " +
 	"img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 // Handler serves the app from files: existing files as they are, hashed
-// assets as immutable, and any other path without a file extension as
+// assets as immutable, /graphiql as the bundled GraphiQL page (where
+// /graphql sends browsers), and any other path without a file extension as
 // index.html so that the app's own routes survive a reload. API paths that
 // reach it (an unknown /api/... or /graphql/...) are 404, never the app.
 func Handler(files fs.FS) http.Handler {
@@ -59,11 +60,15 @@ func Handler(files fs.FS) http.Handler {
 				} else {
 					h.Set("Cache-Control", "no-cache")
 				}
-				if name == "index.html" {
-					serveIndex(w, r, files)
+				if name == "index.html" || name == "graphiql.html" {
+					servePage(w, r, files, name)
 					return
 				}
 				fileServer.ServeHTTP(w, r)
+				return
+			}
+			if name == "graphiql" {
+				servePage(w, r, files, "graphiql.html")
 				return
 			}
 			if path.Ext(name) != "" {
@@ -71,12 +76,13 @@ func Handler(files fs.FS) http.Handler {
 				return
 			}
 		}
-		serveIndex(w, r, files)
+		servePage(w, r, files, "index.html")
 	})
 }
 
-func serveIndex(w http.ResponseWriter, r *http.Request, files fs.FS) {
-	b, err := fs.ReadFile(files, "index.html")
+// servePage serves one of the app's HTML pages with its security headers.
+func servePage(w http.ResponseWriter, r *http.Request, files fs.FS, name string) {
+	b, err := fs.ReadFile(files, name)
 	if err != nil {
 		http.Error(w, "the UI is not built (run npm ci && npm run build in ui/)", http.StatusNotFound)
 		return

@@ -11,6 +11,7 @@ import (
 func TestHandler(t *testing.T) {
 	files := fstest.MapFS{
 		"index.html":            {Data: []byte("<!doctype html><title>riskgraph</title>")},
+		"graphiql.html":         {Data: []byte("<!doctype html><title>riskgraph GraphQL</title>")},
 		"assets/index-abc1.js":  {Data: []byte("console.log(1)")},
 		"assets/index-abc1.css": {Data: []byte("body{}")},
 		"robots.txt":            {Data: []byte("User-agent: *")},
@@ -31,6 +32,8 @@ func TestHandler(t *testing.T) {
 		{"GET", "/index.html", 200, "text/html", "no-cache", "<!doctype html>"},
 		{"GET", "/inventory", 200, "text/html", "no-cache", "<!doctype html>"},
 		{"GET", "/flows/", 200, "text/html", "no-cache", "<!doctype html>"},
+		{"GET", "/graphiql", 200, "text/html", "no-cache", "<!doctype html><title>riskgraph GraphQL"},
+		{"GET", "/graphiql.html", 200, "text/html", "no-cache", "<!doctype html><title>riskgraph GraphQL"},
 		{"GET", "/assets/index-abc1.js", 200, "text/javascript", "immutable", "console.log"},
 		{"GET", "/assets/index-abc1.css", 200, "text/css", "immutable", "body{}"},
 		{"GET", "/robots.txt", 200, "text/plain", "no-cache", "User-agent"},
@@ -62,8 +65,10 @@ func TestHandler(t *testing.T) {
 			t.Errorf("%s %s: no nosniff", c.method, c.path)
 		}
 	}
-	if csp := do("GET", "/").Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
-		t.Errorf("CSP %q", csp)
+	for _, p := range []string{"/", "/graphiql"} {
+		if csp := do("GET", p).Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: CSP %q", p, csp)
+		}
 	}
 }
 
@@ -85,4 +90,30 @@ func TestAssetsEmbedded(t *testing.T) {
 	if strings.Contains(string(index), "/src/main.ts") {
 		t.Error("ui/dist/index.html is the source page, not the build")
 	}
+	// GraphiQL is bundled too: its page loads its own hashed script.
+	page, err := fs.ReadFile(a, "graphiql.html")
+	if err != nil {
+		t.Fatalf("ui/dist/graphiql.html is not embedded: %v", err)
+	}
+	gq, err := fs.Glob(a, "assets/graphiql-*.js")
+	if err != nil || len(gq) != 1 || !strings.Contains(string(page), "/"+gq[0]) {
+		t.Errorf("graphiql.html does not load a hashed graphiql script: %v (%v)", gq, err)
+	}
+	// Nothing is loaded from elsewhere: no page or stylesheet names another
+	// origin, and no script names a CDN.
+	fs.WalkDir(a, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := fs.ReadFile(a, p)
+		for _, cdn := range []string{"://unpkg.com", "://cdn.jsdelivr.net", "://cdnjs.cloudflare.com", "://fonts.googleapis.com", "://fonts.gstatic.com"} {
+			if strings.Contains(string(b), cdn) {
+				t.Errorf("%s names %s", p, cdn)
+			}
+		}
+		if (strings.HasSuffix(p, ".html") || strings.HasSuffix(p, ".css")) && strings.Contains(string(b), "://") {
+			t.Errorf("%s refers to another origin", p)
+		}
+		return nil
+	})
 }

@@ -11,6 +11,7 @@ function preloadApp(): Plugin {
     transformIndexHtml: {
       order: "post",
       handler(_html, ctx) {
+        if (!ctx.filename.endsWith("/index.html")) return; // graphiql.html has its own script
         const app = Object.values(ctx.bundle ?? {}).find((c) => c.type === "chunk" && c.isDynamicEntry && c.name === "app");
         if (!app) throw new Error("preloadApp: no dynamic chunk named app in the bundle");
         return [{ tag: "link", attrs: { rel: "modulepreload", crossorigin: true, href: "/" + app.fileName }, injectTo: "head" }];
@@ -31,6 +32,9 @@ export default defineConfig({
     target: "es2022",
     chunkSizeWarningLimit: 2000,
     assetsInlineLimit: 0,
+    // The map app, and GraphiQL for the API (React; its own page, so the
+    // map never loads it).
+    rollupOptions: { input: { index: "index.html", graphiql: "graphiql.html" } },
   },
   server: { proxy: { "/graphql": "http://127.0.0.1:8080" } },
 });

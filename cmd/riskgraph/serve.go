@@ -203,7 +203,10 @@ func runServer(ctx context.Context, g *globals, st graph.Store, sf serveFlags, m
 	vst := api.NewVersioned(st, m.Shared)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	gql := api.NewHandler(vst, api.Options{Limits: sf.limits, Logger: g.logger, Registry: reg, SBOM: sbomHook})
+	gql := api.NewHandler(vst, api.Options{
+		Limits: sf.limits, Logger: g.logger, Registry: reg, SBOM: sbomHook,
+		GraphiQLPath: "/graphiql", // served by the UI mount (ui.go)
+	})
 	srv.Handle("/graphql", gql)
 	srv.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	for _, mount := range mounts {

@@ -109,6 +109,22 @@ func TestUIServedAtRoot(t *testing.T) {
 	if resp, body := get(t, base+"/graphql?query=%7Bstats%7Bnodes%7D%7D", tok); resp.StatusCode != 200 || !strings.Contains(body, `"nodes":`) {
 		t.Errorf("GET /graphql with the token: %d %s", resp.StatusCode, body)
 	}
+	// GraphiQL is bundled: its page is public like the app (the queries it
+	// sends carry the token), and a browser asking /graphql for HTML is sent
+	// there.
+	resp, page := get(t, base+"/graphiql", "")
+	if resp.StatusCode != 200 || !strings.Contains(page, "/assets/graphiql-") || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Errorf("GET /graphiql: %d %q\n%.300s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), page)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	hreq, _ := http.NewRequest("GET", base+"/graphql", nil)
+	hreq.Header.Set("Accept", "text/html")
+	hreq.Header.Set("Authorization", "Bearer "+tok)
+	if resp, err := noRedirect.Do(hreq); err != nil || resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/graphiql" {
+		t.Errorf("GET /graphql as a browser: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	req, _ := http.NewRequest("POST", base+"/", strings.NewReader("x"))
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST /: %v %v", resp, err)

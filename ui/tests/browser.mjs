@@ -88,7 +88,7 @@ async function newPage() {
   const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
   page.consoleErrors = [];
-  page.on("console", (m) => { if (m.type() === "error") page.consoleErrors.push(m.text()); });
+  page.on("console", (m) => { if (m.type() === "error") page.consoleErrors.push(m.text().slice(0, 300)); });
   page.on("pageerror", (e) => page.consoleErrors.push(e.message));
   return page;
 }
@@ -423,7 +423,43 @@ async function floorTests() {
   check(page.consoleErrors.length === 0, "console errors on the cytoscape-only page: " + page.consoleErrors.join(" | "));
 }
 
-const suites = [["demo", demoTests], ["floor", floorTests]];
+// graphiqlTests: the bundled GraphiQL page runs a query against the API,
+// loads nothing from another origin, and uses the map UI's token.
+async function graphiqlRun(base, query, token) {
+  const page = await newPage();
+  const foreign = [];
+  page.on("request", (r) => { if (!r.url().startsWith(base + "/") && !r.url().startsWith("data:")) foreign.push(r.url()); });
+  if (token) await page.addInitScript((t) => sessionStorage.setItem("riskgraph.token", t), token);
+  await page.goto(base + "/graphiql?query=" + encodeURIComponent(query));
+  await page.locator(".graphiql-container").waitFor({ timeout: 30000 });
+  await page.locator(".graphiql-execute-button").click();
+  const result = page.locator(".result-window");
+  await page.waitForFunction(() => /"(data|errors)"/.test(document.querySelector(".result-window")?.innerText ?? ""), null, { timeout: 30000 });
+  const text = await result.innerText();
+  check(foreign.length === 0, `GraphiQL loaded from another origin: ${foreign.slice(0, 3)}`);
+  return { page, text };
+}
+
+async function graphiqlTests() {
+  const want = (await gql(BASE, `{ stats { nodes } }`)).stats.nodes;
+  const app = await newPage();
+  await app.goto(BASE + "/");
+  check(await app.locator('[data-testid="graphiql-link"]').getAttribute("href") === "/graphiql", "the app does not link to GraphiQL");
+  await app.close();
+  const { page, text } = await graphiqlRun(BASE, "{ stats { nodes } }");
+  check(text.includes(`"nodes": ${want}`), `GraphiQL shows ${text.replace(/\s+/g, " ").slice(0, 120)}, the API counts ${want} nodes`);
+  await page.screenshot({ path: join(OUT, "graphiql.png") });
+  check(page.consoleErrors.length === 0, "console errors in GraphiQL: " + page.consoleErrors.join(" | "));
+  if (!process.env.RG_AUTH_URL) return;
+  // Behind tokens: the map UI's token (session storage) is sent; without
+  // one, the API's message is shown as it is.
+  const authed = await graphiqlRun(process.env.RG_AUTH_URL, "{ stats { nodes } }", process.env.RG_TOKEN);
+  check(authed.text.includes(`"nodes": ${want}`), `GraphiQL with the UI's token: ${authed.text.replace(/\s+/g, " ").slice(0, 160)}`);
+  const anon = await graphiqlRun(process.env.RG_AUTH_URL, "{ stats { nodes } }");
+  check(anon.text.includes('"errors"') && !anon.text.includes('"nodes"'), `GraphiQL without a token: ${anon.text.replace(/\s+/g, " ").slice(0, 160)}`);
+}
+
+const suites = [["demo", demoTests], ["floor", floorTests], ["graphiql", graphiqlTests]];
 if (process.env.RG_AUTH_URL) suites.push(["auth", authTests]);
 if (process.env.RG_EMPTY_URL) suites.push(["empty", emptyTests]);
 if (process.env.RG_LARGE_URL) suites.push(["large", largeTests]);
