@@ -58,6 +58,9 @@ export class Overlays {
     // Only what the map draws can light up; the rest is listed.
     const drawn = new Map([...depths].filter(([id]) => this.map.estate.nodes.has(id)));
     this.map.highlight(drawn);
+    // Bring the lit part of the map into view (the whole estate can hide a
+    // radius of a dozen nodes in a corner).
+    this.map.focus([...drawn.keys()]);
     const byDepth = new Map<number, any[]>();
     for (const r of br.reached) byDepth.set(r.depth, [...(byDepth.get(r.depth) ?? []), r]);
     const lists = [...byDepth.keys()].sort((a, b) => a - b).map((dep) => `
