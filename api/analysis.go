@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/riskgraph/riskgraph/graph"
 	"github.com/riskgraph/riskgraph/scoring"
 )
@@ -124,62 +126,82 @@ func (r *Resolver) blastRadius(ctx context.Context, maxDepth *int, run func(*sco
 	if err != nil {
 		return nil, scoringError(err)
 	}
-	out := &BlastRadius{TotalReached: len(br.Reached), DataClasses: nonNil(br.DataClasses), Score: br.Score}
-	if out.From, err = r.nodesOf(ctx, br.From); err != nil {
-		return nil, err
+	// Only the lists the query selects are loaded: the radius of a common
+	// package reaches tens of thousands of nodes, and "how far, how bad"
+	// (totalReached, dataClasses, score) should not look each one up.
+	asked := map[string]bool{}
+	for _, f := range graphql.CollectAllFields(ctx) {
+		asked[f] = true
 	}
-	for _, rc := range br.Reached {
-		n, ok, err := r.node(ctx, rc.Node)
-		if err != nil {
+	out := &BlastRadius{
+		TotalReached: len(br.Reached), DataClasses: nonNil(br.DataClasses), Score: br.Score,
+		From: []Node{}, Reached: []Reached{}, Services: []Service{}, Apis: []API{}, DataStores: []DataStore{},
+		Identities: []Identity{}, ThirdParties: []ThirdParty{}, Applications: []Application{}, Teams: []Team{},
+		InternetFacing: []Node{}, Dependents: []Service{}, DependentsInternetFacing: []Service{},
+	}
+	if asked["from"] {
+		if out.From, err = r.nodesOf(ctx, br.From); err != nil {
 			return nil, err
 		}
-		if !ok {
+	}
+	if asked["reached"] {
+		for _, rc := range br.Reached {
+			n, ok, err := r.node(ctx, rc.Node)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			re := Reached{Node: wrap(n), Depth: rc.Depth}
+			if rc.Parent != "" {
+				p := rc.Parent
+				re.Parent = &p
+			}
+			if rc.Via != "" {
+				v := rc.Via
+				re.Via = &v
+			}
+			re.Lateral = optString(rc.Lateral)
+			out.Reached = append(out.Reached, re)
+		}
+	}
+	for _, l := range []struct {
+		field string
+		f     func() error
+	}{
+		{"services", func() (err error) { out.Services, err = loadAll(ctx, r, br.Services, asService); return }},
+		{"apis", func() (err error) { out.Apis, err = loadAll(ctx, r, br.APIs, asAPI); return }},
+		{"dataStores", func() (err error) { out.DataStores, err = loadAll(ctx, r, br.DataStores, asDataStore); return }},
+		{"identities", func() (err error) {
+			out.Identities, err = loadAll(ctx, r, br.Identities, func(n graph.Node) Identity { return Identity{nodeBase{n}} })
+			return
+		}},
+		{"thirdParties", func() (err error) {
+			out.ThirdParties, err = loadAll(ctx, r, br.ThirdParties, func(n graph.Node) ThirdParty { return ThirdParty{nodeBase{n}} })
+			return
+		}},
+		{"applications", func() (err error) {
+			out.Applications, err = loadAll(ctx, r, br.Applications, func(n graph.Node) Application { return Application{nodeBase{n}} })
+			return
+		}},
+		{"teams", func() (err error) {
+			out.Teams, err = loadAll(ctx, r, br.Teams, func(n graph.Node) Team { return Team{nodeBase{n}} })
+			return
+		}},
+		{"internetFacing", func() (err error) { out.InternetFacing, err = r.nodesOf(ctx, br.InternetFacing); return }},
+		{"dependents", func() (err error) { out.Dependents, err = loadAll(ctx, r, br.Dependents, asService); return }},
+		{"dependentsInternetFacing", func() (err error) {
+			out.DependentsInternetFacing, err = loadAll(ctx, r, br.DependentsInternetFacing, asService)
+			return
+		}},
+	} {
+		if !asked[l.field] {
 			continue
 		}
-		re := Reached{Node: wrap(n), Depth: rc.Depth}
-		if rc.Parent != "" {
-			p := rc.Parent
-			re.Parent = &p
+		if err := l.f(); err != nil {
+			return nil, err
 		}
-		if rc.Via != "" {
-			v := rc.Via
-			re.Via = &v
-		}
-		re.Lateral = optString(rc.Lateral)
-		out.Reached = append(out.Reached, re)
-	}
-	if out.Reached == nil {
-		out.Reached = []Reached{}
-	}
-	if out.Services, err = loadAll(ctx, r, br.Services, asService); err != nil {
-		return nil, err
-	}
-	if out.Apis, err = loadAll(ctx, r, br.APIs, asAPI); err != nil {
-		return nil, err
-	}
-	if out.DataStores, err = loadAll(ctx, r, br.DataStores, asDataStore); err != nil {
-		return nil, err
-	}
-	if out.Identities, err = loadAll(ctx, r, br.Identities, func(n graph.Node) Identity { return Identity{nodeBase{n}} }); err != nil {
-		return nil, err
-	}
-	if out.ThirdParties, err = loadAll(ctx, r, br.ThirdParties, func(n graph.Node) ThirdParty { return ThirdParty{nodeBase{n}} }); err != nil {
-		return nil, err
-	}
-	if out.Applications, err = loadAll(ctx, r, br.Applications, func(n graph.Node) Application { return Application{nodeBase{n}} }); err != nil {
-		return nil, err
-	}
-	if out.Teams, err = loadAll(ctx, r, br.Teams, func(n graph.Node) Team { return Team{nodeBase{n}} }); err != nil {
-		return nil, err
-	}
-	if out.InternetFacing, err = r.nodesOf(ctx, br.InternetFacing); err != nil {
-		return nil, err
-	}
-	if out.Dependents, err = loadAll(ctx, r, br.Dependents, asService); err != nil {
-		return nil, err
-	}
-	if out.DependentsInternetFacing, err = loadAll(ctx, r, br.DependentsInternetFacing, asService); err != nil {
-		return nil, err
 	}
 	return out, nil
 }

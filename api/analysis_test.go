@@ -128,6 +128,47 @@ func TestBlastRadiusOfService(t *testing.T) {
 	}
 }
 
+// The blast radius loads only the lists a query selects; what it selects,
+// through aliases and fragments too, is the same as when it selects all.
+func TestBlastRadiusSelectedLists(t *testing.T) {
+	e := newEnv(t, api.Limits{})
+	id := string(graph.ServiceID("prod", "payments-api"))
+	type list []struct{ ID string }
+	var all struct {
+		BlastRadius struct {
+			TotalReached int
+			Score        float64
+			DataClasses  []string
+			Reached      []struct{ Node struct{ ID string } }
+			Services     list
+			DataStores   list
+			Identities   list
+		}
+	}
+	e.ok(`query($id: ID!) { blastRadius(from: $id) { totalReached score dataClasses reached { node { id } } services { id } dataStores { id } identities { id } } }`,
+		map[string]any{"id": id}, &all)
+	full := all.BlastRadius
+	if full.TotalReached == 0 || len(full.Reached) != full.TotalReached || len(full.Services) == 0 || len(full.DataStores) == 0 {
+		t.Fatalf("payments-api radius: %+v", full)
+	}
+	var some struct {
+		B struct {
+			TotalReached int
+			Score        float64
+			DataClasses  []string
+			R            []struct{ Node struct{ ID string } } `json:"r"`
+			DataStores   list
+		} `json:"b"`
+	}
+	e.ok(`query($id: ID!) { b: blastRadius(from: $id) { totalReached ...f r: reached { node { id } } } }
+		fragment f on BlastRadius { score dataClasses dataStores { id } }`, map[string]any{"id": id}, &some)
+	b := some.B
+	if b.TotalReached != full.TotalReached || b.Score != full.Score || !slices.Equal(b.DataClasses, full.DataClasses) ||
+		len(b.R) != len(full.Reached) || !slices.Equal(b.DataStores, full.DataStores) {
+		t.Errorf("selected through an alias and a fragment: %+v\nall: %+v", b, full)
+	}
+}
+
 // Mission question: the blast radius of a package / a CVE (Log4Shell day).
 func TestBlastRadiusOfPackageAndCVE(t *testing.T) {
 	e := newEnv(t, api.Limits{})

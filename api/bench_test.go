@@ -81,6 +81,52 @@ func BenchmarkInternetFacingPII(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
 }
 
+// BenchmarkBlastRadiusAPI is a service's blast radius through the handler:
+// "summary" asks how far and how bad (counts, classes, score, the
+// internet-facing dependents), "full" also lists every reached node. Only
+// selected lists are looked up, so the summary skips the per-node loads.
+func BenchmarkBlastRadiusAPI(b *testing.B) {
+	h, err := benchEstate()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var first struct {
+		Data struct {
+			Services struct{ Nodes []struct{ ID string } }
+		}
+	}
+	body, _ := json.Marshal(map[string]any{"query": `{ services(filter: {internetFacing: true}, first: 1) { nodes { id } } }`})
+	if err := json.Unmarshal(serve(h, body).Body.Bytes(), &first); err != nil || len(first.Data.Services.Nodes) == 0 {
+		b.Fatalf("no internet-facing service: %v", err)
+	}
+	from := first.Data.Services.Nodes[0].ID
+	for _, c := range []struct{ name, sel string }{
+		{"summary", `totalReached dataClasses score dependentsInternetFacing { name }`},
+		{"full", `totalReached dataClasses score reached { node { id kind } depth } services { id } dataStores { id }`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			body, _ := json.Marshal(map[string]any{"query": `query($id: ID!) { blastRadius(from: $id) { ` + c.sel + ` } }`, "variables": map[string]any{"id": from}})
+			rec := serve(h, body)
+			var r struct {
+				Data struct{ BlastRadius struct{ TotalReached int } }
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || r.Data.BlastRadius.TotalReached == 0 {
+				b.Fatalf("answer: %.300s", rec.Body.String())
+			}
+			var lat []time.Duration
+			for b.Loop() {
+				t := time.Now()
+				serve(h, body)
+				lat = append(lat, time.Since(t))
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(r.Data.BlastRadius.TotalReached), "reached")
+			b.ReportMetric(float64(rec.Body.Len()), "response-bytes")
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+		})
+	}
+}
+
 // BenchmarkIngest64MiB sends a 64 MiB ingest mutation through the handler
 // into a fresh store and reports the peak heap above the baseline as a
 // multiple of the body size (peak-x) and what the store keeps (kept-x).
