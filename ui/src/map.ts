@@ -27,10 +27,14 @@ export const noFilters = (): Filters => ({ env: "", app: "", dataClass: "", inte
 const riskColor = (r: number | null) =>
   r == null ? "#8a94a6" : r >= 70 ? "#d7263d" : r >= 40 ? "#f49d37" : r > 0 ? "#e9c46a" : "#8a94a6";
 
-function label(n: MapNode): string {
+function label(n: MapNode, full = false): string {
   const badges = n.dataClasses.length ? `\n[${n.dataClasses.join(" ")}]` : "";
   const risk = n.risk != null && n.risk > 0 ? ` ⚠${Math.round(n.risk)}` : "";
-  return `${n.name}${risk}${badges}`;
+  // An API's dot carries its method only: a service's APIs sit 26 px apart
+  // and "POST /v1/payments/{id}/refunds" would run into its neighbours. The
+  // whole operation shows on hover, on an attack path and in the panel.
+  const name = n.kind === "API" && !full ? n.method ?? "API" : n.name;
+  return `${name}${risk}${badges}`;
 }
 
 export const STYLE: any[] = [
@@ -78,6 +82,9 @@ export const STYLE: any[] = [
   { selector: "node.path", style: { "border-width": 5, "border-color": "#111", "background-color": "#d7263d" } },
   { selector: "edge.path", style: { width: 4, "line-color": "#d7263d", "target-arrow-color": "#d7263d" } },
   { selector: "node.match", style: { "border-width": 5, "border-color": "#ffb703" } },
+  { selector: "node[kind='API'].path, node[kind='API'].hover", style: {
+      label: "data(full)", "font-size": 7, "text-background-color": "#fff", "text-background-opacity": 0.9,
+      "text-background-padding": "1px", "min-zoomed-font-size": 0, "z-index": 20 } },
   { selector: "node:selected", style: { "border-width": 5, "border-color": "#111" } },
 ];
 
@@ -123,6 +130,8 @@ export class EstateMap {
       container, style: [...STYLE, { selector: "edge", style: { "curve-style": "straight" } }], minZoom: 0.02, maxZoom: 4,
       textureOnViewport: large, hideEdgesOnViewport: large, boxSelectionEnabled: false,
     });
+    this.cy.on("mouseover", "node[kind='API']", (ev) => ev.target.addClass("hover"));
+    this.cy.on("mouseout", "node[kind='API']", (ev) => ev.target.removeClass("hover"));
     this.cy.on("tap", "node", (ev) => {
       const n = ev.target;
       if (n.hasClass("agg")) this.expand(n.data("group"));
@@ -167,7 +176,7 @@ export class EstateMap {
       for (const r of risks) {
         const n = this.estate.nodes.get(r.id);
         const el = this.cy.getElementById(r.id);
-        if (n && el.nonempty()) el.data({ label: this.label(n), riskColor: riskColor(n.risk) });
+        if (n && el.nonempty()) el.data({ label: this.label(n), riskColor: riskColor(n.risk), ...(n.kind === "API" ? { full: label(n, true) } : {}) });
       }
     });
   }
@@ -236,6 +245,7 @@ export class EstateMap {
       if (this.rep(n.id) !== n.id) continue;
       out.set(n.id, { group: "nodes", data: {
         id: n.id, kind: n.kind, label: this.label(n), riskColor: riskColor(n.risk),
+        ...(n.kind === "API" ? { full: label(n, true) } : {}),
         hasPCI: n.dataClasses.includes("PCI") && n.kind !== "API",
       } });
     }
@@ -283,7 +293,7 @@ export class EstateMap {
         const el = cy.getElementById(id);
         if (el.nonempty()) {
           if (el.data("label") !== def.data.label) el.data("label", def.data.label);
-          for (const k of ["size", "riskColor"]) if (def.data[k] != null && el.data(k) !== def.data[k]) el.data(k, def.data[k]);
+          for (const k of ["size", "riskColor", "full"]) if (def.data[k] != null && el.data(k) !== def.data[k]) el.data(k, def.data[k]);
           continue;
         }
         toAdd.push(def);

@@ -170,13 +170,29 @@ async function demoTests() {
   // Blast radius: exactly the reached nodes (and the start) light up.
   await page.locator('[data-testid="btn-blast-radius"]').click();
   await page.locator('[data-testid="blast-summary"]').waitFor({ timeout: 10000 });
-  const br = (await gql(BASE, `query($id: ID!) { blastRadius(from: $id) { totalReached dataClasses from { id } reached { node { id kind } } } }`, { id: svc.id })).blastRadius;
+  const br = (await gql(BASE, `query($id: ID!) { blastRadius(from: $id) { totalReached dataClasses from { id } reached { node { id kind name } } } }`, { id: svc.id })).blastRadius;
   const want = new Set([...br.from.map((n) => n.id), ...br.reached.filter((r) => MAP_KINDS.includes(r.node.kind)).map((r) => r.node.id)]);
   const lit = await page.evaluate(() => window.__rg.highlighted());
   check(want.size > 1 && same(lit, want), `blast radius lights ${lit.length} nodes, the API reaches ${want.size}: ${diff(lit, [...want])}`);
   const classes = await page.locator('[data-testid="blast-classes"] .badge').allTextContents();
   check(same(classes, br.dataClasses), `blast radius lists data ${classes}, the API ${br.dataClasses}`);
   await page.screenshot({ path: join(OUT, "overlay-blast-radius.png") });
+  // The overlay brings what it lights into view, and an API's dot, which
+  // carries its method only, shows the whole operation under the pointer.
+  const api = br.reached.find((r) => r.node.kind === "API").node;
+  const apiPos = await page.evaluate((id) => window.__rg.renderedPosition(id), api.id);
+  const mapBox = await page.locator('[data-testid="map"]').boundingBox();
+  check(apiPos && apiPos.x > 0 && apiPos.y > 0 && apiPos.x < mapBox.width && apiPos.y < mapBox.height, `the lit API ${api.name} is out of view: ${JSON.stringify(apiPos)}`);
+  const shown = async () => page.evaluate((id) => {
+    const el = window.__rg.state.map.cy.getElementById(id);
+    return { hover: el.hasClass("hover"), label: el.style("label") };
+  }, api.id);
+  const before = await shown();
+  await page.mouse.move(mapBox.x + apiPos.x, mapBox.y + apiPos.y);
+  await page.waitForFunction((id) => window.__rg.state.map.cy.getElementById(id).hasClass("hover"), api.id, { timeout: 5000 }).catch(() => {});
+  const after = await shown();
+  check(!before.label.includes(api.name) && after.hover && after.label.startsWith(api.name), `API label before hover ${JSON.stringify(before)}, under the pointer ${JSON.stringify(after)}, want ${api.name}`);
+  await page.mouse.move(mapBox.x + 5, mapBox.y + 5);
 
   // Attack paths to PII/PCI, one at a time with the findings on each hop.
   const paths = (await gql(BASE, `{ attackPaths(to: {dataClasses: [PII, PCI]}, limit: 10) { hops { id findings { id } } } }`)).attackPaths;
