@@ -214,7 +214,7 @@ func (b *builder) loadBalancer(r *block, p graph.Props, id graph.ID) {
 			ports = append(ports, v)
 		}
 	}
-	for _, l := range m.byType["aws_lb_listener"] {
+	for _, l := range m.ofType("aws_lb_listener") {
 		if hasRef(m.refs(l.Body, "load_balancer_arn"), r) {
 			if v, ok := m.integer(l.Body, "port"); ok {
 				ports = append(ports, v)
@@ -322,7 +322,7 @@ func (b *builder) gatewayRoutes() {
 	// forward to it.
 	tgLBs := map[string][]*block{}
 	listenerLB := map[string][]*block{}
-	for _, l := range m.byType["aws_lb_listener"] {
+	for _, l := range m.ofType("aws_lb_listener") {
 		lbs := m.refs(l.Body, "load_balancer_arn")
 		listenerLB[l.Addr] = lbs
 		m.allRefs(l.Body, "", func(attr string, to *block) {
@@ -331,7 +331,7 @@ func (b *builder) gatewayRoutes() {
 			}
 		})
 	}
-	for _, lr := range m.byType["aws_lb_listener_rule"] {
+	for _, lr := range m.ofType("aws_lb_listener_rule") {
 		var lbs []*block
 		for _, l := range m.refs(lr.Body, "listener_arn") {
 			lbs = append(lbs, listenerLB[l.Addr]...)
@@ -342,17 +342,15 @@ func (b *builder) gatewayRoutes() {
 			}
 		})
 	}
-	for _, t := range []string{"aws_lb_target_group_attachment", "aws_alb_target_group_attachment"} {
-		for _, a := range m.byType[t] {
-			props := graph.Props{}
-			if v, ok := m.integer(a.Body, "port"); ok {
-				props["port"] = v
-			}
-			for _, tg := range m.refs(a.Body, "target_group_arn") {
-				for _, lb := range tgLBs[tg.Addr] {
-					for _, target := range m.refs(a.Body, "target_id") {
-						b.route(lb, target, a, props)
-					}
+	for _, a := range m.ofType("aws_lb_target_group_attachment") {
+		props := graph.Props{}
+		if v, ok := m.integer(a.Body, "port"); ok {
+			props["port"] = v
+		}
+		for _, tg := range m.refs(a.Body, "target_group_arn") {
+			for _, lb := range tgLBs[tg.Addr] {
+				for _, target := range m.refs(a.Body, "target_id") {
+					b.route(lb, target, a, props)
 				}
 			}
 		}

@@ -684,3 +684,21 @@ func relJoin(rel, name string) string {
 	}
 	return path.Join(rel, name)
 }
+
+// aliases are the resource types Terraform's AWS provider also accepts
+// under an older name (aws_alb_listener is aws_lb_listener).
+var aliases = map[string]string{
+	"aws_lb":                         "aws_alb",
+	"aws_lb_listener":                "aws_alb_listener",
+	"aws_lb_listener_rule":           "aws_alb_listener_rule",
+	"aws_lb_target_group":            "aws_alb_target_group",
+	"aws_lb_target_group_attachment": "aws_alb_target_group_attachment",
+}
+
+// ofType returns the resources of a type and of its alias, if it has one.
+func (m *module) ofType(typ string) []*block {
+	if a, ok := aliases[typ]; ok && len(m.byType[a]) > 0 {
+		return append(slices.Clone(m.byType[typ]), m.byType[a]...)
+	}
+	return m.byType[typ]
+}

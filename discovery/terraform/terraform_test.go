@@ -746,3 +746,92 @@ resource "aws_instance" "bastion" {
 		}
 	}
 }
+
+// TestALBAliases: aws_alb_listener, aws_alb_listener_rule and
+// aws_alb_target_group are the older names of the aws_lb_* types and are
+// read the same: listener ports decide what the security group must open,
+// and the load balancer routes to the ECS service behind its target group.
+func TestALBAliases(t *testing.T) {
+	src := `
+resource "aws_vpc" "v" {}
+resource "aws_internet_gateway" "g" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table" "r" {
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.g.id
+  }
+}
+resource "aws_subnet" "pub" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table_association" "a" {
+  subnet_id      = aws_subnet.pub.id
+  route_table_id = aws_route_table.r.id
+}
+resource "aws_security_group" "lb" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+  ingress {
+    from_port   = 8443
+    to_port     = 8443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+}
+resource "aws_alb" "web" {
+  name            = "web"
+  subnets         = [aws_subnet.pub.id]
+  security_groups = [aws_security_group.lb.id]
+}
+resource "aws_alb_target_group" "app" { port = 80 }
+resource "aws_alb_listener" "https" {
+  load_balancer_arn = aws_alb.web.arn
+  port              = "8443"
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_alb_target_group.app.arn
+  }
+}
+resource "aws_alb_target_group" "admin" { port = 9000 }
+resource "aws_alb_listener_rule" "admin" {
+  listener_arn = aws_alb_listener.https.arn
+  action {
+    type             = "forward"
+    target_group_arn = aws_alb_target_group.admin.arn
+  }
+}
+resource "aws_ecs_service" "app" {
+  name = "app"
+  load_balancer {
+    target_group_arn = aws_alb_target_group.app.arn
+    container_port   = 80
+  }
+}
+resource "aws_ecs_service" "admin" {
+  name = "admin"
+  load_balancer {
+    target_group_arn = aws_alb_target_group.admin.arn
+    container_port   = 9000
+  }
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	lb := byAddr(t, c, "aws_alb.web")
+	if got, _ := lb.Props["listenerPorts"].([]int64); !slices.Equal(got, []int64{8443}) {
+		t.Errorf("listenerPorts %v, want [8443]", got)
+	}
+	// The group opens 22 to the world, but no listener is on 22.
+	if lb.Props.Bool("public") {
+		t.Errorf("load balancer public: %s", lb.Props.String("publicReason"))
+	}
+	for _, svc := range []string{"aws_ecs_service.app", "aws_ecs_service.admin"} {
+		if hasEdge(c, graph.RoutesTo, "aws_alb.web", svc) == nil {
+			t.Errorf("no ROUTES_TO aws_alb.web -> %s; edges %v", svc, edgeAddrs(c, graph.RoutesTo))
+		}
+	}
+}
