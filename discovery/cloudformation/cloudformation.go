@@ -125,6 +125,9 @@ func (Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collector
 	}
 	b := &builder{t: t, c: c, env: env, stack: stack, file: f.Path, nodes: map[string]*nodeRef{}, roles: map[string]string{}}
 	b.build()
+	for _, e := range t.unknownTags {
+		c.AddError(e)
+	}
 	return ctx.Err()
 }
 

@@ -321,7 +321,6 @@ func TestBrokenTemplates(t *testing.T) {
 		line       int
 		msg        string
 	}{
-		{"unknown tag", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: !Reff Foo\n", 6, "unknown CloudFormation tag !Reff"},
 		{"bad YAML", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  T:\n    Type: AWS::S3::Bucket\n\tProperties: {}\n", 4, "malformed YAML"},
 		{"resources not a mapping", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  - Type: AWS::S3::Bucket\n", 3, "Resources must be a mapping"},
 		{"resource without type", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  B:\n    Properties: {}\n", 4, "has no Type"},
@@ -340,6 +339,28 @@ func TestBrokenTemplates(t *testing.T) {
 			}
 		})
 	}
+	// A tag that is no intrinsic (a typo, or a preprocessor's such as
+	// !Rain::Embed) is reported with its line, its value is unknown, and
+	// the rest of the template is still read.
+	t.Run("unknown tag", func(t *testing.T) {
+		src := "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: !Reff Foo\n" +
+			"  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: orders\n      Code:\n        ZipFile: !Rain::Embed handler.py\n"
+		c, err := readBytes(t, "t/template.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := c.Errors()
+		if len(errs) != 2 || errs[0].Line != 6 || !strings.Contains(errs[0].Msg, "unknown CloudFormation tag !Reff") ||
+			errs[1].Line != 12 || !strings.Contains(errs[1].Msg, "!Rain::Embed") || errs[0].File != "t/template.yaml" {
+			t.Errorf("errors %v, want !Reff at line 6 and !Rain::Embed at line 12", errs)
+		}
+		if q := byLabel(t, c, "t/T"); q.Name != "t/T" {
+			t.Errorf("table named %q, want its logical id (TableName unknown)", q.Name)
+		}
+		if f := byLabel(t, c, "t/F"); f.Kind != graph.Service || f.Name != "orders" {
+			t.Errorf("function %q is a %s", f.Name, f.Kind)
+		}
+	})
 	t.Run("unknown resource types are skipped", func(t *testing.T) {
 		c, err := readBytes(t, "t/template.yaml", []byte("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  X:\n    Type: AWS::Made::Up\n  Q:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: !If [IsProd, a, b]\n"))
 		if err != nil {
