@@ -983,6 +983,29 @@ func (b *builder) events() {
 	}
 }
 
+// resourcePath rebuilds the path of an AWS::ApiGateway::Method from the
+// PathPart and ParentId of the AWS::ApiGateway::Resource chain its
+// ResourceId names ("/" for the API's root resource, "{unknown}" for a
+// part that cannot be resolved).
+func (b *builder) resourcePath(method *resource) string {
+	t := b.t
+	var parts []string
+	refs := t.refsIn(t.resolve(method.Props["ResourceId"]))
+	for depth := 0; depth < 32 && len(refs) > 0; depth++ {
+		res := t.resources[refs[0]]
+		if res == nil || res.Type != "AWS::ApiGateway::Resource" {
+			break
+		}
+		pp, ok := t.str(res.Props, "PathPart")
+		if !ok {
+			pp = "{unknown}"
+		}
+		parts = append([]string{pp}, parts...)
+		refs = t.refsIn(t.resolve(res.Props["ParentId"]))
+	}
+	return "/" + strings.Join(parts, "/")
+}
+
 // integrations routes API Gateway v1/v2 integrations and AppSync data
 // sources to the functions they invoke.
 func (b *builder) integrations() {
@@ -1011,6 +1034,10 @@ func (b *builder) integrations() {
 					continue
 				}
 				e := graph.NewEdge(graph.RoutesTo, gw.ID, fn.ID)
+				if r.Type == "AWS::ApiGateway::Method" {
+					m, _ := t.str(r.Props, "HttpMethod")
+					e.Props = graph.Props{"pathPrefixes": []string{b.resourcePath(r)}, "method": strings.ToUpper(m)}
+				}
 				e.Sources = b.src(r.Line, r.ID+" ("+r.Type+")")
 				b.c.AddEdge(AgentName, e)
 			}
@@ -1036,9 +1063,9 @@ func (b *builder) integrations() {
 				continue
 			}
 			route, _ := t.str(r.Props, "RouteKey")
-			if route == "" {
+			if r.Type == "AWS::ApiGateway::Method" {
 				m, _ := t.str(r.Props, "HttpMethod")
-				route = m + " " + r.ID
+				route = strings.ToUpper(m) + " " + b.resourcePath(r)
 			}
 			all, _ := gw.Props["routes"].([]string)
 			gw.Props["routes"] = append(all, route+" "+auth)

@@ -545,3 +545,68 @@ func TestCrossStack(t *testing.T) {
 		t.Errorf("unresolved dynamic reference not kept: %v", fn.Props["crossStackRefs"])
 	}
 }
+
+// TestRestMethodPaths: an AWS::ApiGateway::Method is recorded by its HTTP
+// method and the path its Resource chain builds (PathPart under ParentId),
+// not by its logical id, and the route to its function carries them.
+func TestRestMethodPaths(t *testing.T) {
+	src := `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: shop
+  Orders:
+    Type: AWS::ApiGateway::Resource
+    Properties:
+      RestApiId: !Ref Api
+      ParentId: !GetAtt Api.RootResourceId
+      PathPart: orders
+  Order:
+    Type: AWS::ApiGateway::Resource
+    Properties:
+      RestApiId: !Ref Api
+      ParentId: !Ref Orders
+      PathPart: "{id}"
+  GetOrder:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Order
+      HttpMethod: get
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+  RootMethod:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: POST
+      AuthorizationType: AWS_IAM
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: orders
+`
+	c, err := readBytes(t, "shop/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := byLabel(t, c, "shop/Api")
+	if got := api.Props.Strings("unauthenticatedRoutes"); !slices.Equal(got, []string{"GET /orders/{id}"}) {
+		t.Errorf("unauthenticatedRoutes %v, want [GET /orders/{id}]", got)
+	}
+	if got := api.Props.Strings("routes"); !slices.Equal(got, []string{"GET /orders/{id} NONE", "POST / AWS_IAM"}) {
+		t.Errorf("routes %v", got)
+	}
+	fn := byLabel(t, c, "shop/Fn")
+	e, ok := c.Edge(graph.NewEdge(graph.RoutesTo, api.ID, fn.ID).ID)
+	if !ok {
+		t.Fatalf("no ROUTES_TO api -> function; edges %v", edges(c, graph.RoutesTo))
+	}
+	if !slices.Equal(e.Props.Strings("pathPrefixes"), []string{"/orders/{id}"}) || e.Props.String("method") != "GET" {
+		t.Errorf("route props %v", e.Props)
+	}
+}
