@@ -74,7 +74,12 @@
 //     whose path is a prefix; --service NAME forces the service.
 //   - misconfigurations: the Kubernetes resource Kind/namespace/name → the
 //     Service (namespace prop and name), Gateway or DataStore of that name;
-//     a Terraform address → the node whose "address" prop equals it; else
+//     a Terraform address → the node whose "address" prop equals it, a
+//     CloudFormation logical id (Trivy's CauseMetadata.Resource, the
+//     resource a Checkov SARIF snippet opens) → the node whose "logicalId"
+//     prop equals it; when several modules or templates declare that name,
+//     the ones declared in the finding's file (else its directory) win, and
+//     a logical id is never matched to another template's resource; else
 //     as code findings, by file.
 //
 // Unresolved findings are kept (no FOUND_ON, unresolved=true) and listed in

@@ -388,7 +388,7 @@ func (p *planner) resolve(f *Finding, s *Scan) (subjects, pkgs []graph.ID, what 
 		if strings.Count(f.Resource, "/") == 2 {
 			add(ix.k8sObject(f.Resource)...)
 		} else if f.Resource != "" {
-			add(ix.byAddress[f.Resource]...)
+			add(ix.iacResource(f.Resource, f.File)...)
 		}
 		if len(subjects) > 0 {
 			return subjects, nil, what

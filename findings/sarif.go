@@ -12,13 +12,16 @@ import (
 )
 
 var (
-	advisoryRule   = regexp.MustCompile(`^(CVE-\d{4}-\d+|GHSA-[\w-]+|SNYK-[\w-]+|GO-\d{4}-\d+|PYSEC-\d{4}-\d+|RUSTSEC-\d{4}-\d+|OSV-[\w-]+)$`)
-	cveInText      = regexp.MustCompile(`CVE-\d{4}-\d+`)
-	trivyPkgMsg    = regexp.MustCompile(`(?m)^Package: (\S+)\s*$\s*^Installed Version: (\S+)`)
-	inlinePkgMsg   = regexp.MustCompile(`^Package (\S+) (\S+) in\b`)
-	snykPkg        = regexp.MustCompile(`^(?:\(([^)]*)\)\s+)?(\S+)@(\S+)$`)
-	snykManager    = regexp.MustCompile(`Package Manager: (\S+)`)
-	tfResource     = regexp.MustCompile(`^\s*resource\s+"([^"]+)"\s+"([^"]+)"`)
+	advisoryRule = regexp.MustCompile(`^(CVE-\d{4}-\d+|GHSA-[\w-]+|SNYK-[\w-]+|GO-\d{4}-\d+|PYSEC-\d{4}-\d+|RUSTSEC-\d{4}-\d+|OSV-[\w-]+)$`)
+	cveInText    = regexp.MustCompile(`CVE-\d{4}-\d+`)
+	trivyPkgMsg  = regexp.MustCompile(`(?m)^Package: (\S+)\s*$\s*^Installed Version: (\S+)`)
+	inlinePkgMsg = regexp.MustCompile(`^Package (\S+) (\S+) in\b`)
+	snykPkg      = regexp.MustCompile(`^(?:\(([^)]*)\)\s+)?(\S+)@(\S+)$`)
+	snykManager  = regexp.MustCompile(`Package Manager: (\S+)`)
+	tfResource   = regexp.MustCompile(`^\s*resource\s+"([^"]+)"\s+"([^"]+)"`)
+	// cfnResource is a CloudFormation resource opening a snippet: its
+	// logical id (YAML "Id:" or JSON "\"Id\": {") and, next, its Type.
+	cfnResource    = regexp.MustCompile(`^\s*"?([A-Za-z0-9]+)"?\s*:\s*\{?\s*\r?\n\s*"?Type"?\s*:\s*["']?AWS::`)
 	severityPrefix = regexp.MustCompile(`^(?i)(critical|high|medium|low) severity\b`)
 )
 
@@ -169,7 +172,8 @@ func sarifTitle(rule *sarif.ReportingDescriptor, id string) string {
 
 // sarifLocation returns the primary location's file (repository-relative,
 // percent-decoded, artifacts[] index resolved), its start line, and for IaC
-// results whose snippet opens a Terraform block the resource address.
+// results whose snippet opens a Terraform block the resource address (a
+// CloudFormation resource: its logical id).
 func sarifLocation(run *sarif.Run, res *sarif.Result) (string, int, int, string) {
 	if len(res.Locations) == 0 || res.Locations[0] == nil || res.Locations[0].PhysicalLocation == nil {
 		return "", 0, 0, ""
@@ -195,6 +199,8 @@ func sarifLocation(run *sarif.Run, res *sarif.Result) (string, int, int, string)
 		if r.Snippet != nil {
 			if m := tfResource.FindStringSubmatch(deref(r.Snippet.Text)); m != nil {
 				resource = m[1] + "." + m[2]
+			} else if m := cfnResource.FindStringSubmatch(deref(r.Snippet.Text)); m != nil {
+				resource = m[1]
 			}
 		}
 	}
