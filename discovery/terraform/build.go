@@ -34,6 +34,18 @@ type builder struct {
 	c        *discovery.Collector
 	env      string
 	ids      map[string]nodeRef // resource address → node
+	parent   *builder           // the calling module's, for a called module
+}
+
+// node returns the node made from a resource of this module or, through
+// an argument of the call, of a calling module.
+func (b *builder) node(addr string) (nodeRef, bool) {
+	for x := b; x != nil; x = x.parent {
+		if nr, ok := x.ids[addr]; ok {
+			return nr, true
+		}
+	}
+	return nodeRef{}, false
 }
 
 // Store, compute, gateway and identity resource types and what they become.
@@ -181,7 +193,7 @@ func (b *builder) subnetsPublic(subnets []*block) (public, known bool) {
 			continue
 		}
 		known = true
-		if b.n.public[s.Addr] {
+		if b.n.isPublic(s.Addr) {
 			return true, true
 		}
 	}

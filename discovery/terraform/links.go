@@ -287,8 +287,8 @@ func (b *builder) loadBalancer(r *block, p graph.Props, id graph.ID) {
 
 // route adds gateway -ROUTES_TO-> target when both are nodes.
 func (b *builder) route(from, to *block, decl *block, props graph.Props) {
-	f, ok1 := b.ids[from.Addr]
-	t, ok2 := b.ids[to.Addr]
+	f, ok1 := b.node(from.Addr)
+	t, ok2 := b.node(to.Addr)
 	if !ok1 || !ok2 || f.Kind != graph.Gateway || (t.Kind != graph.Service && t.Kind != graph.Gateway) {
 		return
 	}
@@ -407,7 +407,7 @@ func (b *builder) dataFlows() {
 				!strings.HasPrefix(attr, "task_definition.container_definitions") {
 				return
 			}
-			t, ok := b.ids[to.Addr]
+			t, ok := b.node(to.Addr)
 			if !ok || t.ID == from.ID {
 				return
 			}
@@ -448,12 +448,12 @@ func (b *builder) dataFlows() {
 func (b *builder) triggers() {
 	m := b.m
 	read := func(fnRefs []*block, src *block, decl *block, via string) {
-		st, ok := b.ids[src.Addr]
+		st, ok := b.node(src.Addr)
 		if !ok || st.Kind != graph.DataStore {
 			return
 		}
 		for _, f := range fnRefs {
-			fn, ok := b.ids[f.Addr]
+			fn, ok := b.node(f.Addr)
 			if !ok || fn.Kind != graph.Service {
 				continue
 			}
@@ -483,8 +483,8 @@ func (b *builder) triggers() {
 // attached to it: whoever controls the instance controls their data.
 func (b *builder) volumes() {
 	for _, a := range b.attached {
-		in, ok1 := b.ids[a[0].Addr]
-		vol, ok2 := b.ids[a[1].Addr]
+		in, ok1 := b.node(a[0].Addr)
+		vol, ok2 := b.node(a[1].Addr)
 		if !ok1 || !ok2 || in.Kind != graph.Service {
 			continue
 		}
@@ -553,7 +553,7 @@ func (b *builder) runsAs() {
 			continue
 		}
 		for _, role := range b.rolesOf(svc.Block) {
-			id, ok := b.ids[role.Addr]
+			id, ok := b.node(role.Addr)
 			if !ok {
 				continue
 			}

@@ -42,6 +42,10 @@ type module struct {
 	ctx       *hcl.EvalContext
 	prefix    string // "module.db." for a module called by another, "" for a root
 	calls     []*moduleCall
+	// varRefs are, for a called module, the resources of the calling
+	// modules that each argument of the call refers to: var.subnet_id in
+	// the module is the caller's aws_subnet.public.
+	varRefs map[string][]*block
 }
 
 // moduleCall is a module block.
@@ -609,6 +613,15 @@ func (m *module) exprRefs(e hcl.Expression) []*block {
 			continue
 		}
 		var b *block
+		if t.RootName() == "var" {
+			for _, vb := range m.varRefs[a.Name] {
+				if !seen[vb.Addr] {
+					seen[vb.Addr] = true
+					out = append(out, vb)
+				}
+			}
+			continue
+		}
 		if t.RootName() == "data" {
 			if len(t) >= 3 {
 				if n, ok := t[2].(hcl.TraverseAttr); ok {

@@ -53,6 +53,28 @@ type network struct {
 	m       *module
 	ingress map[string][]rule // security group address → ingress rules
 	public  map[string]bool   // subnet address → routes 0.0.0.0/0 to an internet gateway
+	parent  *network          // the calling module's, for a called module
+}
+
+// rules returns the ingress rules of a security group of this module or
+// of a calling module (a group passed in as an argument).
+func (n *network) rules(sg string) []rule {
+	var out []rule
+	for x := n; x != nil; x = x.parent {
+		out = append(out, x.ingress[sg]...)
+	}
+	return out
+}
+
+// isPublic reports whether a subnet of this module or of a calling module
+// routes to an internet gateway.
+func (n *network) isPublic(subnet string) bool {
+	for x := n; x != nil; x = x.parent {
+		if x.public[subnet] {
+			return true
+		}
+	}
+	return false
 }
 
 func newNetwork(m *module) *network {
@@ -229,7 +251,7 @@ func (n *network) sgExposure(sgs []*block) exposure {
 	var e exposure
 	for _, sg := range sgs {
 		e.SGs = append(e.SGs, sg.Addr)
-		for _, r := range n.ingress[sg.Addr] {
+		for _, r := range n.rules(sg.Addr) {
 			e.Admitted = append(e.Admitted, r.CIDRs...)
 			if r.SourceSG != "" {
 				e.Admitted = append(e.Admitted, r.SourceSG)

@@ -835,3 +835,95 @@ resource "aws_ecs_service" "admin" {
 		}
 	}
 }
+
+// TestModuleArgumentsReferToCaller: resources a module receives through
+// its arguments (var.subnet_id = aws_subnet.public.id in the call) are the
+// caller's: an instance in the module is exposed through the caller's
+// public subnet and security group, an API of the module routes to the
+// caller's function, and a function of the module reads the caller's
+// table.
+func TestModuleArgumentsReferToCaller(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("main.tf", `
+resource "aws_vpc" "v" {}
+resource "aws_internet_gateway" "g" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table" "r" {
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.g.id
+  }
+}
+resource "aws_subnet" "public" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table_association" "a" {
+  subnet_id      = aws_subnet.public.id
+  route_table_id = aws_route_table.r.id
+}
+resource "aws_security_group" "web" {
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_dynamodb_table" "orders" { name = "orders" }
+resource "aws_lambda_function" "handler" { function_name = "handler" }
+module "app" {
+  source     = "./modules/app"
+  subnet_id  = aws_subnet.public.id
+  sg_ids     = [aws_security_group.web.id]
+  invoke_arn = aws_lambda_function.handler.invoke_arn
+  table      = aws_dynamodb_table.orders.name
+}
+`)
+	write("modules/app/main.tf", `
+variable "subnet_id" {}
+variable "sg_ids" {}
+variable "invoke_arn" {}
+variable "table" {}
+resource "aws_instance" "web" {
+  subnet_id                   = var.subnet_id
+  vpc_security_group_ids      = var.sg_ids
+  associate_public_ip_address = true
+  tags                        = { Name = "web" }
+}
+resource "aws_apigatewayv2_api" "api" {
+  name          = "api"
+  protocol_type = "HTTP"
+}
+resource "aws_apigatewayv2_integration" "i" {
+  api_id           = aws_apigatewayv2_api.api.id
+  integration_type = "AWS_PROXY"
+  integration_uri  = var.invoke_arn
+}
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  environment {
+    variables = { TABLE = var.table }
+  }
+}
+`)
+	c := discovery.NewCollector("")
+	if err := (Agent{}).ReadDir(context.Background(), dir, "", c); err != nil {
+		t.Fatal(err)
+	}
+	if got := reachable(c); !slices.Contains(got, "module.app.aws_instance.web") {
+		web := byAddr(t, c, "module.app.aws_instance.web")
+		t.Errorf("module instance not internet-facing (%s); reachable %v", web.Props.String("publicReason"), got)
+	}
+	if hasEdge(c, graph.RoutesTo, "module.app.aws_apigatewayv2_api.api", "aws_lambda_function.handler") == nil {
+		t.Errorf("no ROUTES_TO from the module's API to the caller's function; %v", edgeAddrs(c, graph.RoutesTo))
+	}
+	if e := hasEdge(c, graph.Reads, "module.app.aws_lambda_function.worker", "aws_dynamodb_table.orders"); e == nil || e.Props.String("via") != "TABLE" {
+		t.Errorf("worker READS orders: %v; %v", e, edgeAddrs(c, graph.Reads))
+	}
+}
