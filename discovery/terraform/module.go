@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/customdecode"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -208,6 +209,83 @@ var functions = map[string]function.Function{
 	"tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)), "toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
 	"tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)), "contains": stdlib.ContainsFunc,
 	"keys": stdlib.KeysFunc, "values": stdlib.ValuesFunc, "min": stdlib.MinFunc, "max": stdlib.MaxFunc,
+	// try and can: modules default their inputs with try(var.x.name, "app").
+	"try": tryFunc, "can": canFunc,
+	"compact": stdlib.CompactFunc, "coalescelist": stdlib.CoalesceListFunc, "zipmap": stdlib.ZipmapFunc,
+	"formatlist": stdlib.FormatListFunc, "trim": stdlib.TrimFunc, "trimprefix": stdlib.TrimPrefixFunc,
+	"trimsuffix": stdlib.TrimSuffixFunc, "substr": stdlib.SubstrFunc, "title": stdlib.TitleFunc,
+	"chomp": stdlib.ChompFunc, "sort": stdlib.SortFunc, "reverse": stdlib.ReverseListFunc,
+	"slice": stdlib.SliceFunc, "range": stdlib.RangeFunc, "index": stdlib.IndexFunc,
+	"chunklist": stdlib.ChunklistFunc, "setunion": stdlib.SetUnionFunc, "setintersection": stdlib.SetIntersectionFunc,
+	"setsubtract": stdlib.SetSubtractFunc, "regex": stdlib.RegexFunc, "regexall": stdlib.RegexAllFunc,
+	"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc, "parseint": stdlib.ParseIntFunc,
+}
+
+// tryFunc and canFunc are Terraform's try and can, except that an argument
+// failing because it reads a resource, data source or module is unknown,
+// not a failure: only literal arguments of resources are known here, so
+// try(aws_iam_role.this[0].arn, "") must not pick "".
+var (
+	tryFunc = function.New(&function.Spec{
+		VarParam: &function.Parameter{Name: "expressions", Type: customdecode.ExpressionClosureType},
+		Type: func(args []cty.Value) (cty.Type, error) {
+			v, err := staticTry(args)
+			if err != nil {
+				return cty.NilType, err
+			}
+			return v.Type(), nil
+		},
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) { return staticTry(args) },
+	})
+	canFunc = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "expression", Type: customdecode.ExpressionClosureType}},
+		Type:   function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			c := customdecode.ExpressionClosureFromVal(args[0])
+			v, d := c.Value()
+			switch {
+			case d.HasErrors() && readsInfrastructure(c.Expression):
+				return cty.UnknownVal(cty.Bool), nil
+			case d.HasErrors():
+				return cty.False, nil
+			case !v.IsWhollyKnown():
+				return cty.UnknownVal(cty.Bool), nil
+			}
+			return cty.True, nil
+		},
+	})
+)
+
+func staticTry(args []cty.Value) (cty.Value, error) {
+	for _, a := range args {
+		c := customdecode.ExpressionClosureFromVal(a)
+		v, d := c.Value()
+		if d.HasErrors() {
+			if readsInfrastructure(c.Expression) {
+				return cty.DynamicVal, nil
+			}
+			continue
+		}
+		if !v.IsWhollyKnown() {
+			return cty.DynamicVal, nil
+		}
+		return v, nil
+	}
+	return cty.NilVal, fmt.Errorf("no expression succeeded")
+}
+
+// readsInfrastructure reports whether an expression refers to a resource,
+// data source or module output (anything but variables, locals and the
+// iteration symbols).
+func readsInfrastructure(e hcl.Expression) bool {
+	for _, t := range e.Variables() {
+		switch t.RootName() {
+		case "var", "local", "each", "count", "path", "terraform", "self":
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // evaluate builds the evaluation context: variables with their defaults,

@@ -927,3 +927,33 @@ resource "aws_lambda_function" "worker" {
 		t.Errorf("worker READS orders: %v; %v", e, edgeAddrs(c, graph.Reads))
 	}
 }
+
+// TestTryAndCommonFunctions: try() over variables takes the first argument
+// that succeeds, as Terraform does; try() over a resource attribute only
+// known at apply time stays unknown (never the fallback); trimprefix and
+// other string functions evaluate.
+func TestTryAndCommonFunctions(t *testing.T) {
+	src := `
+variable "cfg" { default = { env = "prod" } }
+locals {
+  name   = try(var.cfg.name, "orders")
+  prefix = trimsuffix(lower("${var.cfg.env}-"), "-")
+}
+resource "aws_iam_role" "this" {
+  count = 1
+  name  = "svc"
+}
+resource "aws_s3_bucket" "data" { bucket = "${local.prefix}-${local.name}" }
+resource "aws_dynamodb_table" "t" { name = try(aws_iam_role.this[0].unique_id, "fallback") }
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	if b := byAddr(t, c, "aws_s3_bucket.data"); b.Name != "prod-orders" {
+		t.Errorf("bucket named %q, want prod-orders", b.Name)
+	}
+	if tb := byAddr(t, c, "aws_dynamodb_table.t"); tb.Name != "aws_dynamodb_table.t" {
+		t.Errorf("table named %q, want its address (the role's unique_id is known only at apply)", tb.Name)
+	}
+}
