@@ -11,7 +11,7 @@
 // and "stack" (findings importers attach Checkov/cfn-lint results by
 // logical id):
 //
-//   - DataStore for DynamoDB tables, S3 buckets, RDS instances and
+//   - DataStore for DynamoDB tables (and SAM SimpleTables), S3 buckets, RDS instances and
 //     clusters, Redshift, ElastiCache, Elasticsearch/OpenSearch domains,
 //     Neptune clusters and Cognito user pools; encrypted, public (joined:
 //     PubliclyAccessible, a public subnet and a security group admitting
@@ -198,7 +198,7 @@ func (b *builder) build() {
 	for _, id := range t.order {
 		r := t.resources[id]
 		switch r.Type {
-		case "AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable":
+		case "AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::Serverless::SimpleTable":
 			p := b.props(r)
 			p["engine"], p["managed"], p["encrypted"], p["public"] = "dynamodb", true, true, false
 			if sse := mapOf(r.Props["SSESpecification"]); sse != nil {
@@ -211,6 +211,11 @@ func (b *builder) build() {
 				if n, ok := t.str(mapOf(a), "AttributeName"); ok {
 					keys = append(keys, n)
 				}
+			}
+			if n, ok := t.str(mapOf(r.Props["PrimaryKey"]), "Name"); ok {
+				keys = append(keys, n) // SimpleTable: one key, "id" unless PrimaryKey names it
+			} else if r.Type == "AWS::Serverless::SimpleTable" {
+				keys = append(keys, "id")
 			}
 			if len(keys) > 0 {
 				p["keyAttributes"] = keys

@@ -610,3 +610,45 @@ Resources:
 		t.Errorf("route props %v", e.Props)
 	}
 }
+
+// TestSimpleTableAndLambdaExecute: a SAM SimpleTable is a DynamoDB table
+// (key "id" unless PrimaryKey names one), reached by a policy template
+// given as a single map; the AWSLambdaExecute managed policy reads and
+// writes every bucket.
+func TestSimpleTableAndLambdaExecute(t *testing.T) {
+	src := `AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Writer:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: writer
+      Policies:
+        DynamoDBCrudPolicy:
+          TableName: !Ref Table
+  Thumbs:
+    Type: AWS::Serverless::Function
+    Properties:
+      Policies: AWSLambdaExecute
+  Table:
+    Type: AWS::Serverless::SimpleTable
+    Properties:
+      TableName: weather
+  Uploads:
+    Type: AWS::S3::Bucket
+`
+	c, err := readBytes(t, "app/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := byLabel(t, c, "app/Table")
+	if table.Kind != graph.DataStore || table.Name != "weather" || !slices.Equal(table.Props.Strings("keyAttributes"), []string{"id"}) {
+		t.Errorf("table %s %q keys %v", table.Kind, table.Name, table.Props["keyAttributes"])
+	}
+	got := edges(c, graph.CanAccess)
+	for _, want := range []string{"CAN_ACCESS app/WriterRole -> app/Table", "CAN_ACCESS app/ThumbsRole -> app/Uploads"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no CAN_ACCESS %s; have %v", want, got)
+		}
+	}
+}

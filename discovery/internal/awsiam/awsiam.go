@@ -370,6 +370,10 @@ var managedPolicies = map[string][]Statement{
 	"AmazonRDSFullAccess":          {{Effect: "Allow", Actions: []string{"rds:*"}, Resources: []string{"*"}}},
 	"AmazonEC2FullAccess":          {{Effect: "Allow", Actions: []string{"ec2:*", "elasticloadbalancing:*"}, Resources: []string{"*"}}},
 	"AWSLambda_FullAccess":         {{Effect: "Allow", Actions: []string{"lambda:*"}, Resources: []string{"*"}}},
+	// The execution roles SAM and the Lambda console attach.
+	"AWSLambdaExecute": {{Effect: "Allow", Actions: []string{"logs:*"}, Resources: []string{"arn:aws:logs:*:*:*"}},
+		{Effect: "Allow", Actions: []string{"s3:GetObject", "s3:PutObject"}, Resources: []string{"arn:aws:s3:::*"}}},
+	"AWSLambdaDynamoDBExecutionRole": {{Effect: "Allow", Actions: []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}, Resources: []string{"*"}}},
 }
 
 // Managed returns the statements of a well-known AWS managed policy, by
