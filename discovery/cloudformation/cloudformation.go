@@ -57,6 +57,7 @@ package cloudformation
 import (
 	"bytes"
 	"context"
+	"net/netip"
 	"path"
 	"slices"
 	"sort"
@@ -261,7 +262,7 @@ func (b *builder) build() {
 			if k {
 				p["endpointPublicAccess"] = pub
 			}
-			if pub && k && (slices.Contains(cidrs, "0.0.0.0/0") || slices.Contains(cidrs, "::/0")) {
+			if pub && k && slices.ContainsFunc(cidrs, worldCIDR) {
 				p["openPorts"] = []string{"tcp:443"}
 				p["misconfigurations"] = []string{"public-api-endpoint"}
 				e := graph.NewEdge(graph.RoutesTo, graph.InternetID, n.ID)
@@ -337,6 +338,14 @@ func (b *builder) build() {
 		b.c.AddNode(AgentName, graph.Node{ID: n.ID, Kind: n.Kind, Name: n.Name, Env: b.env, Props: n.Props,
 			Sources: b.src(n.Line, n.LID+" ("+b.t.resources[n.LID].Type+")")})
 	}
+}
+
+// worldCIDR reports whether a CIDR admits every address: 0.0.0.0/0 and
+// ::/0, but also any prefix of length 0 ("192.168.1.0/0" is the whole
+// internet, whatever its address bits).
+func worldCIDR(c string) bool {
+	p, err := netip.ParsePrefix(strings.TrimSpace(c))
+	return err == nil && p.Bits() == 0
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -529,7 +538,7 @@ func (b *builder) sgWorld(sgs []string, port int64) (bool, []string) {
 				continue
 			}
 			admitted = append(admitted, c)
-			if (c == "0.0.0.0/0" || c == "::/0") && (all || port == 0 || (port >= from && port <= to)) {
+			if worldCIDR(c) && (all || port == 0 || (port >= from && port <= to)) {
 				world = true
 			}
 		}
@@ -596,7 +605,7 @@ func (b *builder) subnetsPublic(subnets []string) (public, isKnown bool) {
 		if dest == "" {
 			dest, _ = t.str(rt.Props, "DestinationIpv6CidrBlock")
 		}
-		if dest != "0.0.0.0/0" && dest != "::/0" {
+		if !worldCIDR(dest) {
 			continue
 		}
 		for _, g := range t.refsIn(t.resolve(rt.Props["GatewayId"])) {
@@ -1166,7 +1175,7 @@ func (b *builder) worldPorts(sgs []string) []string {
 	add := func(rule map[string]any) {
 		for _, k := range []string{"CidrIp", "CidrIpv6"} {
 			c, ok := t.str(rule, k)
-			if !ok || (c != "0.0.0.0/0" && c != "::/0") {
+			if !ok || !worldCIDR(c) {
 				continue
 			}
 			proto, _ := t.str(rule, "IpProtocol")

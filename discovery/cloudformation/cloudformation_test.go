@@ -652,3 +652,23 @@ Resources:
 		}
 	}
 }
+
+// TestZeroLengthPrefixIsTheWorld: a security group rule whose CidrIp has
+// prefix length 0 ("192.168.1.0/0", a parameter default in AWS's own
+// sample) admits the whole internet.
+func TestZeroLengthPrefixIsTheWorld(t *testing.T) {
+	src := `{"AWSTemplateFormatVersion": "2010-09-09",
+ "Parameters": {"SSHLocation": {"Type": "String", "Default": "192.168.1.0/0"}},
+ "Resources": {
+  "Instance": {"Type": "AWS::EC2::Instance", "Properties": {"SecurityGroups": [{"Ref": "SG"}]}},
+  "SG": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"SecurityGroupIngress": [
+    {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": {"Ref": "SSHLocation"}}]}}}}`
+	c, err := readBytes(t, "ec2/template.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := byLabel(t, c, "ec2/Instance")
+	if !slices.Equal(in.Props.Strings("openPorts"), []string{"tcp:22"}) {
+		t.Errorf("openPorts %v, want [tcp:22]", in.Props["openPorts"])
+	}
+}

@@ -632,7 +632,7 @@ func (b *builder) service(r *block) {
 		}
 		world := false
 		for _, c := range cidrs {
-			if c == "0.0.0.0/0" || c == "::/0" {
+			if worldCIDR(c) {
 				world = true
 			}
 		}

@@ -2,6 +2,7 @@ package terraform
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,11 +27,19 @@ type rule struct {
 
 func (r rule) world() bool {
 	for _, c := range r.CIDRs {
-		if c == "0.0.0.0/0" || c == "::/0" {
+		if worldCIDR(c) {
 			return true
 		}
 	}
 	return false
+}
+
+// worldCIDR reports whether a CIDR admits every address: 0.0.0.0/0 and
+// ::/0, but also any prefix of length 0 ("192.168.1.0/0" is the whole
+// internet, whatever its address bits).
+func worldCIDR(c string) bool {
+	p, err := netip.ParsePrefix(strings.TrimSpace(c))
+	return err == nil && p.Bits() == 0
 }
 
 func (r rule) String() string {
@@ -164,7 +173,7 @@ func (n *network) routes() {
 		if d, ok := m.str(body, "destination_ipv6_cidr_block"); ok && dest == "" {
 			dest = d
 		}
-		if dest != "0.0.0.0/0" && dest != "::/0" {
+		if !worldCIDR(dest) {
 			return false
 		}
 		for _, g := range m.refs(body, "gateway_id") {

@@ -957,3 +957,46 @@ resource "aws_dynamodb_table" "t" { name = try(aws_iam_role.this[0].unique_id, "
 		t.Errorf("table named %q, want its address (the role's unique_id is known only at apply)", tb.Name)
 	}
 }
+
+// TestZeroLengthPrefixIsTheWorld: a CIDR with prefix length 0 admits every
+// address whatever its address bits ("192.168.1.0/0" is 0.0.0.0/0).
+func TestZeroLengthPrefixIsTheWorld(t *testing.T) {
+	src := `
+resource "aws_vpc" "v" {}
+resource "aws_internet_gateway" "g" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table" "r" {
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.g.id
+  }
+}
+resource "aws_subnet" "s" {
+  vpc_id                  = aws_vpc.v.id
+  map_public_ip_on_launch = true
+}
+resource "aws_route_table_association" "a" {
+  subnet_id      = aws_subnet.s.id
+  route_table_id = aws_route_table.r.id
+}
+resource "aws_security_group" "ssh" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["192.168.1.0/0"]
+  }
+}
+resource "aws_instance" "bastion" {
+  subnet_id              = aws_subnet.s.id
+  vpc_security_group_ids = [aws_security_group.ssh.id]
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	b := byAddr(t, c, "aws_instance.bastion")
+	if !b.Props.Bool("sshOpenToInternet") || !slices.Equal(reachable(c), []string{"aws_instance.bastion"}) {
+		t.Errorf("bastion sshOpenToInternet %v, reachable %v (%s)", b.Props["sshOpenToInternet"], reachable(c), b.Props.String("publicReason"))
+	}
+}
