@@ -99,4 +99,9 @@
 // finding seen again after it was fixed is reopened. AcceptRisk and
 // MarkFalsePositive record triage decisions; an acceptance past its expiry
 // reopens on the next import that sees the finding, or on ReopenExpired.
+// A SARIF result its tool reports as suppressed (suppressions in force: a
+// nosec or checkov:skip comment, a baseline) is imported accepted (actor
+// "suppression", acceptedBy the tool) and reopens when reported without
+// the suppression; passed and not-applicable results, and results absent
+// from the baseline, are not findings.
 package findings
