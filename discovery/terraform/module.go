@@ -520,6 +520,32 @@ func (m *module) policyDocumentJSON(d *block) (string, bool) {
 		if len(princ) > 0 {
 			st["Principal"] = princ
 		}
+		// Conditions narrow who a statement admits (aws:SourceVpce,
+		// aws:SourceIp): a Principal * with one is not public.
+		cond := map[string]any{}
+		for _, cb := range sb.Body.Blocks {
+			if cb.Type != "condition" {
+				continue
+			}
+			test, _ := m.str(cb.Body, "test")
+			variable, _ := m.str(cb.Body, "variable")
+			if test == "" {
+				test = "{{unknown}}"
+			}
+			if variable == "" {
+				variable = "{{unknown}}"
+			}
+			values, _, _ := m.strs(cb.Body, "values")
+			ops, _ := cond[test].(map[string]any)
+			if ops == nil {
+				ops = map[string]any{}
+				cond[test] = ops
+			}
+			ops[variable] = values
+		}
+		if len(cond) > 0 {
+			st["Condition"] = cond
+		}
 		sts = append(sts, st)
 	}
 	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": sts})

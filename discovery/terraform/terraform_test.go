@@ -1000,3 +1000,56 @@ resource "aws_instance" "bastion" {
 		t.Errorf("bastion sshOpenToInternet %v, reachable %v (%s)", b.Props["sshOpenToInternet"], reachable(c), b.Props.String("publicReason"))
 	}
 }
+
+// TestPolicyDocumentConditions: a bucket policy rendered from an
+// aws_iam_policy_document whose Principal * statement has a condition
+// (aws:SourceVpce) does not make the bucket public; without it, it does.
+func TestPolicyDocumentConditions(t *testing.T) {
+	src := `
+resource "aws_s3_bucket" "internal" { bucket = "internal" }
+resource "aws_s3_bucket" "open" { bucket = "open" }
+data "aws_iam_policy_document" "vpce" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.internal.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceVpce"
+      values   = ["vpce-1234"]
+    }
+  }
+}
+data "aws_iam_policy_document" "open" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.open.arn}/*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+  }
+}
+resource "aws_s3_bucket_policy" "internal" {
+  bucket = aws_s3_bucket.internal.id
+  policy = data.aws_iam_policy_document.vpce.json
+}
+resource "aws_s3_bucket_policy" "open" {
+  bucket = aws_s3_bucket.open.id
+  policy = data.aws_iam_policy_document.open.json
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	if in := byAddr(t, c, "aws_s3_bucket.internal"); in.Props.Bool("public") {
+		t.Errorf("bucket behind a VPC endpoint condition is public: %s", in.Props.String("publicReason"))
+	}
+	if open := byAddr(t, c, "aws_s3_bucket.open"); !open.Props.Bool("public") {
+		t.Errorf("bucket open to Principal * is not public: %s", open.Props.String("publicReason"))
+	}
+}
