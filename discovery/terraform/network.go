@@ -249,11 +249,12 @@ func (n *network) routes() {
 // exposure is what joining security groups, subnets and routes found for
 // one resource.
 type exposure struct {
-	SGs        []string // security group addresses
-	WorldPorts []string // rules admitting 0.0.0.0/0 or ::/0 ("tcp:22")
-	Ports      []int64  // the ports those rules open (first port of a range; 0 = every port)
-	Unknown    []string // rules whose CIDRs or ports could not be resolved
-	Admitted   []string // every CIDR / group admitted, for the explanation
+	SGs        []string   // security group addresses
+	WorldPorts []string   // rules admitting 0.0.0.0/0 or ::/0 ("tcp:22")
+	Ports      []int64    // the ports those rules open (first port of a range; 0 = every port)
+	ranges     [][2]int64 // the port ranges those rules open ({0, 0}: every port)
+	Unknown    []string   // rules whose CIDRs or ports could not be resolved
+	Admitted   []string   // every CIDR / group admitted, for the explanation
 }
 
 func (n *network) sgExposure(sgs []*block) exposure {
@@ -272,6 +273,11 @@ func (n *network) sgExposure(sgs []*block) exposure {
 					p = 0
 				}
 				e.Ports = append(e.Ports, p)
+				if r.allPorts {
+					e.ranges = append(e.ranges, [2]int64{0, 0})
+				} else {
+					e.ranges = append(e.ranges, [2]int64{r.From, max(r.From, r.To)})
+				}
 			} else if !r.Known {
 				e.Unknown = append(e.Unknown, r.Addr+" "+r.String())
 			}
@@ -287,8 +293,8 @@ func (n *network) sgExposure(sgs []*block) exposure {
 
 // opens reports whether the world may reach port (0 = any port).
 func (e exposure) opens(port int64) bool {
-	for _, p := range e.Ports {
-		if p == 0 || port == 0 || p == port {
+	for _, r := range e.ranges {
+		if r == [2]int64{0, 0} || port == 0 || (port >= r[0] && port <= r[1]) {
 			return true
 		}
 	}

@@ -1053,3 +1053,48 @@ resource "aws_s3_bucket_policy" "open" {
 		t.Errorf("bucket open to Principal * is not public: %s", open.Props.String("publicReason"))
 	}
 }
+
+// TestPortRanges: a security group rule opening a port range to the world
+// opens every port in it, not only its first: a listener on 8080 behind
+// 8000-9000 is public.
+func TestPortRanges(t *testing.T) {
+	src := `
+resource "aws_vpc" "v" {}
+resource "aws_internet_gateway" "g" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table" "r" {
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.g.id
+  }
+}
+resource "aws_subnet" "s" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table_association" "a" {
+  subnet_id      = aws_subnet.s.id
+  route_table_id = aws_route_table.r.id
+}
+resource "aws_security_group" "lb" {
+  ingress {
+    from_port   = 8000
+    to_port     = 9000
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_lb" "web" {
+  name            = "web"
+  subnets         = [aws_subnet.s.id]
+  security_groups = [aws_security_group.lb.id]
+}
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.web.arn
+  port              = 8080
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	if lb := byAddr(t, c, "aws_lb.web"); !lb.Props.Bool("public") {
+		t.Errorf("load balancer not public: %s", lb.Props.String("publicReason"))
+	}
+}
