@@ -677,12 +677,25 @@ func (b *builder) access() {
 			id.Props["unresolvedPolicies"] = dedupe(unresolved)
 		}
 		wild := false
-		for _, taddr := range b.sortedNodeAddrs() {
-			t := b.ids[taddr]
+		// This module's resources, then the calling modules' (which a
+		// policy names through an argument, "{{ref ^ADDRESS.var}}").
+		var targets []nodeRef
+		var refs []string
+		for x := b; x != nil; x = x.parent {
+			for _, taddr := range x.sortedNodeAddrs() {
+				t := x.ids[taddr]
+				ref := "{{ref ^" + t.Block.Addr + "."
+				if x == b {
+					ref = "{{ref " + t.Block.Type + "." + t.Block.Name + "."
+				}
+				targets, refs = append(targets, t), append(refs, ref)
+			}
+		}
+		for i, t := range targets {
 			if !t.Targets || t.IAM == "" {
 				continue
 			}
-			g, ok := awsiam.Reach(sts, awsiam.Target{Service: t.IAM, Names: []string{t.Name}, Refs: []string{"{{ref " + t.Block.Type + "." + t.Block.Name + "."}})
+			g, ok := awsiam.Reach(sts, awsiam.Target{Service: t.IAM, Names: []string{t.Name}, Refs: []string{refs[i]}})
 			if !ok {
 				continue
 			}

@@ -429,6 +429,11 @@ func (m *module) evalMarked(e hcl.Expression) (cty.Value, bool) {
 		leaf := cty.Value(cty.DynamicVal)
 		if v, d := t.TraverseAbs(m.ctx); !d.HasErrors() && v.IsWhollyKnown() && !v.IsNull() {
 			leaf = v
+		} else if refs := m.varRefs[names[0]]; root == "var" && len(names) == 1 && len(refs) == 1 {
+			// An argument the caller set to one of its resources
+			// (table_arn = aws_dynamodb_table.t.arn): "^" marks the
+			// caller's address.
+			leaf = cty.StringVal("{{ref ^" + refs[0].Addr + ".var}}")
 		} else if len(names) == len(t)-1 {
 			leaf = cty.StringVal("{{ref " + root + "." + strings.Join(names, ".") + "}}")
 		}

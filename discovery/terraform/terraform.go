@@ -115,8 +115,9 @@ func (Agent) DetectDir(dir string) bool {
 // argument referring to the caller's resources (subnet_id =
 // aws_subnet.public.id) makes var.subnet_id in the module that resource:
 // exposure joins the caller's subnets and security groups, and routes,
-// data flows and RUNS_AS reach the caller's nodes. (IAM policies inside a
-// module still reach only the module's own resources.) A
+// data flows, RUNS_AS and the module's IAM policies (Resource =
+// var.table_arn) reach the caller's nodes. A caller's policies do not
+// reach the resources inside the modules it calls. A
 // directory that a module inside the walked tree calls is therefore not
 // read on its own (its variables would be unknown and its resources
 // found twice); pointed at directly (rel "" or "."), it is.

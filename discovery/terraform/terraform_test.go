@@ -1098,3 +1098,52 @@ resource "aws_lb_listener" "http" {
 		t.Errorf("load balancer not public: %s", lb.Props.String("publicReason"))
 	}
 }
+
+// TestModulePolicyReachesCallerResources: a role and policy created in a
+// module reach the caller's table the call passes as an argument
+// (Resource = var.table_arn), and nothing else of the caller's.
+func TestModulePolicyReachesCallerResources(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"main.tf": `
+resource "aws_dynamodb_table" "orders" { name = "orders" }
+resource "aws_dynamodb_table" "audit" { name = "audit" }
+module "fn" {
+  source    = "./modules/fn"
+  table_arn = aws_dynamodb_table.orders.arn
+}
+`,
+		"modules/fn/main.tf": `
+variable "table_arn" {}
+resource "aws_iam_role" "fn" { name = "fn" }
+resource "aws_iam_role_policy" "fn" {
+  role = aws_iam_role.fn.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+      Resource = [var.table_arn, "${var.table_arn}/index/*"]
+    }]
+  })
+}
+`,
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := discovery.NewCollector("")
+	if err := (Agent{}).ReadDir(context.Background(), dir, "", c); err != nil {
+		t.Fatal(err)
+	}
+	got := edgeAddrs(c, graph.CanAccess)
+	want := [][2]string{{"module.fn.aws_iam_role.fn", "aws_dynamodb_table.orders"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("CAN_ACCESS %v, want %v", got, want)
+	}
+}
