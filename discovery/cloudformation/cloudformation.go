@@ -744,6 +744,19 @@ func (b *builder) envVars(r *resource) map[string]any {
 
 func (b *builder) api(r *resource) {
 	t := b.t
+	if g := t.apiGlobals[r.Type]; len(g) > 0 {
+		// SAM Globals apply under the API's own properties.
+		merged := make(map[string]any, len(g)+len(r.Props))
+		for k, v := range g {
+			merged[k] = v
+		}
+		for k, v := range r.Props {
+			merged[k] = v
+		}
+		cp := *r
+		cp.Props = merged
+		r = &cp
+	}
 	p := b.props(r)
 	p["type"] = "api-gateway"
 	types := []string{"EDGE"}

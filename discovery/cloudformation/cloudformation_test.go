@@ -672,3 +672,44 @@ func TestZeroLengthPrefixIsTheWorld(t *testing.T) {
 		t.Errorf("openPorts %v, want [tcp:22]", in.Props["openPorts"])
 	}
 }
+
+// TestAPIGlobals: SAM Globals.Api and Globals.HttpApi apply to explicit
+// and implicit APIs (a PRIVATE endpoint configuration is not public), and
+// an API's own property wins.
+func TestAPIGlobals(t *testing.T) {
+	src := `AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Api:
+    EndpointConfiguration: PRIVATE
+  HttpApi:
+    DisableExecuteApiEndpoint: true
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Get:
+          Type: Api
+          Properties:
+            Path: /
+            Method: get
+        Post:
+          Type: HttpApi
+          Properties:
+            Path: /
+            Method: post
+  Public:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      EndpointConfiguration: REGIONAL
+`
+	c, err := readBytes(t, "app/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := reachable(c); !slices.Equal(got, []string{"app/Public"}) {
+		t.Errorf("internet-facing %v, want only app/Public (the implicit APIs are private or disabled by Globals)", got)
+	}
+}

@@ -35,12 +35,15 @@ type resource struct {
 
 // template is a parsed CloudFormation or SAM template.
 type template struct {
-	file      string
-	params    map[string]map[string]any
-	globals   map[string]any // SAM Globals.Function
-	outputs   map[string]any
-	resources map[string]*resource
-	order     []string
+	file    string
+	params  map[string]map[string]any
+	globals map[string]any // SAM Globals.Function
+	// apiGlobals are SAM Globals.Api and Globals.HttpApi by the resource
+	// type they apply to (explicit and implicit APIs alike).
+	apiGlobals map[string]map[string]any
+	outputs    map[string]any
+	resources  map[string]*resource
+	order      []string
 	// unknownTags are the tags that are not CloudFormation intrinsics
 	// (a typo, a preprocessor's !Rain::Embed): each value became unknown
 	// and the rest of the template is still read.
@@ -94,6 +97,9 @@ func parse(file string, data []byte) (*template, error) {
 			}
 			if gm, ok := gv.(map[string]any); ok {
 				t.globals, _ = gm["Function"].(map[string]any)
+				t.apiGlobals = map[string]map[string]any{}
+				t.apiGlobals["AWS::Serverless::Api"], _ = gm["Api"].(map[string]any)
+				t.apiGlobals["AWS::Serverless::HttpApi"], _ = gm["HttpApi"].(map[string]any)
 			}
 		case "Outputs":
 			ov, err := t.convert(v, 0)
