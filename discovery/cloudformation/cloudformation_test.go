@@ -713,3 +713,39 @@ Resources:
 		t.Errorf("internet-facing %v, want only app/Public (the implicit APIs are private or disabled by Globals)", got)
 	}
 }
+
+// TestDataPolicyTemplates: SAM policy templates that reach data beyond the
+// CRUD ones (restoring a table from backup, posting to a search domain)
+// grant access to the store they name.
+func TestDataPolicyTemplates(t *testing.T) {
+	src := `AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Policies:
+        - DynamoDBRestoreFromBackupPolicy:
+            TableName: !Ref Table
+        - ElasticsearchHttpPostPolicy:
+            DomainName: logs
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: orders
+  Search:
+    Type: AWS::OpenSearchService::Domain
+    Properties:
+      DomainName: logs
+`
+	c, err := readBytes(t, "app/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := edges(c, graph.CanAccess)
+	for _, want := range []string{"CAN_ACCESS app/FnRole -> app/Table", "CAN_ACCESS app/FnRole -> app/Search"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no %s; have %v", want, got)
+		}
+	}
+}
