@@ -59,6 +59,7 @@ import (
 	"context"
 	"net/netip"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -101,11 +102,14 @@ func (Agent) Detect(f *discovery.File) bool {
 	// Serverless Framework file nests it under "resources:"), or a JSON
 	// object with AWS:: types.
 	topLevel := bytes.HasPrefix(d, []byte("Resources:")) || bytes.Contains(d, []byte("\nResources:"))
-	if topLevel && bytes.Contains(d, []byte("Type: AWS::")) {
+	if topLevel && yamlAWSType.Match(d) {
 		return true
 	}
 	return bytes.Contains(d, []byte(`"Resources"`)) && (bytes.Contains(d, []byte(`"Type": "AWS::`)) || bytes.Contains(d, []byte(`"Type":"AWS::`)))
 }
+
+// yamlAWSType is a resource type in YAML, bare or quoted ('AWS::S3::Bucket').
+var yamlAWSType = regexp.MustCompile(`Type:[ \t]*['"]?AWS::`)
 
 // Read parses one template and adds what it declares to c.
 func (Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collector) error {
@@ -799,10 +803,19 @@ func (b *builder) api(r *resource) {
 
 func (b *builder) publicAPI(n *nodeRef, types []string) {
 	public := len(types) > 0
+	unknown := false
 	for _, ty := range types {
-		if strings.EqualFold(ty, "PRIVATE") || ty == "DISABLED" || !known(ty) {
+		switch {
+		case strings.EqualFold(ty, "PRIVATE") || ty == "DISABLED":
 			public = false
+		case !known(ty):
+			unknown = true
 		}
+	}
+	if public && unknown {
+		// A parameter without default: whether it is public is not known.
+		n.Props["publicReason"] = "endpoint type could not be resolved"
+		return
 	}
 	n.Props["public"] = public
 	if public {

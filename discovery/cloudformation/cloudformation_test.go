@@ -749,3 +749,33 @@ Resources:
 		}
 	}
 }
+
+// TestQuotedTypesAndUnknownEndpoint: a template without format version
+// or transform whose types are quoted ('AWS::Serverless::Function') is
+// detected; an API whose endpoint type is a parameter without default is
+// neither public nor private.
+func TestQuotedTypesAndUnknownEndpoint(t *testing.T) {
+	src := `Parameters:
+  EndpointConfig:
+    Type: String
+Resources:
+  Fn:
+    Type: 'AWS::Serverless::Function'
+    Properties:
+      Handler: index.handler
+  Api:
+    Type: "AWS::Serverless::Api"
+    Properties:
+      StageName: prod
+      EndpointConfiguration: !Ref EndpointConfig
+`
+	c, err := readBytes(t, "app/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLabel(t, c, "app/Fn")
+	api := byLabel(t, c, "app/Api")
+	if _, ok := api.Props["public"]; ok || api.Props.String("publicReason") == "" {
+		t.Errorf("api public %v (%q), want unknown", api.Props["public"], api.Props.String("publicReason"))
+	}
+}
