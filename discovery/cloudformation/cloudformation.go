@@ -466,19 +466,41 @@ func (b *builder) database(r *resource) {
 	case "AWS::Redshift::Cluster":
 		engine, iam = "redshift", "redshift"
 	}
-	p["engine"], p["managed"] = engine, true
 	encKey := "StorageEncrypted"
 	if r.Type == "AWS::Redshift::Cluster" {
 		encKey = "Encrypted"
 	}
-	enc, _, k := t.boolean(r.Props, encKey)
+	enc, encSet, k := t.boolean(r.Props, encKey)
+	// A cluster member or a read replica takes its storage encryption and
+	// engine from the cluster or the source instance.
+	for _, key := range []string{"DBClusterIdentifier", "SourceDBInstanceIdentifier"} {
+		v, ok := r.Props[key]
+		if !ok || r.Type != "AWS::RDS::DBInstance" {
+			continue
+		}
+		var src *resource
+		if ids := t.refsIn(t.resolve(v)); len(ids) > 0 {
+			src = t.resources[ids[0]]
+		}
+		if !encSet {
+			enc, k = false, false // unknown unless the source says
+			if src != nil {
+				enc, _, k = t.boolean(src.Props, "StorageEncrypted")
+			}
+		}
+		if engine == "" && src != nil {
+			engine, _ = t.str(src.Props, "Engine")
+		}
+	}
+	p["engine"], p["managed"] = engine, true
 	if k {
 		p["encrypted"] = enc
 	}
-	port := map[string]int64{"neptune": 8182, "docdb": 27017, "redshift": 5439}[engine]
-	if strings.Contains(engine, "postgres") {
+	le := strings.ToLower(engine)
+	port := map[string]int64{"neptune": 8182, "docdb": 27017, "redshift": 5439}[le]
+	if strings.Contains(le, "postgres") {
 		port = 5432
-	} else if strings.Contains(engine, "mysql") || strings.Contains(engine, "maria") || engine == "aurora" {
+	} else if strings.Contains(le, "mysql") || strings.Contains(le, "maria") || le == "aurora" {
 		port = 3306
 	}
 	if v, ok := toInt(t.resolve(r.Props["Port"])); ok {
@@ -487,11 +509,13 @@ func (b *builder) database(r *resource) {
 	if port > 0 {
 		p["port"] = port
 	}
-	flag, _, flagKnown := t.boolean(r.Props, "PubliclyAccessible")
+	flag, flagSet, flagKnown := t.boolean(r.Props, "PubliclyAccessible")
 	p["publiclyAccessible"] = flag
 	switch {
 	case !flagKnown:
 		p["publicReason"] = "PubliclyAccessible could not be resolved"
+	case !flag && flagSet:
+		p["public"], p["publicReason"] = false, "PubliclyAccessible is false"
 	case !flag:
 		p["public"], p["publicReason"] = false, "PubliclyAccessible is not set"
 	default:

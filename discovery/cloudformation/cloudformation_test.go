@@ -779,3 +779,49 @@ Resources:
 		t.Errorf("api public %v (%q), want unknown", api.Props["public"], api.Props.String("publicReason"))
 	}
 }
+
+// TestClusterMembersAndReplicas: an Aurora instance of a cluster, and a
+// read replica, take storage encryption and engine from the cluster or the
+// source instance (no false "unencrypted"); an engine written "MySQL" has
+// MySQL's port.
+func TestClusterMembersAndReplicas(t *testing.T) {
+	src := `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Cluster:
+    Type: AWS::RDS::DBCluster
+    Properties:
+      Engine: aurora-postgresql
+      StorageEncrypted: true
+  Member:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      DBClusterIdentifier: !Ref Cluster
+      DBInstanceClass: db.r6g.large
+  Main:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: MySQL
+      StorageEncrypted: true
+      PubliclyAccessible: false
+  Replica:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      SourceDBInstanceIdentifier: !Ref Main
+`
+	c, err := readBytes(t, "db/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{"db/Member", "db/Replica"} {
+		n := byLabel(t, c, l)
+		if !n.Props.Bool("encrypted") || slices.Contains(n.Props.Strings("misconfigurations"), "unencrypted") {
+			t.Errorf("%s encrypted %v misconfigurations %v", l, n.Props["encrypted"], n.Props["misconfigurations"])
+		}
+	}
+	if m := byLabel(t, c, "db/Member"); m.Props.String("engine") != "aurora-postgresql" || m.Props.Int("port") != 5432 {
+		t.Errorf("member engine %q port %v", m.Props.String("engine"), m.Props["port"])
+	}
+	if r := byLabel(t, c, "db/Replica"); r.Props.Int("port") != 3306 {
+		t.Errorf("replica of a MySQL instance: port %v", r.Props["port"])
+	}
+}

@@ -231,6 +231,8 @@ func (b *builder) store(r *block) {
 	engine := st.engine
 	if e, ok := m.str(r.Body, "engine"); ok && e != "" {
 		engine = e
+	} else if src := replicaSource(m, r); src != nil {
+		engine, _ = m.str(src.Body, "engine") // a read replica runs its source's engine
 	}
 	p["engine"] = engine
 	p["managed"] = true
@@ -433,7 +435,14 @@ func (b *builder) rds(r *block, p graph.Props, engine string, misconf *[]string)
 	if r.Type == "aws_redshift_cluster" {
 		encAttr, subnetAttr = "encrypted", "cluster_subnet_group_name"
 	}
-	enc, _, known := m.boolean(r.Body, encAttr)
+	enc, set, known := m.boolean(r.Body, encAttr)
+	if _, replica := r.Body.Attributes["replicate_source_db"]; replica && !set {
+		// A read replica is encrypted as its source is.
+		enc, known = false, false
+		if src := replicaSource(m, r); src != nil {
+			enc, _, known = m.boolean(src.Body, encAttr)
+		}
+	}
 	if known {
 		p["encrypted"] = enc
 	}
@@ -513,6 +522,20 @@ func (b *builder) rds(r *block, p graph.Props, engine string, misconf *[]string)
 	}
 	p["public"] = true
 	p["publicReason"] = fmt.Sprintf("publicly_accessible = true, public subnet, and %s admits %s", strings.Join(ex.SGs, ", "), strings.Join(ex.WorldPorts, ", "))
+}
+
+// replicaSource returns the aws_db_instance a read replica replicates, when
+// it is in the module.
+func replicaSource(m *module, r *block) *block {
+	if r.Type != "aws_db_instance" {
+		return nil
+	}
+	for _, src := range m.refs(r.Body, "replicate_source_db") {
+		if src.Type == "aws_db_instance" {
+			return src
+		}
+	}
+	return nil
 }
 
 func (b *builder) search(r *block, p graph.Props, misconf *[]string) {

@@ -1147,3 +1147,35 @@ resource "aws_iam_role_policy" "fn" {
 		t.Errorf("CAN_ACCESS %v, want %v", got, want)
 	}
 }
+
+// TestReadReplica: a read replica without storage_encrypted is encrypted
+// as its source is, runs its engine, and is not flagged "unencrypted".
+func TestReadReplica(t *testing.T) {
+	src := `
+resource "aws_db_instance" "main" {
+  identifier        = "main"
+  engine            = "postgres"
+  storage_encrypted = true
+}
+resource "aws_db_instance" "replica" {
+  identifier          = "replica"
+  replicate_source_db = aws_db_instance.main.identifier
+}
+resource "aws_db_instance" "external" {
+  identifier          = "external-replica"
+  replicate_source_db = var.source_arn
+}
+variable "source_arn" {}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	r := byAddr(t, c, "aws_db_instance.replica")
+	if !r.Props.Bool("encrypted") || r.Props.String("engine") != "postgres" || r.Props.Int("port") != 5432 {
+		t.Errorf("replica encrypted %v engine %q port %v", r.Props["encrypted"], r.Props.String("engine"), r.Props["port"])
+	}
+	if ext := byAddr(t, c, "aws_db_instance.external"); ext.Props["encrypted"] != nil || slices.Contains(ext.Props.Strings("misconfigurations"), "unencrypted") {
+		t.Errorf("replica of an unknown source: encrypted %v, misconfigurations %v; want unknown", ext.Props["encrypted"], ext.Props["misconfigurations"])
+	}
+}
