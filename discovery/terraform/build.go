@@ -186,9 +186,14 @@ func (b *builder) sgs(r *block, attrs ...string) []*block {
 }
 
 // subnetsPublic says whether any referenced subnet routes to an internet
-// gateway; known is false when no subnet could be resolved.
+// gateway; known is false when no subnet could be resolved. A default
+// subnet (aws_default_subnet) is public: the default VPC's main route table
+// sends 0.0.0.0/0 to its internet gateway.
 func (b *builder) subnetsPublic(subnets []*block) (public, known bool) {
 	for _, s := range subnets {
+		if s.Type == "aws_default_subnet" {
+			return true, true
+		}
 		if s.Type != "aws_subnet" {
 			continue
 		}
@@ -703,9 +708,14 @@ func (b *builder) instanceExposure(r *block, p graph.Props, misconf *[]string) {
 		publicIP, ipKnown = v, k
 	} else {
 		for _, s := range subnets {
-			if s.Type == "aws_subnet" {
+			switch s.Type {
+			case "aws_subnet":
 				v, _, k := m.boolean(s.Body, "map_public_ip_on_launch")
 				publicIP, ipKnown = v, k
+			case "aws_default_subnet":
+				// Default subnets give instances a public IP unless told not to.
+				v, set, k := m.boolean(s.Body, "map_public_ip_on_launch")
+				publicIP, ipKnown = v || !set, k
 			}
 		}
 	}

@@ -1179,3 +1179,30 @@ variable "source_arn" {}
 		t.Errorf("replica of an unknown source: encrypted %v, misconfigurations %v; want unknown", ext.Props["encrypted"], ext.Props["misconfigurations"])
 	}
 }
+
+// TestDefaultSubnet: an instance in a default subnet gets a public IP and
+// a route to the internet gateway, as AWS's default VPC gives it.
+func TestDefaultSubnet(t *testing.T) {
+	src := `
+resource "aws_default_subnet" "a" { availability_zone = "eu-west-1a" }
+resource "aws_security_group" "web" {
+  ingress {
+    from_port   = 80
+    to_port     = 80
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_instance" "web" {
+  subnet_id              = aws_default_subnet.a.id
+  vpc_security_group_ids = [aws_security_group.web.id]
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	if got := reachable(c); !slices.Equal(got, []string{"aws_instance.web"}) {
+		t.Errorf("reachable %v (%s)", got, byAddr(t, c, "aws_instance.web").Props.String("publicReason"))
+	}
+}
