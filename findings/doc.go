@@ -74,7 +74,8 @@
 //     whose path is a prefix; --service NAME forces the service.
 //   - misconfigurations: the Kubernetes resource Kind/namespace/name → the
 //     Service (namespace prop and name), Gateway or DataStore of that name;
-//     a Terraform address → the node whose "address" prop equals it, a
+//     a Terraform address → the node whose "address" prop equals it
+//     (instance keys such as [0] or ["eu"] dropped when needed), a
 //     CloudFormation logical id (Trivy's CauseMetadata.Resource, the
 //     resource a Checkov SARIF snippet opens) → the node whose "logicalId"
 //     prop equals it; when several modules or templates declare that name,

@@ -3,6 +3,7 @@ package findings
 import (
 	"context"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/riskgraph/riskgraph/graph"
@@ -145,6 +146,12 @@ func cutLast(s string, seps ...string) (string, string, bool) {
 // cannot decide.
 func (ix *index) iacResource(res, file string) []graph.ID {
 	cands := ix.byAddress[res]
+	if len(cands) == 0 && strings.Contains(res, "[") {
+		// One instance of a resource with count or for_each
+		// (aws_s3_bucket.logs[0], module.db["eu"].aws_db_instance.this):
+		// the graph has one node for the resource.
+		cands = ix.byAddress[instanceKey.ReplaceAllString(res, "")]
+	}
 	if file == "" || len(cands) == 0 {
 		return cands
 	}
@@ -176,6 +183,9 @@ func (ix *index) iacResource(res, file string) []graph.ID {
 	}
 	return cands
 }
+
+// instanceKey is the index of a resource or module instance in an address.
+var instanceKey = regexp.MustCompile(`\[[^\]]*\]`)
 
 // samePath reports whether two relative paths name the same file, each
 // possibly relative to a different root (one a suffix of the other at a

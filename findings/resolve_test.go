@@ -247,7 +247,8 @@ func TestDemoScanUpdatesDemoFindings(t *testing.T) {
 // IaC misconfigurations name their resource by Terraform address or
 // CloudFormation logical id; the same name in two modules or two templates
 // is told apart by the file the scanner reports, and a logical id goes to
-// the template the finding is in, not another template's resource.
+// the template the finding is in, not another template's resource. An
+// instance address (aws_s3_bucket.data["eu"]) is its resource's.
 func TestIaCResourceByFile(t *testing.T) {
 	ctx := context.Background()
 	src := func(file string) []graph.Source { return []graph.Source{{Agent: "test", File: file, Line: 3}} }
@@ -273,6 +274,8 @@ func TestIaCResourceByFile(t *testing.T) {
 			"Misconfigurations": []any{misconf("AVD-AWS-0089", "aws_s3_bucket.data")}},
 		map[string]any{"Target": "other/template.yaml", "Class": "config", "Type": "cloudformation",
 			"Misconfigurations": []any{misconf("AVD-AWS-0090", "Bucket")}},
+		map[string]any{"Target": "envs/prod/s3.tf", "Class": "config", "Type": "terraform",
+			"Misconfigurations": []any{misconf("AVD-AWS-0091", `aws_s3_bucket.data["eu"]`)}},
 	}}
 	checkov := map[string]any{"version": "2.1.0", "runs": []any{map[string]any{
 		"tool": map[string]any{"driver": map[string]any{"name": "Checkov", "rules": []any{map[string]any{"id": "CKV_AWS_18"}}}},
@@ -286,7 +289,7 @@ func TestIaCResourceByFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][]graph.ID{"AVD-AWS-0088": {cfnA}, "AVD-AWS-0089": {tfDev}, "AVD-AWS-0090": nil, "CKV_AWS_18": {cfnB}}
+	want := map[string][]graph.ID{"AVD-AWS-0088": {cfnA}, "AVD-AWS-0089": {tfDev}, "AVD-AWS-0090": nil, "AVD-AWS-0091": {tfProd}, "CKV_AWS_18": {cfnB}}
 	subj := subjectsByFinding(t, s)
 	for id, n := range allFindings(t, s) {
 		rule := n.Props.String("rule")
