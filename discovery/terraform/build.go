@@ -492,7 +492,14 @@ func (b *builder) rds(r *block, p graph.Props, engine string, misconf *[]string)
 		subnets = append(subnets, m.refs(g.Body, "subnet_ids")...)
 	}
 	subPublic, subKnown := b.subnetsPublic(subnets)
-	ex := b.n.sgExposure(b.sgs(r, "vpc_security_group_ids", "security_group_names"))
+	sgs := b.sgs(r, "vpc_security_group_ids", "security_group_names")
+	where := "public subnet"
+	if _, set := r.Body.Attributes[subnetAttr]; !set && !subKnown && inDefaultVPC(sgs) {
+		// No subnet group, and security groups of the default VPC: the
+		// database is in the default VPC's subnets, which are public.
+		subPublic, subKnown, where = true, true, "default VPC subnets"
+	}
+	ex := b.n.sgExposure(sgs)
 	var why []string
 	switch {
 	case len(ex.SGs) == 0:
@@ -526,7 +533,7 @@ func (b *builder) rds(r *block, p graph.Props, engine string, misconf *[]string)
 		return
 	}
 	p["public"] = true
-	p["publicReason"] = fmt.Sprintf("publicly_accessible = true, public subnet, and %s admits %s", strings.Join(ex.SGs, ", "), strings.Join(ex.WorldPorts, ", "))
+	p["publicReason"] = fmt.Sprintf("publicly_accessible = true, %s, and %s admits %s", where, strings.Join(ex.SGs, ", "), strings.Join(ex.WorldPorts, ", "))
 }
 
 // replicaSource returns the aws_db_instance a read replica replicates, when
@@ -541,6 +548,17 @@ func replicaSource(m *module, r *block) *block {
 		}
 	}
 	return nil
+}
+
+// inDefaultVPC reports whether security groups are all of the default VPC:
+// declared here without vpc_id.
+func inDefaultVPC(sgs []*block) bool {
+	for _, sg := range sgs {
+		if _, ok := sg.Body.Attributes["vpc_id"]; ok || sg.Type != "aws_security_group" {
+			return false
+		}
+	}
+	return len(sgs) > 0
 }
 
 func (b *builder) search(r *block, p graph.Props, misconf *[]string) {

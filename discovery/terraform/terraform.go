@@ -41,8 +41,9 @@
 // when it gets a public IP, its subnet routes 0.0.0.0/0 to an internet
 // gateway and a security group admits 0.0.0.0/0 or ::/0; an RDS instance
 // with publicly_accessible = true is public only when, in addition, a
-// public subnet of its subnet group and a security group admitting the
-// world on its port say so. Data stores cannot be ROUTES_TO targets, so
+// public subnet of its subnet group (or, without one, the default VPC's
+// subnets, when its security groups are the default VPC's) and a security
+// group admitting the world on its port say so. Data stores cannot be ROUTES_TO targets, so
 // their joined exposure is the "public" property with "publicReason".
 //
 // Variables come from their defaults and from terraform.tfvars and

@@ -1206,3 +1206,52 @@ resource "aws_instance" "web" {
 		t.Errorf("reachable %v (%s)", got, byAddr(t, c, "aws_instance.web").Props.String("publicReason"))
 	}
 }
+
+// TestDatabaseInDefaultVPC: a publicly accessible database with no subnet
+// group and a security group of the default VPC (no vpc_id) admitting the
+// world on its port is public; with a security group of another VPC its
+// subnets stay unknown.
+func TestDatabaseInDefaultVPC(t *testing.T) {
+	src := `
+resource "aws_security_group" "open" {
+  ingress {
+    from_port   = 3306
+    to_port     = 3306
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_security_group" "vpc" {
+  vpc_id = var.vpc_id
+  ingress {
+    from_port   = 3306
+    to_port     = 3306
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+variable "vpc_id" {}
+resource "aws_db_instance" "default_vpc" {
+  identifier             = "a"
+  engine                 = "mysql"
+  publicly_accessible    = true
+  vpc_security_group_ids = [aws_security_group.open.id]
+}
+resource "aws_db_instance" "other_vpc" {
+  identifier             = "b"
+  engine                 = "mysql"
+  publicly_accessible    = true
+  vpc_security_group_ids = [aws_security_group.vpc.id]
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	if a := byAddr(t, c, "aws_db_instance.default_vpc"); !a.Props.Bool("public") {
+		t.Errorf("database in the default VPC not public: %s", a.Props.String("publicReason"))
+	}
+	if b := byAddr(t, c, "aws_db_instance.other_vpc"); b.Props["public"] != nil {
+		t.Errorf("database in an unknown VPC public = %v, want unknown", b.Props["public"])
+	}
+}
