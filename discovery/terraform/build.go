@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -694,6 +695,7 @@ func (b *builder) service(r *block) {
 				p["publicIp"] = v
 			}
 		}
+		b.containerEnv(r, p, &misconf)
 	}
 	if len(misconf) > 0 {
 		sort.Strings(misconf)
@@ -853,6 +855,56 @@ func (b *builder) lambdaEnv(r *block, p graph.Props, misconf *[]string) {
 		sort.Strings(secretKeys)
 		p["plaintextSecrets"] = true
 		p["secretEnvKeys"] = secretKeys
+		*misconf = append(*misconf, "plaintext-secrets")
+	}
+}
+
+// containerEnv records the environment of an ECS service's containers (its
+// task definition's container_definitions, jsonencode or heredoc JSON):
+// envKeys, and secretEnvKeys for literal values of secret-like names or
+// AWS access keys. Values are never kept.
+func (b *builder) containerEnv(r *block, p graph.Props, misconf *[]string) {
+	var keys, secretKeys []string
+	for _, td := range b.m.refs(r.Body, "task_definition") {
+		a, ok := td.Body.Attributes["container_definitions"]
+		if !ok {
+			continue
+		}
+		v, ok := b.m.evalMarked(a.Expr)
+		if !ok || v.Type() != cty.String {
+			continue
+		}
+		var containers []struct {
+			Environment []struct {
+				Name  string `json:"name"`
+				Value any    `json:"value"`
+			} `json:"environment"`
+		}
+		if json.Unmarshal([]byte(v.AsString()), &containers) != nil {
+			continue
+		}
+		for _, c := range containers {
+			for _, e := range c.Environment {
+				if e.Name == "" {
+					continue
+				}
+				keys = append(keys, e.Name)
+				val, _ := e.Value.(string)
+				literal := val != "" && !strings.Contains(val, "{{ref ")
+				if literal && (endpoint.SecretName(e.Name) || awsiam.HasAWSKey(val)) {
+					secretKeys = append(secretKeys, e.Name)
+				}
+			}
+		}
+	}
+	if len(keys) > 0 {
+		sort.Strings(keys)
+		p["envKeys"] = dedupe(keys)
+	}
+	if len(secretKeys) > 0 {
+		sort.Strings(secretKeys)
+		p["plaintextSecrets"] = true
+		p["secretEnvKeys"] = dedupe(secretKeys)
 		*misconf = append(*misconf, "plaintext-secrets")
 	}
 }

@@ -1255,3 +1255,45 @@ resource "aws_db_instance" "other_vpc" {
 		t.Errorf("database in an unknown VPC public = %v, want unknown", b.Props["public"])
 	}
 }
+
+// TestECSContainerSecrets: an ECS service's containers carry their
+// environment names, and a secret-like name with a literal value (or an
+// AWS access key) is a plaintext secret; values from variables without
+// default, resources or the secrets field are not. No value is kept.
+func TestECSContainerSecrets(t *testing.T) {
+	src := `
+variable "api_token" {}
+resource "aws_secretsmanager_secret" "db" {}
+resource "aws_ecs_task_definition" "app" {
+  family = "app"
+  container_definitions = jsonencode([{
+    name  = "app"
+    image = "app:1"
+    environment = [
+      { name = "DB_PASSWORD", value = "hunter2" },
+      { name = "API_TOKEN", value = var.api_token },
+      { name = "LOG_LEVEL", value = "debug" },
+    ]
+    secrets = [{ name = "DB_URL", valueFrom = aws_secretsmanager_secret.db.arn }]
+  }])
+}
+resource "aws_ecs_service" "app" {
+  name            = "app"
+  task_definition = aws_ecs_task_definition.app.arn
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	svc := byAddr(t, c, "aws_ecs_service.app")
+	if !svc.Props.Bool("plaintextSecrets") || !slices.Equal(svc.Props.Strings("secretEnvKeys"), []string{"DB_PASSWORD"}) ||
+		!slices.Equal(svc.Props.Strings("envKeys"), []string{"API_TOKEN", "DB_PASSWORD", "LOG_LEVEL"}) {
+		t.Errorf("plaintextSecrets %v secretEnvKeys %v envKeys %v", svc.Props["plaintextSecrets"], svc.Props["secretEnvKeys"], svc.Props["envKeys"])
+	}
+	for k, v := range svc.Props {
+		if s, ok := v.(string); ok && strings.Contains(s, "hunter2") {
+			t.Errorf("secret value stored in %s", k)
+		}
+	}
+}
