@@ -18,7 +18,8 @@
 //     the world), publicReason, misconfigurations;
 //   - Service for Lambda and SAM functions (workload "lambda", runtime,
 //     envKeys, secretEnvKeys, triggers from SAM Events), EC2 instances
-//     (exposure joined as for Terraform), ECS services and EKS clusters
+//     (exposure joined as for Terraform), ECS services (RUNS_AS their task
+//     role, envKeys and secretEnvKeys of their containers) and EKS clusters
 //     (public API endpoint by default); CALLS to a ThirdParty for
 //     environment URLs naming an external host;
 //   - Gateway (type "api-gateway") for SAM Api/HttpApi (explicit and the
@@ -241,9 +242,7 @@ func (b *builder) build() {
 		case "AWS::EC2::Instance":
 			b.instance(r)
 		case "AWS::ECS::Service":
-			p := b.props(r)
-			p["workload"] = "ecs-service"
-			b.add(r, graph.Service, b.name(r, "ServiceName"), "ecs", p)
+			b.ecsService(r)
 		case "AWS::Serverless::Api", "AWS::ApiGateway::RestApi", "AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api":
 			b.api(r)
 		case "AWS::AppSync::GraphQLApi":
@@ -754,6 +753,53 @@ func (b *builder) function(r *resource) {
 		b.roles[r.ID] = rid
 		b.samPolicies(rid, r)
 	}
+}
+
+// ecsService adds an ECS service with what its task definition says: the
+// task role it runs as, and its containers' environment (envKeys, and
+// secretEnvKeys for literal values of secret-like names; values are never
+// kept; the Secrets field, which reads from Secrets Manager or SSM, is
+// not plaintext).
+func (b *builder) ecsService(r *resource) {
+	t := b.t
+	p := b.props(r)
+	p["workload"] = "ecs-service"
+	nc := mapOf(mapOf(r.Props["NetworkConfiguration"])["AwsvpcConfiguration"])
+	if v, ok := t.str(nc, "AssignPublicIp"); ok {
+		p["publicIp"] = strings.EqualFold(v, "ENABLED")
+	}
+	var td *resource
+	if ids := t.refsIn(t.resolve(r.Props["TaskDefinition"])); len(ids) > 0 {
+		td = t.resources[ids[0]]
+	}
+	var keys, secret []string
+	if td != nil && td.Type == "AWS::ECS::TaskDefinition" {
+		for _, c := range listOf(td.Props["ContainerDefinitions"]) {
+			for _, e := range listOf(mapOf(c)["Environment"]) {
+				name, ok := t.str(mapOf(e), "Name")
+				if !ok || name == "" {
+					continue
+				}
+				keys = append(keys, name)
+				if v, ok := t.str(mapOf(e), "Value"); ok && v != "" && (endpoint.SecretName(name) || awsiam.HasAWSKey(v)) {
+					secret = append(secret, name)
+				}
+			}
+		}
+		if roles := t.refsIn(t.resolve(td.Props["TaskRoleArn"])); len(roles) > 0 {
+			b.roles[r.ID] = roles[0]
+		}
+	}
+	if len(keys) > 0 {
+		sort.Strings(keys)
+		p["envKeys"] = slices.Compact(keys)
+	}
+	if len(secret) > 0 {
+		sort.Strings(secret)
+		p["plaintextSecrets"], p["secretEnvKeys"] = true, slices.Compact(secret)
+	}
+	misconf(p)
+	b.add(r, graph.Service, b.name(r, "ServiceName"), "ecs", p)
 }
 
 // envVars merges Globals and the function's environment variables.

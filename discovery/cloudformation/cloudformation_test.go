@@ -825,3 +825,64 @@ Resources:
 		t.Errorf("replica of a MySQL instance: port %v", r.Props["port"])
 	}
 }
+
+// TestECSServiceTaskDefinition: an ECS service runs as its task
+// definition's task role, and carries its containers' environment names;
+// a secret-like name with a literal value is a plaintext secret (its
+// value never kept), one read through Secrets is not.
+func TestECSServiceTaskDefinition(t *testing.T) {
+	src := `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  TaskRole:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies:
+        - PolicyName: data
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: s3:GetObject
+                Resource: !Sub "${Bucket.Arn}/*"
+  Bucket:
+    Type: AWS::S3::Bucket
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      TaskRoleArn: !GetAtt TaskRole.Arn
+      ContainerDefinitions:
+        - Name: app
+          Image: app:1
+          Environment:
+            - Name: DB_PASSWORD
+              Value: hunter2
+            - Name: BUCKET
+              Value: !Ref Bucket
+          Secrets:
+            - Name: API_KEY
+              ValueFrom: arn:aws:ssm:eu-west-1:1:parameter/api-key
+  Service:
+    Type: AWS::ECS::Service
+    Properties:
+      ServiceName: app
+      TaskDefinition: !Ref Task
+      NetworkConfiguration:
+        AwsvpcConfiguration:
+          AssignPublicIp: ENABLED
+`
+	c, err := readBytes(t, "ecs/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := byLabel(t, c, "ecs/Service")
+	if !slices.Equal(svc.Props.Strings("envKeys"), []string{"BUCKET", "DB_PASSWORD"}) || !slices.Equal(svc.Props.Strings("secretEnvKeys"), []string{"DB_PASSWORD"}) || !svc.Props.Bool("publicIp") {
+		t.Errorf("envKeys %v secretEnvKeys %v publicIp %v", svc.Props["envKeys"], svc.Props["secretEnvKeys"], svc.Props["publicIp"])
+	}
+	for k, v := range svc.Props {
+		if s, ok := v.(string); ok && strings.Contains(s, "hunter2") {
+			t.Errorf("secret value stored in %s", k)
+		}
+	}
+	if !slices.Contains(edges(c, graph.RunsAs), "RUNS_AS ecs/Service -> ecs/TaskRole") {
+		t.Errorf("RUNS_AS %v", edges(c, graph.RunsAs))
+	}
+}
