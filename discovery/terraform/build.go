@@ -34,8 +34,9 @@ type builder struct {
 	n        *network
 	c        *discovery.Collector
 	env      string
-	ids      map[string]nodeRef // resource address → node
-	parent   *builder           // the calling module's, for a called module
+	ids      map[string]nodeRef            // resource address → node
+	parent   *builder                      // the calling module's, for a called module
+	stmts    map[string][]awsiam.Statement // identity address → its policies' statements
 }
 
 // node returns the node made from a resource of this module or, through

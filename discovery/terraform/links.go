@@ -708,6 +708,41 @@ func (b *builder) access() {
 		if wild {
 			id.Props["wildcardPolicy"] = true
 		}
+		if b.stmts == nil {
+			b.stmts = map[string][]awsiam.Statement{}
+		}
+		b.stmts[addr] = sts
+	}
+	b.callerAccess()
+}
+
+// callerAccess adds CAN_ACCESS from the calling modules' identities to this
+// module's resources their policies reach (a wildcard or an ARN naming
+// them: a caller refers to a module's resources only through its outputs,
+// which are not followed).
+func (b *builder) callerAccess() {
+	for x := b.parent; x != nil; x = x.parent {
+		for _, addr := range x.sortedNodeAddrs() {
+			id := x.ids[addr]
+			sts := x.stmts[addr]
+			if id.Kind != graph.Identity || len(sts) == 0 {
+				continue
+			}
+			for _, taddr := range b.sortedNodeAddrs() {
+				t := b.ids[taddr]
+				if !t.Targets || t.IAM == "" {
+					continue
+				}
+				g, ok := awsiam.Reach(sts, awsiam.Target{Service: t.IAM, Names: []string{t.Name}})
+				if !ok {
+					continue
+				}
+				e := graph.NewEdge(graph.CanAccess, id.ID, t.ID)
+				e.Props = graph.Props{"actions": g.Actions, "resources": g.Resources, "wildcard": g.Wildcard}
+				e.Sources = []graph.Source{b.src(id.Block, id.Block.Line, "policy of "+id.Block.Addr)}
+				b.c.AddEdge(AgentName, e)
+			}
+		}
 	}
 }
 

@@ -117,8 +117,9 @@ func (Agent) DetectDir(dir string) bool {
 // aws_subnet.public.id) makes var.subnet_id in the module that resource:
 // exposure joins the caller's subnets and security groups, and routes,
 // data flows, RUNS_AS and the module's IAM policies (Resource =
-// var.table_arn) reach the caller's nodes. A caller's policies do not
-// reach the resources inside the modules it calls. A
+// var.table_arn) reach the caller's nodes. A caller's policies reach the
+// resources inside the modules it calls by wildcard or ARN (module outputs
+// are not followed). A
 // directory that a module inside the walked tree calls is therefore not
 // read on its own (its variables would be unknown and its resources
 // found twice); pointed at directly (rel "" or "."), it is.

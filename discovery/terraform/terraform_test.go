@@ -1297,3 +1297,43 @@ resource "aws_ecs_service" "app" {
 		}
 	}
 }
+
+// TestCallerPolicyReachesModuleResources: a role of the root module whose
+// policy grants s3:* on every bucket reaches the buckets the modules it
+// calls create.
+func TestCallerPolicyReachesModuleResources(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"main.tf": `
+resource "aws_iam_role" "ci" { name = "ci" }
+resource "aws_iam_role_policy_attachment" "ci" {
+  role       = aws_iam_role.ci.name
+  policy_arn = "arn:aws:iam::aws:policy/AmazonS3FullAccess"
+}
+module "store" {
+  source = "./modules/store"
+}
+`,
+		"modules/store/main.tf": `
+resource "aws_s3_bucket" "data" { bucket = "data" }
+resource "aws_dynamodb_table" "t" { name = "t" }
+`,
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := discovery.NewCollector("")
+	if err := (Agent{}).ReadDir(context.Background(), dir, "", c); err != nil {
+		t.Fatal(err)
+	}
+	got := edgeAddrs(c, graph.CanAccess)
+	want := [][2]string{{"aws_iam_role.ci", "module.store.aws_s3_bucket.data"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("CAN_ACCESS %v, want %v", got, want)
+	}
+}
