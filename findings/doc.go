@@ -74,7 +74,13 @@
 //     whose path is a prefix; --service NAME forces the service.
 //   - misconfigurations: the Kubernetes resource Kind/namespace/name → the
 //     Service (namespace prop and name), Gateway or DataStore of that name;
-//     a Terraform address → the node whose "address" prop equals it; else
+//     a Terraform address → the node whose "address" prop equals it
+//     (instance keys such as [0] or ["eu"] dropped when needed), a
+//     CloudFormation logical id (Trivy's CauseMetadata.Resource, the
+//     resource a Checkov SARIF snippet opens) → the node whose "logicalId"
+//     prop equals it; when several modules or templates declare that name,
+//     the ones declared in the finding's file (else its directory) win, and
+//     a logical id is never matched to another template's resource; else
 //     as code findings, by file.
 //
 // Unresolved findings are kept (no FOUND_ON, unresolved=true) and listed in
@@ -94,4 +100,9 @@
 // finding seen again after it was fixed is reopened. AcceptRisk and
 // MarkFalsePositive record triage decisions; an acceptance past its expiry
 // reopens on the next import that sees the finding, or on ReopenExpired.
+// A SARIF result its tool reports as suppressed (suppressions in force: a
+// nosec or checkov:skip comment, a baseline) is imported accepted (actor
+// "suppression", acceptedBy the tool) and reopens when reported without
+// the suppression; passed and not-applicable results, and results absent
+// from the baseline, are not findings.
 package findings

@@ -90,6 +90,11 @@ type Finding struct {
 	VEXState         string
 	VEXJustification string
 
+	// Suppressed says how the tool's user suppressed the result (SARIF
+	// suppressions: "inSource: reason" for a nosec or checkov:skip
+	// comment, "external" for a baseline); such a finding is accepted.
+	Suppressed string
+
 	// Fixed is a fingerprint the producer computed with riskgraph's own
 	// scheme (partialFingerprints "riskgraph/v1", as in the demo estate's
 	// scan); it is used as is, so such a result updates its node.

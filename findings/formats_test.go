@@ -2,6 +2,8 @@ package findings
 
 import (
 	"bytes"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,5 +73,34 @@ func TestDetectRejects(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "in.json") {
 			t.Errorf("Parse(%q) = %v, want an error naming in.json and containing %q", in, err, want)
 		}
+	}
+}
+
+// TestGrypeWontFix: versions listed under fix state "wont-fix" or
+// "not-fixed" are not fixes.
+func TestGrypeWontFix(t *testing.T) {
+	match := func(id, state string, versions ...string) map[string]any {
+		return map[string]any{
+			"vulnerability": map[string]any{"id": id, "severity": "High", "fix": map[string]any{"state": state, "versions": versions}},
+			"artifact":      map[string]any{"name": "redis", "version": "4.0.2", "type": "python", "purl": "pkg:pypi/redis@4.0.2"},
+		}
+	}
+	data, err := json.Marshal(map[string]any{"matches": []any{
+		match("CVE-2021-32626", "wont-fix", "fix_1"),
+		match("CVE-2021-32627", "fixed", "4.1.0"),
+	}, "source": map[string]any{"type": "image", "target": map[string]any{"userInput": "app:1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Parse("grype.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, f := range rep.Scans[0].Findings {
+		got[f.Rule] = f.FixVersions
+	}
+	if len(got["CVE-2021-32626"]) != 0 || !slices.Equal(got["CVE-2021-32627"], []string{"4.1.0"}) {
+		t.Errorf("fix versions %v", got)
 	}
 }

@@ -53,6 +53,7 @@ type grypeVuln struct {
 	} `json:"cvssV2"`
 	Fix struct {
 		Versions []string `json:"versions"`
+		State    string   `json:"state"` // fixed, not-fixed, wont-fix, unknown
 	} `json:"fix"`
 	EPSS []struct {
 		CVE        string  `json:"cve"`
@@ -125,7 +126,9 @@ func parseGrype(file string, data []byte) (*Report, error) {
 		if !knownSeverity(sev) && f.CVSS > 0 {
 			f.Severity = severityFromScore(f.CVSS)
 		}
-		f.FixVersions = v.Fix.Versions
+		if s := strings.ToLower(v.Fix.State); s != "not-fixed" && s != "wont-fix" {
+			f.FixVersions = v.Fix.Versions // a version listed with "wont-fix" is no fix
+		}
 		for _, e := range v.EPSS {
 			f.EPSS, f.EPSSPct = e.EPSS, e.Percentile
 		}

@@ -388,7 +388,7 @@ func (p *planner) resolve(f *Finding, s *Scan) (subjects, pkgs []graph.ID, what 
 		if strings.Count(f.Resource, "/") == 2 {
 			add(ix.k8sObject(f.Resource)...)
 		} else if f.Resource != "" {
-			add(ix.byAddress[f.Resource]...)
+			add(ix.iacResource(f.Resource, f.File)...)
 		}
 		if len(subjects) > 0 {
 			return subjects, nil, what
@@ -679,6 +679,17 @@ func (p *planner) findingNode(a *acc, old *graph.Node, sum *Summary) graph.Node 
 			next, reason = StatusFixed, "VEX resolved"
 		}
 	}
+	// A result the tool's user suppressed (a nosec or checkov:skip
+	// comment, a baseline) is accepted by them; taking the suppression
+	// away reopens it.
+	switch {
+	case next == StatusOpen && f.Suppressed != "":
+		next, reason = StatusAccepted, "suppressed ("+f.Suppressed+")"
+		props["acceptedBy"], props["acceptedReason"] = a.tools[0], reason
+	case status == StatusAccepted && f.Suppressed == "" && lastActor(history) == "suppression":
+		next, reason = StatusOpen, "no longer suppressed"
+		props["acceptedBy"], props["acceptedReason"] = nil, nil
+	}
 	switch {
 	case old == nil:
 		sum.New++
@@ -692,6 +703,8 @@ func (p *planner) findingNode(a *acc, old *graph.Node, sum *Summary) graph.Node 
 		actor := p.actor
 		if strings.HasPrefix(reason, "VEX") {
 			actor = "vex"
+		} else if strings.HasPrefix(reason, "suppressed") || reason == "no longer suppressed" {
+			actor = "suppression"
 		}
 		history = append(history, p.history(next, actor, reason))
 		if next == StatusFixed {

@@ -3,6 +3,7 @@ package findings
 import (
 	"context"
 	"errors"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -358,5 +359,62 @@ func TestPartialRun(t *testing.T) {
 	sum, err = Import(ctx, s, []Input{less, bad}, Options{Now: clock(t0.Add(2 * time.Hour))})
 	if err == nil || sum.Applied {
 		t.Errorf("all-or-nothing run: err %v applied %v", err, sum.Applied)
+	}
+}
+
+// TestSARIFSuppressionsAndRulelessResults: a result its tool reports as
+// suppressed (nosec, checkov:skip, a baseline) is imported accepted, and
+// reopened once the suppression is gone; a suppression under review leaves
+// it open; passed checks are no findings; a result without ruleId (Gitleaks
+// 7) is named by the rule its message starts with.
+func TestSARIFSuppressionsAndRulelessResults(t *testing.T) {
+	ctx := context.Background()
+	result := func(rule, file string, suppressions ...map[string]any) map[string]any {
+		r := map[string]any{"message": map[string]any{"text": "issue"},
+			"locations": []any{map[string]any{"physicalLocation": map[string]any{
+				"artifactLocation": map[string]any{"uri": file}, "region": map[string]any{"startLine": 3}}}}}
+		if rule != "" {
+			r["ruleId"] = rule
+		}
+		if suppressions != nil {
+			r["suppressions"] = suppressions
+		}
+		return r
+	}
+	sarifDoc := func(results ...any) Input {
+		return Input{Name: "scan.sarif", Data: mustJSON(t, map[string]any{"version": "2.1.0", "runs": []any{map[string]any{
+			"tool":    map[string]any{"driver": map[string]any{"name": "Gitleaks", "rules": []any{map[string]any{"id": "AWS Access Key", "name": "AWS Access Key"}, map[string]any{"id": "Asymmetric Private Key", "name": "Asymmetric Private Key"}}}},
+			"results": results}}})}
+	}
+	leak := result("", "app/config.py")
+	leak["message"] = map[string]any{"text": "Asymmetric Private Key secret detected"}
+	passed := result("R3", "c.py")
+	passed["kind"] = "pass"
+	first := sarifDoc(leak,
+		result("R1", "a.py", map[string]any{"kind": "inSource", "justification": "test fixture"}),
+		result("R2", "b.py", map[string]any{"kind": "external", "status": "underReview"}),
+		passed)
+	s := newStore(t)
+	if _, err := Import(ctx, s, []Input{first}, Options{Now: clock(t0)}); err != nil {
+		t.Fatal(err)
+	}
+	status := func() map[string]string {
+		out := map[string]string{}
+		for _, n := range allFindings(t, s) {
+			out[n.Props.String("rule")] = n.Props.String("status")
+		}
+		return out
+	}
+	want := map[string]string{"Asymmetric Private Key": StatusOpen, "R1": StatusAccepted, "R2": StatusOpen}
+	if got := status(); !maps.Equal(got, want) {
+		t.Fatalf("statuses %v, want %v", got, want)
+	}
+	// The nosec comment is removed: R1 is reported again, unsuppressed.
+	second := sarifDoc(leak, result("R1", "a.py"), result("R2", "b.py"))
+	if _, err := Import(ctx, s, []Input{second}, Options{Now: clock(t0.Add(time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
+	if got := status()["R1"]; got != StatusOpen {
+		t.Errorf("R1 %s after its suppression was removed, want open", got)
 	}
 }

@@ -3,6 +3,7 @@ package findings
 import (
 	"context"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/riskgraph/riskgraph/graph"
@@ -17,7 +18,7 @@ type index struct {
 	byNameVersion map[string][]pkgRef   // lower(name)@version → packages
 	nodes         map[graph.ID]*graph.Node
 	byName        map[string][]*graph.Node // lower(name) → services, gateways, data stores, applications
-	byAddress     map[string][]graph.ID    // Terraform address → node
+	byAddress     map[string][]graph.ID    // Terraform address or CloudFormation logical id → node
 	images        map[string]graph.ID      // image ref → image
 	repos         map[string]graph.ID      // repository url/path (normalised) → repository
 	codeRoots     []codeRoot               // service source trees
@@ -61,6 +62,9 @@ func buildIndex(ctx context.Context, v graph.View) (*index, error) {
 		ix.nodes[n.ID] = n
 		if a := n.Props.String("address"); a != "" {
 			ix.byAddress[a] = append(ix.byAddress[a], n.ID)
+		}
+		if lid := n.Props.String("logicalId"); lid != "" && n.Props.String("address") == "" {
+			ix.byAddress[lid] = append(ix.byAddress[lid], n.ID)
 		}
 		switch n.Kind {
 		case graph.Package:
@@ -132,6 +136,68 @@ func cutLast(s string, seps ...string) (string, string, bool) {
 }
 
 // eachNode pages through every node matching f.
+// iacResource returns the nodes a scanner's IaC resource names: a
+// Terraform address (aws_s3_bucket.data) or a CloudFormation logical id
+// (DataBucket). The same address in two modules, or the same logical id in
+// two templates, is told apart by the file the scanner reports: nodes
+// declared in that file, else in its directory. A logical id declared in
+// no file like the finding's is another template's resource and is not
+// matched; a Terraform address is matched in every module when the file
+// cannot decide.
+func (ix *index) iacResource(res, file string) []graph.ID {
+	cands := ix.byAddress[res]
+	if len(cands) == 0 && strings.Contains(res, "[") {
+		// One instance of a resource with count or for_each
+		// (aws_s3_bucket.logs[0], module.db["eu"].aws_db_instance.this):
+		// the graph has one node for the resource.
+		cands = ix.byAddress[instanceKey.ReplaceAllString(res, "")]
+	}
+	if file == "" || len(cands) == 0 {
+		return cands
+	}
+	var sameFile, sameDir []graph.ID
+	dir := path.Dir(file)
+	for _, id := range cands {
+		n := ix.nodes[id]
+		if n == nil {
+			continue
+		}
+		f, d := false, false
+		for _, src := range n.Sources {
+			f = f || samePath(src.File, file)
+			d = d || (dir != "." && samePath(path.Dir(src.File), dir))
+		}
+		if f {
+			sameFile = append(sameFile, id)
+		} else if d {
+			sameDir = append(sameDir, id)
+		}
+	}
+	switch {
+	case len(sameFile) > 0:
+		return sameFile
+	case len(sameDir) > 0:
+		return sameDir
+	case !strings.Contains(res, "."):
+		return nil // a logical id of another template
+	}
+	return cands
+}
+
+// instanceKey is the index of a resource or module instance in an address.
+var instanceKey = regexp.MustCompile(`\[[^\]]*\]`)
+
+// samePath reports whether two relative paths name the same file, each
+// possibly relative to a different root (one a suffix of the other at a
+// "/" boundary).
+func samePath(a, b string) bool {
+	a, b = strings.TrimPrefix(path.Clean("/"+a), "/"), strings.TrimPrefix(path.Clean("/"+b), "/")
+	if a == "" || b == "" {
+		return false
+	}
+	return a == b || strings.HasSuffix(a, "/"+b) || strings.HasSuffix(b, "/"+a)
+}
+
 func eachNode(ctx context.Context, v graph.View, f graph.NodeFilter, fn func(*graph.Node)) error {
 	after := graph.ID("")
 	for {

@@ -3,6 +3,7 @@ package findings
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -240,5 +241,63 @@ func TestDemoScanUpdatesDemoFindings(t *testing.T) {
 		if len(subj[id]) == 0 || n.Props.String("status") != StatusOpen || n.Props.String("severity") != before[id].Props.String("severity") {
 			t.Errorf("%s: on %v status %q severity %q (demo %q)", n.Name, subj[id], n.Props.String("status"), n.Props.String("severity"), before[id].Props.String("severity"))
 		}
+	}
+}
+
+// IaC misconfigurations name their resource by Terraform address or
+// CloudFormation logical id; the same name in two modules or two templates
+// is told apart by the file the scanner reports, and a logical id goes to
+// the template the finding is in, not another template's resource. An
+// instance address (aws_s3_bucket.data["eu"]) is its resource's.
+func TestIaCResourceByFile(t *testing.T) {
+	ctx := context.Background()
+	src := func(file string) []graph.Source { return []graph.Source{{Agent: "test", File: file, Line: 3}} }
+	cfnA := graph.DataStoreID("prod", "orders/Bucket")
+	cfnB := graph.DataStoreID("prod", "users/Bucket")
+	tfDev := graph.DataStoreID("prod", "terraform:envs/dev:aws_s3_bucket.data")
+	tfProd := graph.DataStoreID("prod", "terraform:envs/prod:aws_s3_bucket.data")
+	s := newStore(t)
+	apply(t, s, []graph.Node{
+		{ID: cfnA, Kind: graph.DataStore, Name: "orders/Bucket", Env: "prod", Props: graph.Props{"logicalId": "Bucket", "stack": "orders"}, Sources: src("infra/orders/template.yaml")},
+		{ID: cfnB, Kind: graph.DataStore, Name: "users/Bucket", Env: "prod", Props: graph.Props{"logicalId": "Bucket", "stack": "users"}, Sources: src("infra/users/template.yaml")},
+		{ID: tfDev, Kind: graph.DataStore, Name: "aws_s3_bucket.data", Env: "prod", Props: graph.Props{"address": "aws_s3_bucket.data"}, Sources: src("envs/dev/s3.tf")},
+		{ID: tfProd, Kind: graph.DataStore, Name: "aws_s3_bucket.data", Env: "prod", Props: graph.Props{"address": "aws_s3_bucket.data"}, Sources: src("envs/prod/s3.tf")},
+	}, nil)
+	misconf := func(id, resource string) map[string]any {
+		return map[string]any{"ID": id, "Title": id, "Severity": "HIGH", "Status": "FAIL",
+			"CauseMetadata": map[string]any{"Resource": resource, "StartLine": 3}}
+	}
+	trivy := map[string]any{"SchemaVersion": 2, "ArtifactName": ".", "ArtifactType": "filesystem", "Results": []any{
+		map[string]any{"Target": "orders/template.yaml", "Class": "config", "Type": "cloudformation",
+			"Misconfigurations": []any{misconf("AVD-AWS-0088", "Bucket")}},
+		map[string]any{"Target": "envs/dev/s3.tf", "Class": "config", "Type": "terraform",
+			"Misconfigurations": []any{misconf("AVD-AWS-0089", "aws_s3_bucket.data")}},
+		map[string]any{"Target": "other/template.yaml", "Class": "config", "Type": "cloudformation",
+			"Misconfigurations": []any{misconf("AVD-AWS-0090", "Bucket")}},
+		map[string]any{"Target": "envs/prod/s3.tf", "Class": "config", "Type": "terraform",
+			"Misconfigurations": []any{misconf("AVD-AWS-0091", `aws_s3_bucket.data["eu"]`)}},
+	}}
+	checkov := map[string]any{"version": "2.1.0", "runs": []any{map[string]any{
+		"tool": map[string]any{"driver": map[string]any{"name": "Checkov", "rules": []any{map[string]any{"id": "CKV_AWS_18"}}}},
+		"results": []any{map[string]any{"ruleId": "CKV_AWS_18", "level": "error", "message": map[string]any{"text": "access logging"},
+			"locations": []any{map[string]any{"physicalLocation": map[string]any{
+				"artifactLocation": map[string]any{"uri": "users/template.yaml"},
+				"region":           map[string]any{"startLine": 3, "snippet": map[string]any{"text": "  Bucket:\n    Type: AWS::S3::Bucket\n    Properties: {}\n"}}}}}}},
+	}}}
+	ins := []Input{{Name: "trivy.json", Data: mustJSON(t, trivy)}, {Name: "checkov.sarif", Data: mustJSON(t, checkov)}}
+	sum, err := Import(ctx, s, ins, Options{Now: clock(t0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]graph.ID{"AVD-AWS-0088": {cfnA}, "AVD-AWS-0089": {tfDev}, "AVD-AWS-0090": nil, "AVD-AWS-0091": {tfProd}, "CKV_AWS_18": {cfnB}}
+	subj := subjectsByFinding(t, s)
+	for id, n := range allFindings(t, s) {
+		rule := n.Props.String("rule")
+		if got := subj[id]; !slices.Equal(got, want[rule]) {
+			t.Errorf("%s on %v, want %v", rule, got, want[rule])
+		}
+	}
+	if len(sum.Unresolved) != 1 {
+		t.Errorf("%d unresolved, want 1 (the logical id of a template not in the graph)", len(sum.Unresolved))
 	}
 }

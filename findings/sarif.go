@@ -1,6 +1,7 @@
 package findings
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"path"
@@ -12,13 +13,16 @@ import (
 )
 
 var (
-	advisoryRule   = regexp.MustCompile(`^(CVE-\d{4}-\d+|GHSA-[\w-]+|SNYK-[\w-]+|GO-\d{4}-\d+|PYSEC-\d{4}-\d+|RUSTSEC-\d{4}-\d+|OSV-[\w-]+)$`)
-	cveInText      = regexp.MustCompile(`CVE-\d{4}-\d+`)
-	trivyPkgMsg    = regexp.MustCompile(`(?m)^Package: (\S+)\s*$\s*^Installed Version: (\S+)`)
-	inlinePkgMsg   = regexp.MustCompile(`^Package (\S+) (\S+) in\b`)
-	snykPkg        = regexp.MustCompile(`^(?:\(([^)]*)\)\s+)?(\S+)@(\S+)$`)
-	snykManager    = regexp.MustCompile(`Package Manager: (\S+)`)
-	tfResource     = regexp.MustCompile(`^\s*resource\s+"([^"]+)"\s+"([^"]+)"`)
+	advisoryRule = regexp.MustCompile(`^(CVE-\d{4}-\d+|GHSA-[\w-]+|SNYK-[\w-]+|GO-\d{4}-\d+|PYSEC-\d{4}-\d+|RUSTSEC-\d{4}-\d+|OSV-[\w-]+)$`)
+	cveInText    = regexp.MustCompile(`CVE-\d{4}-\d+`)
+	trivyPkgMsg  = regexp.MustCompile(`(?m)^Package: (\S+)\s*$\s*^Installed Version: (\S+)`)
+	inlinePkgMsg = regexp.MustCompile(`^Package (\S+) (\S+) in\b`)
+	snykPkg      = regexp.MustCompile(`^(?:\(([^)]*)\)\s+)?(\S+)@(\S+)$`)
+	snykManager  = regexp.MustCompile(`Package Manager: (\S+)`)
+	tfResource   = regexp.MustCompile(`^\s*resource\s+"([^"]+)"\s+"([^"]+)"`)
+	// cfnResource is a CloudFormation resource opening a snippet: its
+	// logical id (YAML "Id:" or JSON "\"Id\": {") and, next, its Type.
+	cfnResource    = regexp.MustCompile(`^\s*"?([A-Za-z0-9]+)"?\s*:\s*\{?\s*\r?\n\s*"?Type"?\s*:\s*["']?AWS::`)
 	severityPrefix = regexp.MustCompile(`^(?i)(critical|high|medium|low) severity\b`)
 )
 
@@ -38,6 +42,7 @@ func parseSARIF(file string, data []byte) (*Report, error) {
 		return nil, fieldError(file, data, "$.version", "SARIF version %q is not supported (want \"2.1.0\")", rep.Version)
 	}
 	out := &Report{File: file, Format: FormatSARIF}
+	var indexes map[[2]int]bool // results (run, result) with a ruleIndex, read when needed
 	for i, run := range rep.Runs {
 		rp := fmt.Sprintf("$.runs[%d]", i)
 		if run == nil || run.Tool == nil || run.Tool.Driver == nil || deref(run.Tool.Driver.Name) == "" {
@@ -75,15 +80,30 @@ func parseSARIF(file string, data []byte) (*Report, error) {
 			if res == nil {
 				return nil, fieldError(file, data, p, "is null (want a result object)")
 			}
+			// A check that passed or did not apply, or a result gone since
+			// the baseline, is no finding.
+			if res.Kind == "pass" || res.Kind == "notApplicable" || deref(res.BaselineState) == "absent" {
+				continue
+			}
 			ruleID := deref(res.RuleID)
 			if ruleID == "" && res.Rule != nil {
 				ruleID = deref(res.Rule.ID)
 			}
 			if ruleID == "" && res.RuleIndex >= 0 && res.RuleIndex < len(drv.Rules) && drv.Rules[res.RuleIndex] != nil {
-				ruleID = deref(drv.Rules[res.RuleIndex].ID)
+				// ruleIndex decodes as 0 when absent: trust it only when
+				// the result really has one.
+				if indexes == nil {
+					indexes = ruleIndexes(data)
+				}
+				if indexes[[2]int{i, j}] {
+					ruleID = deref(drv.Rules[res.RuleIndex].ID)
+				}
 			}
 			if ruleID == "" {
-				return nil, fieldError(file, data, p, "has no ruleId (want the id of the rule the result violates)")
+				ruleID = ruleFromMessage(drv.Rules, res.Message)
+			}
+			if ruleID == "" {
+				return nil, fieldError(file, data, p, "has no ruleId and no message naming a rule (want the id of the rule the result violates)")
 			}
 			rule := rules[ruleID]
 			f := Finding{Category: category, Rule: ruleID, Path: p}
@@ -94,6 +114,7 @@ func parseSARIF(file string, data []byte) (*Report, error) {
 			f.File, f.Line, f.Column, f.Resource = sarifLocation(run, res)
 			f.Severity, f.CVSS = sarifSeverity(res, rule)
 			f.UniqueID = sarifUniqueID(res)
+			f.Suppressed = sarifSuppressed(res)
 			f.Fixed = res.PartialFingerprints["riskgraph/v1"]
 			if res.Properties != nil {
 				props := res.Properties.Properties
@@ -167,9 +188,85 @@ func sarifTitle(rule *sarif.ReportingDescriptor, id string) string {
 	return id
 }
 
+// ruleIndexes lists the results (run and result index) that carry a
+// ruleIndex.
+func ruleIndexes(data []byte) map[[2]int]bool {
+	var doc struct {
+		Runs []struct {
+			Results []struct {
+				RuleIndex *int `json:"ruleIndex"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	out := map[[2]int]bool{}
+	if json.Unmarshal(data, &doc) != nil {
+		return out
+	}
+	for i, r := range doc.Runs {
+		for j, res := range r.Results {
+			if res.RuleIndex != nil {
+				out[[2]int{i, j}] = true
+			}
+		}
+	}
+	return out
+}
+
+// ruleFromMessage names the rule of a result without ruleId (Gitleaks 7
+// writes only "AWS Access Key secret detected"): the longest rule whose id
+// or name starts the message, else the message itself.
+func ruleFromMessage(rules []*sarif.ReportingDescriptor, msg *sarif.Message) string {
+	if msg == nil {
+		return ""
+	}
+	text := strings.TrimSpace(deref(msg.Text))
+	best := ""
+	for _, r := range rules {
+		if r == nil || r.ID == nil {
+			continue
+		}
+		for _, n := range []string{*r.ID, deref(r.Name)} {
+			if n != "" && strings.HasPrefix(text, n) && len(*r.ID) > len(best) {
+				best = *r.ID
+			}
+		}
+	}
+	if best != "" {
+		return best
+	}
+	if len(text) > 200 {
+		return ""
+	}
+	return text
+}
+
+// sarifSuppressed describes the first suppression of a result that is in
+// force (status absent or "accepted"; "underReview" and "rejected" leave
+// the result open): its kind and justification.
+func sarifSuppressed(res *sarif.Result) string {
+	for _, s := range res.Suppressions {
+		if s == nil {
+			continue
+		}
+		if st := deref(s.Status); st != "" && st != "accepted" {
+			continue
+		}
+		out := deref(s.Kind)
+		if out == "" {
+			out = "suppressed"
+		}
+		if j := strings.TrimSpace(deref(s.Justification)); j != "" {
+			out += ": " + j
+		}
+		return out
+	}
+	return ""
+}
+
 // sarifLocation returns the primary location's file (repository-relative,
 // percent-decoded, artifacts[] index resolved), its start line, and for IaC
-// results whose snippet opens a Terraform block the resource address.
+// results whose snippet opens a Terraform block the resource address (a
+// CloudFormation resource: its logical id).
 func sarifLocation(run *sarif.Run, res *sarif.Result) (string, int, int, string) {
 	if len(res.Locations) == 0 || res.Locations[0] == nil || res.Locations[0].PhysicalLocation == nil {
 		return "", 0, 0, ""
@@ -195,6 +292,8 @@ func sarifLocation(run *sarif.Run, res *sarif.Result) (string, int, int, string)
 		if r.Snippet != nil {
 			if m := tfResource.FindStringSubmatch(deref(r.Snippet.Text)); m != nil {
 				resource = m[1] + "." + m[2]
+			} else if m := cfnResource.FindStringSubmatch(deref(r.Snippet.Text)); m != nil {
+				resource = m[1]
 			}
 		}
 	}

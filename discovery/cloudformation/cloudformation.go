@@ -11,14 +11,15 @@
 // and "stack" (findings importers attach Checkov/cfn-lint results by
 // logical id):
 //
-//   - DataStore for DynamoDB tables, S3 buckets, RDS instances and
+//   - DataStore for DynamoDB tables (and SAM SimpleTables), S3 buckets, RDS instances and
 //     clusters, Redshift, ElastiCache, Elasticsearch/OpenSearch domains,
 //     Neptune clusters and Cognito user pools; encrypted, public (joined:
 //     PubliclyAccessible, a public subnet and a security group admitting
 //     the world), publicReason, misconfigurations;
 //   - Service for Lambda and SAM functions (workload "lambda", runtime,
 //     envKeys, secretEnvKeys, triggers from SAM Events), EC2 instances
-//     (exposure joined as for Terraform), ECS services and EKS clusters
+//     (exposure joined as for Terraform), ECS services (RUNS_AS their task
+//     role, envKeys and secretEnvKeys of their containers) and EKS clusters
 //     (public API endpoint by default); CALLS to a ThirdParty for
 //     environment URLs naming an external host;
 //   - Gateway (type "api-gateway") for SAM Api/HttpApi (explicit and the
@@ -57,7 +58,9 @@ package cloudformation
 import (
 	"bytes"
 	"context"
+	"net/netip"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -100,11 +103,14 @@ func (Agent) Detect(f *discovery.File) bool {
 	// Serverless Framework file nests it under "resources:"), or a JSON
 	// object with AWS:: types.
 	topLevel := bytes.HasPrefix(d, []byte("Resources:")) || bytes.Contains(d, []byte("\nResources:"))
-	if topLevel && bytes.Contains(d, []byte("Type: AWS::")) {
+	if topLevel && yamlAWSType.Match(d) {
 		return true
 	}
 	return bytes.Contains(d, []byte(`"Resources"`)) && (bytes.Contains(d, []byte(`"Type": "AWS::`)) || bytes.Contains(d, []byte(`"Type":"AWS::`)))
 }
+
+// yamlAWSType is a resource type in YAML, bare or quoted ('AWS::S3::Bucket').
+var yamlAWSType = regexp.MustCompile(`Type:[ \t]*['"]?AWS::`)
 
 // Read parses one template and adds what it declares to c.
 func (Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collector) error {
@@ -125,6 +131,9 @@ func (Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collector
 	}
 	b := &builder{t: t, c: c, env: env, stack: stack, file: f.Path, nodes: map[string]*nodeRef{}, roles: map[string]string{}}
 	b.build()
+	for _, e := range t.unknownTags {
+		c.AddError(e)
+	}
 	return ctx.Err()
 }
 
@@ -195,7 +204,7 @@ func (b *builder) build() {
 	for _, id := range t.order {
 		r := t.resources[id]
 		switch r.Type {
-		case "AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable":
+		case "AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::Serverless::SimpleTable":
 			p := b.props(r)
 			p["engine"], p["managed"], p["encrypted"], p["public"] = "dynamodb", true, true, false
 			if sse := mapOf(r.Props["SSESpecification"]); sse != nil {
@@ -208,6 +217,11 @@ func (b *builder) build() {
 				if n, ok := t.str(mapOf(a), "AttributeName"); ok {
 					keys = append(keys, n)
 				}
+			}
+			if n, ok := t.str(mapOf(r.Props["PrimaryKey"]), "Name"); ok {
+				keys = append(keys, n) // SimpleTable: one key, "id" unless PrimaryKey names it
+			} else if r.Type == "AWS::Serverless::SimpleTable" {
+				keys = append(keys, "id")
 			}
 			if len(keys) > 0 {
 				p["keyAttributes"] = keys
@@ -228,9 +242,7 @@ func (b *builder) build() {
 		case "AWS::EC2::Instance":
 			b.instance(r)
 		case "AWS::ECS::Service":
-			p := b.props(r)
-			p["workload"] = "ecs-service"
-			b.add(r, graph.Service, b.name(r, "ServiceName"), "ecs", p)
+			b.ecsService(r)
 		case "AWS::Serverless::Api", "AWS::ApiGateway::RestApi", "AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api":
 			b.api(r)
 		case "AWS::AppSync::GraphQLApi":
@@ -253,7 +265,7 @@ func (b *builder) build() {
 			if k {
 				p["endpointPublicAccess"] = pub
 			}
-			if pub && k && (slices.Contains(cidrs, "0.0.0.0/0") || slices.Contains(cidrs, "::/0")) {
+			if pub && k && slices.ContainsFunc(cidrs, worldCIDR) {
 				p["openPorts"] = []string{"tcp:443"}
 				p["misconfigurations"] = []string{"public-api-endpoint"}
 				e := graph.NewEdge(graph.RoutesTo, graph.InternetID, n.ID)
@@ -329,6 +341,14 @@ func (b *builder) build() {
 		b.c.AddNode(AgentName, graph.Node{ID: n.ID, Kind: n.Kind, Name: n.Name, Env: b.env, Props: n.Props,
 			Sources: b.src(n.Line, n.LID+" ("+b.t.resources[n.LID].Type+")")})
 	}
+}
+
+// worldCIDR reports whether a CIDR admits every address: 0.0.0.0/0 and
+// ::/0, but also any prefix of length 0 ("192.168.1.0/0" is the whole
+// internet, whatever its address bits).
+func worldCIDR(c string) bool {
+	p, err := netip.ParsePrefix(strings.TrimSpace(c))
+	return err == nil && p.Bits() == 0
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -445,19 +465,41 @@ func (b *builder) database(r *resource) {
 	case "AWS::Redshift::Cluster":
 		engine, iam = "redshift", "redshift"
 	}
-	p["engine"], p["managed"] = engine, true
 	encKey := "StorageEncrypted"
 	if r.Type == "AWS::Redshift::Cluster" {
 		encKey = "Encrypted"
 	}
-	enc, _, k := t.boolean(r.Props, encKey)
+	enc, encSet, k := t.boolean(r.Props, encKey)
+	// A cluster member or a read replica takes its storage encryption and
+	// engine from the cluster or the source instance.
+	for _, key := range []string{"DBClusterIdentifier", "SourceDBInstanceIdentifier"} {
+		v, ok := r.Props[key]
+		if !ok || r.Type != "AWS::RDS::DBInstance" {
+			continue
+		}
+		var src *resource
+		if ids := t.refsIn(t.resolve(v)); len(ids) > 0 {
+			src = t.resources[ids[0]]
+		}
+		if !encSet {
+			enc, k = false, false // unknown unless the source says
+			if src != nil {
+				enc, _, k = t.boolean(src.Props, "StorageEncrypted")
+			}
+		}
+		if engine == "" && src != nil {
+			engine, _ = t.str(src.Props, "Engine")
+		}
+	}
+	p["engine"], p["managed"] = engine, true
 	if k {
 		p["encrypted"] = enc
 	}
-	port := map[string]int64{"neptune": 8182, "docdb": 27017, "redshift": 5439}[engine]
-	if strings.Contains(engine, "postgres") {
+	le := strings.ToLower(engine)
+	port := map[string]int64{"neptune": 8182, "docdb": 27017, "redshift": 5439}[le]
+	if strings.Contains(le, "postgres") {
 		port = 5432
-	} else if strings.Contains(engine, "mysql") || strings.Contains(engine, "maria") || engine == "aurora" {
+	} else if strings.Contains(le, "mysql") || strings.Contains(le, "maria") || le == "aurora" {
 		port = 3306
 	}
 	if v, ok := toInt(t.resolve(r.Props["Port"])); ok {
@@ -466,11 +508,13 @@ func (b *builder) database(r *resource) {
 	if port > 0 {
 		p["port"] = port
 	}
-	flag, _, flagKnown := t.boolean(r.Props, "PubliclyAccessible")
+	flag, flagSet, flagKnown := t.boolean(r.Props, "PubliclyAccessible")
 	p["publiclyAccessible"] = flag
 	switch {
 	case !flagKnown:
 		p["publicReason"] = "PubliclyAccessible could not be resolved"
+	case !flag && flagSet:
+		p["public"], p["publicReason"] = false, "PubliclyAccessible is false"
 	case !flag:
 		p["public"], p["publicReason"] = false, "PubliclyAccessible is not set"
 	default:
@@ -521,7 +565,7 @@ func (b *builder) sgWorld(sgs []string, port int64) (bool, []string) {
 				continue
 			}
 			admitted = append(admitted, c)
-			if (c == "0.0.0.0/0" || c == "::/0") && (all || port == 0 || (port >= from && port <= to)) {
+			if worldCIDR(c) && (all || port == 0 || (port >= from && port <= to)) {
 				world = true
 			}
 		}
@@ -588,7 +632,7 @@ func (b *builder) subnetsPublic(subnets []string) (public, isKnown bool) {
 		if dest == "" {
 			dest, _ = t.str(rt.Props, "DestinationIpv6CidrBlock")
 		}
-		if dest != "0.0.0.0/0" && dest != "::/0" {
+		if !worldCIDR(dest) {
 			continue
 		}
 		for _, g := range t.refsIn(t.resolve(rt.Props["GatewayId"])) {
@@ -711,6 +755,53 @@ func (b *builder) function(r *resource) {
 	}
 }
 
+// ecsService adds an ECS service with what its task definition says: the
+// task role it runs as, and its containers' environment (envKeys, and
+// secretEnvKeys for literal values of secret-like names; values are never
+// kept; the Secrets field, which reads from Secrets Manager or SSM, is
+// not plaintext).
+func (b *builder) ecsService(r *resource) {
+	t := b.t
+	p := b.props(r)
+	p["workload"] = "ecs-service"
+	nc := mapOf(mapOf(r.Props["NetworkConfiguration"])["AwsvpcConfiguration"])
+	if v, ok := t.str(nc, "AssignPublicIp"); ok {
+		p["publicIp"] = strings.EqualFold(v, "ENABLED")
+	}
+	var td *resource
+	if ids := t.refsIn(t.resolve(r.Props["TaskDefinition"])); len(ids) > 0 {
+		td = t.resources[ids[0]]
+	}
+	var keys, secret []string
+	if td != nil && td.Type == "AWS::ECS::TaskDefinition" {
+		for _, c := range listOf(td.Props["ContainerDefinitions"]) {
+			for _, e := range listOf(mapOf(c)["Environment"]) {
+				name, ok := t.str(mapOf(e), "Name")
+				if !ok || name == "" {
+					continue
+				}
+				keys = append(keys, name)
+				if v, ok := t.str(mapOf(e), "Value"); ok && v != "" && (endpoint.SecretName(name) || awsiam.HasAWSKey(v)) {
+					secret = append(secret, name)
+				}
+			}
+		}
+		if roles := t.refsIn(t.resolve(td.Props["TaskRoleArn"])); len(roles) > 0 {
+			b.roles[r.ID] = roles[0]
+		}
+	}
+	if len(keys) > 0 {
+		sort.Strings(keys)
+		p["envKeys"] = slices.Compact(keys)
+	}
+	if len(secret) > 0 {
+		sort.Strings(secret)
+		p["plaintextSecrets"], p["secretEnvKeys"] = true, slices.Compact(secret)
+	}
+	misconf(p)
+	b.add(r, graph.Service, b.name(r, "ServiceName"), "ecs", p)
+}
+
 // envVars merges Globals and the function's environment variables.
 func (b *builder) envVars(r *resource) map[string]any {
 	out := map[string]any{}
@@ -727,6 +818,19 @@ func (b *builder) envVars(r *resource) map[string]any {
 
 func (b *builder) api(r *resource) {
 	t := b.t
+	if g := t.apiGlobals[r.Type]; len(g) > 0 {
+		// SAM Globals apply under the API's own properties.
+		merged := make(map[string]any, len(g)+len(r.Props))
+		for k, v := range g {
+			merged[k] = v
+		}
+		for k, v := range r.Props {
+			merged[k] = v
+		}
+		cp := *r
+		cp.Props = merged
+		r = &cp
+	}
 	p := b.props(r)
 	p["type"] = "api-gateway"
 	types := []string{"EDGE"}
@@ -769,10 +873,19 @@ func (b *builder) api(r *resource) {
 
 func (b *builder) publicAPI(n *nodeRef, types []string) {
 	public := len(types) > 0
+	unknown := false
 	for _, ty := range types {
-		if strings.EqualFold(ty, "PRIVATE") || ty == "DISABLED" || !known(ty) {
+		switch {
+		case strings.EqualFold(ty, "PRIVATE") || ty == "DISABLED":
 			public = false
+		case !known(ty):
+			unknown = true
 		}
+	}
+	if public && unknown {
+		// A parameter without default: whether it is public is not known.
+		n.Props["publicReason"] = "endpoint type could not be resolved"
+		return
 	}
 	n.Props["public"] = public
 	if public {
@@ -980,6 +1093,29 @@ func (b *builder) events() {
 	}
 }
 
+// resourcePath rebuilds the path of an AWS::ApiGateway::Method from the
+// PathPart and ParentId of the AWS::ApiGateway::Resource chain its
+// ResourceId names ("/" for the API's root resource, "{unknown}" for a
+// part that cannot be resolved).
+func (b *builder) resourcePath(method *resource) string {
+	t := b.t
+	var parts []string
+	refs := t.refsIn(t.resolve(method.Props["ResourceId"]))
+	for depth := 0; depth < 32 && len(refs) > 0; depth++ {
+		res := t.resources[refs[0]]
+		if res == nil || res.Type != "AWS::ApiGateway::Resource" {
+			break
+		}
+		pp, ok := t.str(res.Props, "PathPart")
+		if !ok {
+			pp = "{unknown}"
+		}
+		parts = append([]string{pp}, parts...)
+		refs = t.refsIn(t.resolve(res.Props["ParentId"]))
+	}
+	return "/" + strings.Join(parts, "/")
+}
+
 // integrations routes API Gateway v1/v2 integrations and AppSync data
 // sources to the functions they invoke.
 func (b *builder) integrations() {
@@ -1008,6 +1144,10 @@ func (b *builder) integrations() {
 					continue
 				}
 				e := graph.NewEdge(graph.RoutesTo, gw.ID, fn.ID)
+				if r.Type == "AWS::ApiGateway::Method" {
+					m, _ := t.str(r.Props, "HttpMethod")
+					e.Props = graph.Props{"pathPrefixes": []string{b.resourcePath(r)}, "method": strings.ToUpper(m)}
+				}
 				e.Sources = b.src(r.Line, r.ID+" ("+r.Type+")")
 				b.c.AddEdge(AgentName, e)
 			}
@@ -1033,9 +1173,9 @@ func (b *builder) integrations() {
 				continue
 			}
 			route, _ := t.str(r.Props, "RouteKey")
-			if route == "" {
+			if r.Type == "AWS::ApiGateway::Method" {
 				m, _ := t.str(r.Props, "HttpMethod")
-				route = m + " " + r.ID
+				route = strings.ToUpper(m) + " " + b.resourcePath(r)
 			}
 			all, _ := gw.Props["routes"].([]string)
 			gw.Props["routes"] = append(all, route+" "+auth)
@@ -1131,7 +1271,7 @@ func (b *builder) worldPorts(sgs []string) []string {
 	add := func(rule map[string]any) {
 		for _, k := range []string{"CidrIp", "CidrIpv6"} {
 			c, ok := t.str(rule, k)
-			if !ok || (c != "0.0.0.0/0" && c != "::/0") {
+			if !ok || !worldCIDR(c) {
 				continue
 			}
 			proto, _ := t.str(rule, "IpProtocol")

@@ -321,7 +321,6 @@ func TestBrokenTemplates(t *testing.T) {
 		line       int
 		msg        string
 	}{
-		{"unknown tag", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: !Reff Foo\n", 6, "unknown CloudFormation tag !Reff"},
 		{"bad YAML", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  T:\n    Type: AWS::S3::Bucket\n\tProperties: {}\n", 4, "malformed YAML"},
 		{"resources not a mapping", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  - Type: AWS::S3::Bucket\n", 3, "Resources must be a mapping"},
 		{"resource without type", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  B:\n    Properties: {}\n", 4, "has no Type"},
@@ -340,6 +339,28 @@ func TestBrokenTemplates(t *testing.T) {
 			}
 		})
 	}
+	// A tag that is no intrinsic (a typo, or a preprocessor's such as
+	// !Rain::Embed) is reported with its line, its value is unknown, and
+	// the rest of the template is still read.
+	t.Run("unknown tag", func(t *testing.T) {
+		src := "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: !Reff Foo\n" +
+			"  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: orders\n      Code:\n        ZipFile: !Rain::Embed handler.py\n"
+		c, err := readBytes(t, "t/template.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := c.Errors()
+		if len(errs) != 2 || errs[0].Line != 6 || !strings.Contains(errs[0].Msg, "unknown CloudFormation tag !Reff") ||
+			errs[1].Line != 12 || !strings.Contains(errs[1].Msg, "!Rain::Embed") || errs[0].File != "t/template.yaml" {
+			t.Errorf("errors %v, want !Reff at line 6 and !Rain::Embed at line 12", errs)
+		}
+		if q := byLabel(t, c, "t/T"); q.Name != "t/T" {
+			t.Errorf("table named %q, want its logical id (TableName unknown)", q.Name)
+		}
+		if f := byLabel(t, c, "t/F"); f.Kind != graph.Service || f.Name != "orders" {
+			t.Errorf("function %q is a %s", f.Name, f.Kind)
+		}
+	})
 	t.Run("unknown resource types are skipped", func(t *testing.T) {
 		c, err := readBytes(t, "t/template.yaml", []byte("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  X:\n    Type: AWS::Made::Up\n  Q:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: !If [IsProd, a, b]\n"))
 		if err != nil {
@@ -522,5 +543,346 @@ func TestCrossStack(t *testing.T) {
 	fn := byLabel(t, c, "checkout/CheckoutFunction")
 	if !slices.Contains(fn.Props.Strings("crossStackRefs"), "env|PAYMENTS_TABLE|ssm:/shop/dev/payments/table/name") {
 		t.Errorf("unresolved dynamic reference not kept: %v", fn.Props["crossStackRefs"])
+	}
+}
+
+// TestRestMethodPaths: an AWS::ApiGateway::Method is recorded by its HTTP
+// method and the path its Resource chain builds (PathPart under ParentId),
+// not by its logical id, and the route to its function carries them.
+func TestRestMethodPaths(t *testing.T) {
+	src := `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: shop
+  Orders:
+    Type: AWS::ApiGateway::Resource
+    Properties:
+      RestApiId: !Ref Api
+      ParentId: !GetAtt Api.RootResourceId
+      PathPart: orders
+  Order:
+    Type: AWS::ApiGateway::Resource
+    Properties:
+      RestApiId: !Ref Api
+      ParentId: !Ref Orders
+      PathPart: "{id}"
+  GetOrder:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Order
+      HttpMethod: get
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+  RootMethod:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: POST
+      AuthorizationType: AWS_IAM
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: orders
+`
+	c, err := readBytes(t, "shop/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := byLabel(t, c, "shop/Api")
+	if got := api.Props.Strings("unauthenticatedRoutes"); !slices.Equal(got, []string{"GET /orders/{id}"}) {
+		t.Errorf("unauthenticatedRoutes %v, want [GET /orders/{id}]", got)
+	}
+	if got := api.Props.Strings("routes"); !slices.Equal(got, []string{"GET /orders/{id} NONE", "POST / AWS_IAM"}) {
+		t.Errorf("routes %v", got)
+	}
+	fn := byLabel(t, c, "shop/Fn")
+	e, ok := c.Edge(graph.NewEdge(graph.RoutesTo, api.ID, fn.ID).ID)
+	if !ok {
+		t.Fatalf("no ROUTES_TO api -> function; edges %v", edges(c, graph.RoutesTo))
+	}
+	if !slices.Equal(e.Props.Strings("pathPrefixes"), []string{"/orders/{id}"}) || e.Props.String("method") != "GET" {
+		t.Errorf("route props %v", e.Props)
+	}
+}
+
+// TestSimpleTableAndLambdaExecute: a SAM SimpleTable is a DynamoDB table
+// (key "id" unless PrimaryKey names one), reached by a policy template
+// given as a single map; the AWSLambdaExecute managed policy reads and
+// writes every bucket.
+func TestSimpleTableAndLambdaExecute(t *testing.T) {
+	src := `AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Writer:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: writer
+      Policies:
+        DynamoDBCrudPolicy:
+          TableName: !Ref Table
+  Thumbs:
+    Type: AWS::Serverless::Function
+    Properties:
+      Policies: AWSLambdaExecute
+  Table:
+    Type: AWS::Serverless::SimpleTable
+    Properties:
+      TableName: weather
+  Uploads:
+    Type: AWS::S3::Bucket
+`
+	c, err := readBytes(t, "app/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := byLabel(t, c, "app/Table")
+	if table.Kind != graph.DataStore || table.Name != "weather" || !slices.Equal(table.Props.Strings("keyAttributes"), []string{"id"}) {
+		t.Errorf("table %s %q keys %v", table.Kind, table.Name, table.Props["keyAttributes"])
+	}
+	got := edges(c, graph.CanAccess)
+	for _, want := range []string{"CAN_ACCESS app/WriterRole -> app/Table", "CAN_ACCESS app/ThumbsRole -> app/Uploads"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no CAN_ACCESS %s; have %v", want, got)
+		}
+	}
+}
+
+// TestZeroLengthPrefixIsTheWorld: a security group rule whose CidrIp has
+// prefix length 0 ("192.168.1.0/0", a parameter default in AWS's own
+// sample) admits the whole internet.
+func TestZeroLengthPrefixIsTheWorld(t *testing.T) {
+	src := `{"AWSTemplateFormatVersion": "2010-09-09",
+ "Parameters": {"SSHLocation": {"Type": "String", "Default": "192.168.1.0/0"}},
+ "Resources": {
+  "Instance": {"Type": "AWS::EC2::Instance", "Properties": {"SecurityGroups": [{"Ref": "SG"}]}},
+  "SG": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"SecurityGroupIngress": [
+    {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": {"Ref": "SSHLocation"}}]}}}}`
+	c, err := readBytes(t, "ec2/template.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := byLabel(t, c, "ec2/Instance")
+	if !slices.Equal(in.Props.Strings("openPorts"), []string{"tcp:22"}) {
+		t.Errorf("openPorts %v, want [tcp:22]", in.Props["openPorts"])
+	}
+}
+
+// TestAPIGlobals: SAM Globals.Api and Globals.HttpApi apply to explicit
+// and implicit APIs (a PRIVATE endpoint configuration is not public), and
+// an API's own property wins.
+func TestAPIGlobals(t *testing.T) {
+	src := `AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Api:
+    EndpointConfiguration: PRIVATE
+  HttpApi:
+    DisableExecuteApiEndpoint: true
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Get:
+          Type: Api
+          Properties:
+            Path: /
+            Method: get
+        Post:
+          Type: HttpApi
+          Properties:
+            Path: /
+            Method: post
+  Public:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      EndpointConfiguration: REGIONAL
+`
+	c, err := readBytes(t, "app/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := reachable(c); !slices.Equal(got, []string{"app/Public"}) {
+		t.Errorf("internet-facing %v, want only app/Public (the implicit APIs are private or disabled by Globals)", got)
+	}
+}
+
+// TestDataPolicyTemplates: SAM policy templates that reach data beyond the
+// CRUD ones (restoring a table from backup, posting to a search domain)
+// grant access to the store they name.
+func TestDataPolicyTemplates(t *testing.T) {
+	src := `AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Policies:
+        - DynamoDBRestoreFromBackupPolicy:
+            TableName: !Ref Table
+        - ElasticsearchHttpPostPolicy:
+            DomainName: logs
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: orders
+  Search:
+    Type: AWS::OpenSearchService::Domain
+    Properties:
+      DomainName: logs
+`
+	c, err := readBytes(t, "app/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := edges(c, graph.CanAccess)
+	for _, want := range []string{"CAN_ACCESS app/FnRole -> app/Table", "CAN_ACCESS app/FnRole -> app/Search"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no %s; have %v", want, got)
+		}
+	}
+}
+
+// TestQuotedTypesAndUnknownEndpoint: a template without format version
+// or transform whose types are quoted ('AWS::Serverless::Function') is
+// detected; an API whose endpoint type is a parameter without default is
+// neither public nor private.
+func TestQuotedTypesAndUnknownEndpoint(t *testing.T) {
+	src := `Parameters:
+  EndpointConfig:
+    Type: String
+Resources:
+  Fn:
+    Type: 'AWS::Serverless::Function'
+    Properties:
+      Handler: index.handler
+  Api:
+    Type: "AWS::Serverless::Api"
+    Properties:
+      StageName: prod
+      EndpointConfiguration: !Ref EndpointConfig
+`
+	c, err := readBytes(t, "app/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLabel(t, c, "app/Fn")
+	api := byLabel(t, c, "app/Api")
+	if _, ok := api.Props["public"]; ok || api.Props.String("publicReason") == "" {
+		t.Errorf("api public %v (%q), want unknown", api.Props["public"], api.Props.String("publicReason"))
+	}
+}
+
+// TestClusterMembersAndReplicas: an Aurora instance of a cluster, and a
+// read replica, take storage encryption and engine from the cluster or the
+// source instance (no false "unencrypted"); an engine written "MySQL" has
+// MySQL's port.
+func TestClusterMembersAndReplicas(t *testing.T) {
+	src := `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Cluster:
+    Type: AWS::RDS::DBCluster
+    Properties:
+      Engine: aurora-postgresql
+      StorageEncrypted: true
+  Member:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      DBClusterIdentifier: !Ref Cluster
+      DBInstanceClass: db.r6g.large
+  Main:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: MySQL
+      StorageEncrypted: true
+      PubliclyAccessible: false
+  Replica:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      SourceDBInstanceIdentifier: !Ref Main
+`
+	c, err := readBytes(t, "db/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{"db/Member", "db/Replica"} {
+		n := byLabel(t, c, l)
+		if !n.Props.Bool("encrypted") || slices.Contains(n.Props.Strings("misconfigurations"), "unencrypted") {
+			t.Errorf("%s encrypted %v misconfigurations %v", l, n.Props["encrypted"], n.Props["misconfigurations"])
+		}
+	}
+	if m := byLabel(t, c, "db/Member"); m.Props.String("engine") != "aurora-postgresql" || m.Props.Int("port") != 5432 {
+		t.Errorf("member engine %q port %v", m.Props.String("engine"), m.Props["port"])
+	}
+	if r := byLabel(t, c, "db/Replica"); r.Props.Int("port") != 3306 {
+		t.Errorf("replica of a MySQL instance: port %v", r.Props["port"])
+	}
+}
+
+// TestECSServiceTaskDefinition: an ECS service runs as its task
+// definition's task role, and carries its containers' environment names;
+// a secret-like name with a literal value is a plaintext secret (its
+// value never kept), one read through Secrets is not.
+func TestECSServiceTaskDefinition(t *testing.T) {
+	src := `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  TaskRole:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies:
+        - PolicyName: data
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: s3:GetObject
+                Resource: !Sub "${Bucket.Arn}/*"
+  Bucket:
+    Type: AWS::S3::Bucket
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      TaskRoleArn: !GetAtt TaskRole.Arn
+      ContainerDefinitions:
+        - Name: app
+          Image: app:1
+          Environment:
+            - Name: DB_PASSWORD
+              Value: hunter2
+            - Name: BUCKET
+              Value: !Ref Bucket
+          Secrets:
+            - Name: API_KEY
+              ValueFrom: arn:aws:ssm:eu-west-1:1:parameter/api-key
+  Service:
+    Type: AWS::ECS::Service
+    Properties:
+      ServiceName: app
+      TaskDefinition: !Ref Task
+      NetworkConfiguration:
+        AwsvpcConfiguration:
+          AssignPublicIp: ENABLED
+`
+	c, err := readBytes(t, "ecs/template.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := byLabel(t, c, "ecs/Service")
+	if !slices.Equal(svc.Props.Strings("envKeys"), []string{"BUCKET", "DB_PASSWORD"}) || !slices.Equal(svc.Props.Strings("secretEnvKeys"), []string{"DB_PASSWORD"}) || !svc.Props.Bool("publicIp") {
+		t.Errorf("envKeys %v secretEnvKeys %v publicIp %v", svc.Props["envKeys"], svc.Props["secretEnvKeys"], svc.Props["publicIp"])
+	}
+	for k, v := range svc.Props {
+		if s, ok := v.(string); ok && strings.Contains(s, "hunter2") {
+			t.Errorf("secret value stored in %s", k)
+		}
+	}
+	if !slices.Contains(edges(c, graph.RunsAs), "RUNS_AS ecs/Service -> ecs/TaskRole") {
+		t.Errorf("RUNS_AS %v", edges(c, graph.RunsAs))
 	}
 }

@@ -82,6 +82,14 @@ var samTemplates = map[string]struct {
 		[]string{"s3:GetObject", "s3:GetObjectAcl", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl", "s3:DeleteObject", "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging", "s3:GetObjectTagging", "s3:GetObjectVersionTagging", "s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:ListBucket", "s3:GetBucketLocation"}},
 	"LambdaInvokePolicy": {"lambda", "FunctionName", "arn:aws:lambda:{{unknown AWS.Region}}:{{unknown AWS.AccountId}}:function:",
 		[]string{"lambda:InvokeFunction"}},
+	"DynamoDBReconfigurePolicy": {"dynamodb", "TableName", "arn:aws:dynamodb:{{unknown AWS.Region}}:{{unknown AWS.AccountId}}:table/",
+		[]string{"dynamodb:UpdateTable"}},
+	"DynamoDBBackupFullAccessPolicy": {"dynamodb", "TableName", "arn:aws:dynamodb:{{unknown AWS.Region}}:{{unknown AWS.AccountId}}:table/",
+		[]string{"dynamodb:CreateBackup", "dynamodb:DescribeContinuousBackups", "dynamodb:UpdateContinuousBackups", "dynamodb:DeleteBackup", "dynamodb:DescribeBackup", "dynamodb:ListBackups"}},
+	"DynamoDBRestoreFromBackupPolicy": {"dynamodb", "TableName", "arn:aws:dynamodb:{{unknown AWS.Region}}:{{unknown AWS.AccountId}}:table/",
+		[]string{"dynamodb:RestoreTableFromBackup", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchWriteItem"}},
+	"ElasticsearchHttpPostPolicy": {"es", "DomainName", "arn:aws:es:{{unknown AWS.Region}}:{{unknown AWS.AccountId}}:domain/",
+		[]string{"es:ESHttpPost", "es:ESHttpPut"}},
 }
 
 // samPolicies reads a SAM function's Policies into its implicit role: ARNs
@@ -106,7 +114,7 @@ func (b *builder) samPolicies(role string, fn *resource) {
 				}
 				res := awsiam.Str(mapOf(arg)[tpl.param])
 				st := awsiam.Statement{Effect: "Allow", Actions: tpl.actions, Resources: []string{tpl.arn + res}}
-				if tpl.service == "s3" {
+				if tpl.service == "s3" || tpl.service == "es" {
 					st.Resources = append(st.Resources, tpl.arn+res+"/*")
 				}
 				b.stmts[role] = append(b.stmts[role], st)

@@ -35,18 +35,25 @@ type resource struct {
 
 // template is a parsed CloudFormation or SAM template.
 type template struct {
-	file      string
-	params    map[string]map[string]any
-	globals   map[string]any // SAM Globals.Function
-	outputs   map[string]any
-	resources map[string]*resource
-	order     []string
+	file    string
+	params  map[string]map[string]any
+	globals map[string]any // SAM Globals.Function
+	// apiGlobals are SAM Globals.Api and Globals.HttpApi by the resource
+	// type they apply to (explicit and implicit APIs alike).
+	apiGlobals map[string]map[string]any
+	outputs    map[string]any
+	resources  map[string]*resource
+	order      []string
+	// unknownTags are the tags that are not CloudFormation intrinsics
+	// (a typo, a preprocessor's !Rain::Embed): each value became unknown
+	// and the rest of the template is still read.
+	unknownTags []*discovery.FileError
 }
 
 // parse reads YAML or JSON (yaml.v3 reads both) into a template.
-// Intrinsic short tags become their long form; an unknown tag, a
-// non-mapping Resources or a resource without Type is a FileError with the
-// line.
+// Intrinsic short tags become their long form; a non-mapping Resources or
+// a resource without Type is a FileError with the line. An unknown tag
+// makes its value unknown and is listed in unknownTags.
 func parse(file string, data []byte) (*template, error) {
 	if !utf8.Valid(data) || strings.IndexByte(string(data), 0) >= 0 {
 		off := 0
@@ -72,7 +79,7 @@ func parse(file string, data []byte) (*template, error) {
 		k, v := root.Content[i].Value, root.Content[i+1]
 		switch k {
 		case "Parameters":
-			pv, err := convert(file, v, 0)
+			pv, err := t.convert(v, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -84,15 +91,18 @@ func parse(file string, data []byte) (*template, error) {
 				}
 			}
 		case "Globals":
-			gv, err := convert(file, v, 0)
+			gv, err := t.convert(v, 0)
 			if err != nil {
 				return nil, err
 			}
 			if gm, ok := gv.(map[string]any); ok {
 				t.globals, _ = gm["Function"].(map[string]any)
+				t.apiGlobals = map[string]map[string]any{}
+				t.apiGlobals["AWS::Serverless::Api"], _ = gm["Api"].(map[string]any)
+				t.apiGlobals["AWS::Serverless::HttpApi"], _ = gm["HttpApi"].(map[string]any)
 			}
 		case "Outputs":
-			ov, err := convert(file, v, 0)
+			ov, err := t.convert(v, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -103,7 +113,7 @@ func parse(file string, data []byte) (*template, error) {
 			}
 			for j := 0; j+1 < len(v.Content); j += 2 {
 				id, rn := v.Content[j].Value, v.Content[j+1]
-				rv, err := convert(file, rn, 0)
+				rv, err := t.convert(rn, 0)
 				if err != nil {
 					return nil, err
 				}
@@ -157,7 +167,8 @@ func kindName(n *yaml.Node) string {
 
 // convert turns a YAML node into maps, slices and scalars, expanding
 // intrinsic tags.
-func convert(file string, n *yaml.Node, depth int) (any, error) {
+func (t *template) convert(n *yaml.Node, depth int) (any, error) {
+	file := t.file
 	if depth > 200 {
 		return nil, discovery.Errorf(file, n.Line, "nesting deeper than 200 levels")
 	}
@@ -167,12 +178,12 @@ func convert(file string, n *yaml.Node, depth int) (any, error) {
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return convert(file, n.Content[0], depth+1)
+		return t.convert(n.Content[0], depth+1)
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			return nil, nil
 		}
-		return convert(file, n.Alias, depth+1)
+		return t.convert(n.Alias, depth+1)
 	case yaml.ScalarNode:
 		switch n.Tag {
 		case "!!str", "":
@@ -201,7 +212,7 @@ func convert(file string, n *yaml.Node, depth int) (any, error) {
 	case yaml.SequenceNode:
 		l := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			e, err := convert(file, c, depth+1)
+			e, err := t.convert(c, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -214,7 +225,7 @@ func convert(file string, n *yaml.Node, depth int) (any, error) {
 			if n.Content[i].Kind != yaml.ScalarNode {
 				return nil, discovery.Errorf(file, n.Content[i].Line, "mapping keys must be scalars")
 			}
-			e, err := convert(file, n.Content[i+1], depth+1)
+			e, err := t.convert(n.Content[i+1], depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -225,7 +236,9 @@ func convert(file string, n *yaml.Node, depth int) (any, error) {
 	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
 		long, ok := intrinsics[n.Tag]
 		if !ok {
-			return nil, discovery.Errorf(file, n.Line, "unknown CloudFormation tag %s (expected one of !Ref, !GetAtt, !Sub, !Join, !If, !Select, …)", n.Tag)
+			t.unknownTags = append(t.unknownTags, discovery.Errorf(file, n.Line,
+				"unknown CloudFormation tag %s (expected one of !Ref, !GetAtt, !Sub, !Join, !If, !Select, …); its value is left unknown", n.Tag))
+			return "{{unknown tag " + strings.ReplaceAll(strings.TrimPrefix(n.Tag, "!"), "::", ".") + "}}", nil
 		}
 		if long == "Fn::GetAtt" {
 			if s, ok := v.(string); ok {

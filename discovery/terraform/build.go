@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -33,7 +34,20 @@ type builder struct {
 	n        *network
 	c        *discovery.Collector
 	env      string
-	ids      map[string]nodeRef // resource address → node
+	ids      map[string]nodeRef            // resource address → node
+	parent   *builder                      // the calling module's, for a called module
+	stmts    map[string][]awsiam.Statement // identity address → its policies' statements
+}
+
+// node returns the node made from a resource of this module or, through
+// an argument of the call, of a calling module.
+func (b *builder) node(addr string) (nodeRef, bool) {
+	for x := b; x != nil; x = x.parent {
+		if nr, ok := x.ids[addr]; ok {
+			return nr, true
+		}
+	}
+	return nodeRef{}, false
 }
 
 // Store, compute, gateway and identity resource types and what they become.
@@ -174,14 +188,19 @@ func (b *builder) sgs(r *block, attrs ...string) []*block {
 }
 
 // subnetsPublic says whether any referenced subnet routes to an internet
-// gateway; known is false when no subnet could be resolved.
+// gateway; known is false when no subnet could be resolved. A default
+// subnet (aws_default_subnet) is public: the default VPC's main route table
+// sends 0.0.0.0/0 to its internet gateway.
 func (b *builder) subnetsPublic(subnets []*block) (public, known bool) {
 	for _, s := range subnets {
+		if s.Type == "aws_default_subnet" {
+			return true, true
+		}
 		if s.Type != "aws_subnet" {
 			continue
 		}
 		known = true
-		if b.n.public[s.Addr] {
+		if b.n.isPublic(s.Addr) {
 			return true, true
 		}
 	}
@@ -219,6 +238,8 @@ func (b *builder) store(r *block) {
 	engine := st.engine
 	if e, ok := m.str(r.Body, "engine"); ok && e != "" {
 		engine = e
+	} else if src := replicaSource(m, r); src != nil {
+		engine, _ = m.str(src.Body, "engine") // a read replica runs its source's engine
 	}
 	p["engine"] = engine
 	p["managed"] = true
@@ -421,7 +442,14 @@ func (b *builder) rds(r *block, p graph.Props, engine string, misconf *[]string)
 	if r.Type == "aws_redshift_cluster" {
 		encAttr, subnetAttr = "encrypted", "cluster_subnet_group_name"
 	}
-	enc, _, known := m.boolean(r.Body, encAttr)
+	enc, set, known := m.boolean(r.Body, encAttr)
+	if _, replica := r.Body.Attributes["replicate_source_db"]; replica && !set {
+		// A read replica is encrypted as its source is.
+		enc, known = false, false
+		if src := replicaSource(m, r); src != nil {
+			enc, _, known = m.boolean(src.Body, encAttr)
+		}
+	}
 	if known {
 		p["encrypted"] = enc
 	}
@@ -466,7 +494,14 @@ func (b *builder) rds(r *block, p graph.Props, engine string, misconf *[]string)
 		subnets = append(subnets, m.refs(g.Body, "subnet_ids")...)
 	}
 	subPublic, subKnown := b.subnetsPublic(subnets)
-	ex := b.n.sgExposure(b.sgs(r, "vpc_security_group_ids", "security_group_names"))
+	sgs := b.sgs(r, "vpc_security_group_ids", "security_group_names")
+	where := "public subnet"
+	if _, set := r.Body.Attributes[subnetAttr]; !set && !subKnown && inDefaultVPC(sgs) {
+		// No subnet group, and security groups of the default VPC: the
+		// database is in the default VPC's subnets, which are public.
+		subPublic, subKnown, where = true, true, "default VPC subnets"
+	}
+	ex := b.n.sgExposure(sgs)
 	var why []string
 	switch {
 	case len(ex.SGs) == 0:
@@ -500,7 +535,32 @@ func (b *builder) rds(r *block, p graph.Props, engine string, misconf *[]string)
 		return
 	}
 	p["public"] = true
-	p["publicReason"] = fmt.Sprintf("publicly_accessible = true, public subnet, and %s admits %s", strings.Join(ex.SGs, ", "), strings.Join(ex.WorldPorts, ", "))
+	p["publicReason"] = fmt.Sprintf("publicly_accessible = true, %s, and %s admits %s", where, strings.Join(ex.SGs, ", "), strings.Join(ex.WorldPorts, ", "))
+}
+
+// replicaSource returns the aws_db_instance a read replica replicates, when
+// it is in the module.
+func replicaSource(m *module, r *block) *block {
+	if r.Type != "aws_db_instance" {
+		return nil
+	}
+	for _, src := range m.refs(r.Body, "replicate_source_db") {
+		if src.Type == "aws_db_instance" {
+			return src
+		}
+	}
+	return nil
+}
+
+// inDefaultVPC reports whether security groups are all of the default VPC:
+// declared here without vpc_id.
+func inDefaultVPC(sgs []*block) bool {
+	for _, sg := range sgs {
+		if _, ok := sg.Body.Attributes["vpc_id"]; ok || sg.Type != "aws_security_group" {
+			return false
+		}
+	}
+	return len(sgs) > 0
 }
 
 func (b *builder) search(r *block, p graph.Props, misconf *[]string) {
@@ -620,7 +680,7 @@ func (b *builder) service(r *block) {
 		}
 		world := false
 		for _, c := range cidrs {
-			if c == "0.0.0.0/0" || c == "::/0" {
+			if worldCIDR(c) {
 				world = true
 			}
 		}
@@ -636,6 +696,7 @@ func (b *builder) service(r *block) {
 				p["publicIp"] = v
 			}
 		}
+		b.containerEnv(r, p, &misconf)
 	}
 	if len(misconf) > 0 {
 		sort.Strings(misconf)
@@ -668,9 +729,14 @@ func (b *builder) instanceExposure(r *block, p graph.Props, misconf *[]string) {
 		publicIP, ipKnown = v, k
 	} else {
 		for _, s := range subnets {
-			if s.Type == "aws_subnet" {
+			switch s.Type {
+			case "aws_subnet":
 				v, _, k := m.boolean(s.Body, "map_public_ip_on_launch")
 				publicIP, ipKnown = v, k
+			case "aws_default_subnet":
+				// Default subnets give instances a public IP unless told not to.
+				v, set, k := m.boolean(s.Body, "map_public_ip_on_launch")
+				publicIP, ipKnown = v || !set, k
 			}
 		}
 	}
@@ -790,6 +856,56 @@ func (b *builder) lambdaEnv(r *block, p graph.Props, misconf *[]string) {
 		sort.Strings(secretKeys)
 		p["plaintextSecrets"] = true
 		p["secretEnvKeys"] = secretKeys
+		*misconf = append(*misconf, "plaintext-secrets")
+	}
+}
+
+// containerEnv records the environment of an ECS service's containers (its
+// task definition's container_definitions, jsonencode or heredoc JSON):
+// envKeys, and secretEnvKeys for literal values of secret-like names or
+// AWS access keys. Values are never kept.
+func (b *builder) containerEnv(r *block, p graph.Props, misconf *[]string) {
+	var keys, secretKeys []string
+	for _, td := range b.m.refs(r.Body, "task_definition") {
+		a, ok := td.Body.Attributes["container_definitions"]
+		if !ok {
+			continue
+		}
+		v, ok := b.m.evalMarked(a.Expr)
+		if !ok || v.Type() != cty.String {
+			continue
+		}
+		var containers []struct {
+			Environment []struct {
+				Name  string `json:"name"`
+				Value any    `json:"value"`
+			} `json:"environment"`
+		}
+		if json.Unmarshal([]byte(v.AsString()), &containers) != nil {
+			continue
+		}
+		for _, c := range containers {
+			for _, e := range c.Environment {
+				if e.Name == "" {
+					continue
+				}
+				keys = append(keys, e.Name)
+				val, _ := e.Value.(string)
+				literal := val != "" && !strings.Contains(val, "{{ref ")
+				if literal && (endpoint.SecretName(e.Name) || awsiam.HasAWSKey(val)) {
+					secretKeys = append(secretKeys, e.Name)
+				}
+			}
+		}
+	}
+	if len(keys) > 0 {
+		sort.Strings(keys)
+		p["envKeys"] = dedupe(keys)
+	}
+	if len(secretKeys) > 0 {
+		sort.Strings(secretKeys)
+		p["plaintextSecrets"] = true
+		p["secretEnvKeys"] = dedupe(secretKeys)
 		*misconf = append(*misconf, "plaintext-secrets")
 	}
 }

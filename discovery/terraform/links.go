@@ -214,7 +214,7 @@ func (b *builder) loadBalancer(r *block, p graph.Props, id graph.ID) {
 			ports = append(ports, v)
 		}
 	}
-	for _, l := range m.byType["aws_lb_listener"] {
+	for _, l := range m.ofType("aws_lb_listener") {
 		if hasRef(m.refs(l.Body, "load_balancer_arn"), r) {
 			if v, ok := m.integer(l.Body, "port"); ok {
 				ports = append(ports, v)
@@ -287,8 +287,8 @@ func (b *builder) loadBalancer(r *block, p graph.Props, id graph.ID) {
 
 // route adds gateway -ROUTES_TO-> target when both are nodes.
 func (b *builder) route(from, to *block, decl *block, props graph.Props) {
-	f, ok1 := b.ids[from.Addr]
-	t, ok2 := b.ids[to.Addr]
+	f, ok1 := b.node(from.Addr)
+	t, ok2 := b.node(to.Addr)
 	if !ok1 || !ok2 || f.Kind != graph.Gateway || (t.Kind != graph.Service && t.Kind != graph.Gateway) {
 		return
 	}
@@ -322,7 +322,7 @@ func (b *builder) gatewayRoutes() {
 	// forward to it.
 	tgLBs := map[string][]*block{}
 	listenerLB := map[string][]*block{}
-	for _, l := range m.byType["aws_lb_listener"] {
+	for _, l := range m.ofType("aws_lb_listener") {
 		lbs := m.refs(l.Body, "load_balancer_arn")
 		listenerLB[l.Addr] = lbs
 		m.allRefs(l.Body, "", func(attr string, to *block) {
@@ -331,7 +331,7 @@ func (b *builder) gatewayRoutes() {
 			}
 		})
 	}
-	for _, lr := range m.byType["aws_lb_listener_rule"] {
+	for _, lr := range m.ofType("aws_lb_listener_rule") {
 		var lbs []*block
 		for _, l := range m.refs(lr.Body, "listener_arn") {
 			lbs = append(lbs, listenerLB[l.Addr]...)
@@ -342,17 +342,15 @@ func (b *builder) gatewayRoutes() {
 			}
 		})
 	}
-	for _, t := range []string{"aws_lb_target_group_attachment", "aws_alb_target_group_attachment"} {
-		for _, a := range m.byType[t] {
-			props := graph.Props{}
-			if v, ok := m.integer(a.Body, "port"); ok {
-				props["port"] = v
-			}
-			for _, tg := range m.refs(a.Body, "target_group_arn") {
-				for _, lb := range tgLBs[tg.Addr] {
-					for _, target := range m.refs(a.Body, "target_id") {
-						b.route(lb, target, a, props)
-					}
+	for _, a := range m.ofType("aws_lb_target_group_attachment") {
+		props := graph.Props{}
+		if v, ok := m.integer(a.Body, "port"); ok {
+			props["port"] = v
+		}
+		for _, tg := range m.refs(a.Body, "target_group_arn") {
+			for _, lb := range tgLBs[tg.Addr] {
+				for _, target := range m.refs(a.Body, "target_id") {
+					b.route(lb, target, a, props)
 				}
 			}
 		}
@@ -409,7 +407,7 @@ func (b *builder) dataFlows() {
 				!strings.HasPrefix(attr, "task_definition.container_definitions") {
 				return
 			}
-			t, ok := b.ids[to.Addr]
+			t, ok := b.node(to.Addr)
 			if !ok || t.ID == from.ID {
 				return
 			}
@@ -450,12 +448,12 @@ func (b *builder) dataFlows() {
 func (b *builder) triggers() {
 	m := b.m
 	read := func(fnRefs []*block, src *block, decl *block, via string) {
-		st, ok := b.ids[src.Addr]
+		st, ok := b.node(src.Addr)
 		if !ok || st.Kind != graph.DataStore {
 			return
 		}
 		for _, f := range fnRefs {
-			fn, ok := b.ids[f.Addr]
+			fn, ok := b.node(f.Addr)
 			if !ok || fn.Kind != graph.Service {
 				continue
 			}
@@ -485,8 +483,8 @@ func (b *builder) triggers() {
 // attached to it: whoever controls the instance controls their data.
 func (b *builder) volumes() {
 	for _, a := range b.attached {
-		in, ok1 := b.ids[a[0].Addr]
-		vol, ok2 := b.ids[a[1].Addr]
+		in, ok1 := b.node(a[0].Addr)
+		vol, ok2 := b.node(a[1].Addr)
 		if !ok1 || !ok2 || in.Kind != graph.Service {
 			continue
 		}
@@ -555,7 +553,7 @@ func (b *builder) runsAs() {
 			continue
 		}
 		for _, role := range b.rolesOf(svc.Block) {
-			id, ok := b.ids[role.Addr]
+			id, ok := b.node(role.Addr)
 			if !ok {
 				continue
 			}
@@ -679,12 +677,25 @@ func (b *builder) access() {
 			id.Props["unresolvedPolicies"] = dedupe(unresolved)
 		}
 		wild := false
-		for _, taddr := range b.sortedNodeAddrs() {
-			t := b.ids[taddr]
+		// This module's resources, then the calling modules' (which a
+		// policy names through an argument, "{{ref ^ADDRESS.var}}").
+		var targets []nodeRef
+		var refs []string
+		for x := b; x != nil; x = x.parent {
+			for _, taddr := range x.sortedNodeAddrs() {
+				t := x.ids[taddr]
+				ref := "{{ref ^" + t.Block.Addr + "."
+				if x == b {
+					ref = "{{ref " + t.Block.Type + "." + t.Block.Name + "."
+				}
+				targets, refs = append(targets, t), append(refs, ref)
+			}
+		}
+		for i, t := range targets {
 			if !t.Targets || t.IAM == "" {
 				continue
 			}
-			g, ok := awsiam.Reach(sts, awsiam.Target{Service: t.IAM, Names: []string{t.Name}, Refs: []string{"{{ref " + t.Block.Type + "." + t.Block.Name + "."}})
+			g, ok := awsiam.Reach(sts, awsiam.Target{Service: t.IAM, Names: []string{t.Name}, Refs: []string{refs[i]}})
 			if !ok {
 				continue
 			}
@@ -696,6 +707,41 @@ func (b *builder) access() {
 		}
 		if wild {
 			id.Props["wildcardPolicy"] = true
+		}
+		if b.stmts == nil {
+			b.stmts = map[string][]awsiam.Statement{}
+		}
+		b.stmts[addr] = sts
+	}
+	b.callerAccess()
+}
+
+// callerAccess adds CAN_ACCESS from the calling modules' identities to this
+// module's resources their policies reach (a wildcard or an ARN naming
+// them: a caller refers to a module's resources only through its outputs,
+// which are not followed).
+func (b *builder) callerAccess() {
+	for x := b.parent; x != nil; x = x.parent {
+		for _, addr := range x.sortedNodeAddrs() {
+			id := x.ids[addr]
+			sts := x.stmts[addr]
+			if id.Kind != graph.Identity || len(sts) == 0 {
+				continue
+			}
+			for _, taddr := range b.sortedNodeAddrs() {
+				t := b.ids[taddr]
+				if !t.Targets || t.IAM == "" {
+					continue
+				}
+				g, ok := awsiam.Reach(sts, awsiam.Target{Service: t.IAM, Names: []string{t.Name}})
+				if !ok {
+					continue
+				}
+				e := graph.NewEdge(graph.CanAccess, id.ID, t.ID)
+				e.Props = graph.Props{"actions": g.Actions, "resources": g.Resources, "wildcard": g.Wildcard}
+				e.Sources = []graph.Source{b.src(id.Block, id.Block.Line, "policy of "+id.Block.Addr)}
+				b.c.AddEdge(AgentName, e)
+			}
 		}
 	}
 }

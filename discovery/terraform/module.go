@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/customdecode"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -42,6 +43,10 @@ type module struct {
 	ctx       *hcl.EvalContext
 	prefix    string // "module.db." for a module called by another, "" for a root
 	calls     []*moduleCall
+	// varRefs are, for a called module, the resources of the calling
+	// modules that each argument of the call refers to: var.subnet_id in
+	// the module is the caller's aws_subnet.public.
+	varRefs map[string][]*block
 }
 
 // moduleCall is a module block.
@@ -204,6 +209,83 @@ var functions = map[string]function.Function{
 	"tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)), "toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
 	"tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)), "contains": stdlib.ContainsFunc,
 	"keys": stdlib.KeysFunc, "values": stdlib.ValuesFunc, "min": stdlib.MinFunc, "max": stdlib.MaxFunc,
+	// try and can: modules default their inputs with try(var.x.name, "app").
+	"try": tryFunc, "can": canFunc,
+	"compact": stdlib.CompactFunc, "coalescelist": stdlib.CoalesceListFunc, "zipmap": stdlib.ZipmapFunc,
+	"formatlist": stdlib.FormatListFunc, "trim": stdlib.TrimFunc, "trimprefix": stdlib.TrimPrefixFunc,
+	"trimsuffix": stdlib.TrimSuffixFunc, "substr": stdlib.SubstrFunc, "title": stdlib.TitleFunc,
+	"chomp": stdlib.ChompFunc, "sort": stdlib.SortFunc, "reverse": stdlib.ReverseListFunc,
+	"slice": stdlib.SliceFunc, "range": stdlib.RangeFunc, "index": stdlib.IndexFunc,
+	"chunklist": stdlib.ChunklistFunc, "setunion": stdlib.SetUnionFunc, "setintersection": stdlib.SetIntersectionFunc,
+	"setsubtract": stdlib.SetSubtractFunc, "regex": stdlib.RegexFunc, "regexall": stdlib.RegexAllFunc,
+	"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc, "parseint": stdlib.ParseIntFunc,
+}
+
+// tryFunc and canFunc are Terraform's try and can, except that an argument
+// failing because it reads a resource, data source or module is unknown,
+// not a failure: only literal arguments of resources are known here, so
+// try(aws_iam_role.this[0].arn, "") must not pick "".
+var (
+	tryFunc = function.New(&function.Spec{
+		VarParam: &function.Parameter{Name: "expressions", Type: customdecode.ExpressionClosureType},
+		Type: func(args []cty.Value) (cty.Type, error) {
+			v, err := staticTry(args)
+			if err != nil {
+				return cty.NilType, err
+			}
+			return v.Type(), nil
+		},
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) { return staticTry(args) },
+	})
+	canFunc = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "expression", Type: customdecode.ExpressionClosureType}},
+		Type:   function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			c := customdecode.ExpressionClosureFromVal(args[0])
+			v, d := c.Value()
+			switch {
+			case d.HasErrors() && readsInfrastructure(c.Expression):
+				return cty.UnknownVal(cty.Bool), nil
+			case d.HasErrors():
+				return cty.False, nil
+			case !v.IsWhollyKnown():
+				return cty.UnknownVal(cty.Bool), nil
+			}
+			return cty.True, nil
+		},
+	})
+)
+
+func staticTry(args []cty.Value) (cty.Value, error) {
+	for _, a := range args {
+		c := customdecode.ExpressionClosureFromVal(a)
+		v, d := c.Value()
+		if d.HasErrors() {
+			if readsInfrastructure(c.Expression) {
+				return cty.DynamicVal, nil
+			}
+			continue
+		}
+		if !v.IsWhollyKnown() {
+			return cty.DynamicVal, nil
+		}
+		return v, nil
+	}
+	return cty.NilVal, fmt.Errorf("no expression succeeded")
+}
+
+// readsInfrastructure reports whether an expression refers to a resource,
+// data source or module output (anything but variables, locals and the
+// iteration symbols).
+func readsInfrastructure(e hcl.Expression) bool {
+	for _, t := range e.Variables() {
+		switch t.RootName() {
+		case "var", "local", "each", "count", "path", "terraform", "self":
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // evaluate builds the evaluation context: variables with their defaults,
@@ -347,6 +429,11 @@ func (m *module) evalMarked(e hcl.Expression) (cty.Value, bool) {
 		leaf := cty.Value(cty.DynamicVal)
 		if v, d := t.TraverseAbs(m.ctx); !d.HasErrors() && v.IsWhollyKnown() && !v.IsNull() {
 			leaf = v
+		} else if refs := m.varRefs[names[0]]; root == "var" && len(names) == 1 && len(refs) == 1 {
+			// An argument the caller set to one of its resources
+			// (table_arn = aws_dynamodb_table.t.arn): "^" marks the
+			// caller's address.
+			leaf = cty.StringVal("{{ref ^" + refs[0].Addr + ".var}}")
 		} else if len(names) == len(t)-1 {
 			leaf = cty.StringVal("{{ref " + root + "." + strings.Join(names, ".") + "}}")
 		}
@@ -437,6 +524,32 @@ func (m *module) policyDocumentJSON(d *block) (string, bool) {
 		}
 		if len(princ) > 0 {
 			st["Principal"] = princ
+		}
+		// Conditions narrow who a statement admits (aws:SourceVpce,
+		// aws:SourceIp): a Principal * with one is not public.
+		cond := map[string]any{}
+		for _, cb := range sb.Body.Blocks {
+			if cb.Type != "condition" {
+				continue
+			}
+			test, _ := m.str(cb.Body, "test")
+			variable, _ := m.str(cb.Body, "variable")
+			if test == "" {
+				test = "{{unknown}}"
+			}
+			if variable == "" {
+				variable = "{{unknown}}"
+			}
+			values, _, _ := m.strs(cb.Body, "values")
+			ops, _ := cond[test].(map[string]any)
+			if ops == nil {
+				ops = map[string]any{}
+				cond[test] = ops
+			}
+			ops[variable] = values
+		}
+		if len(cond) > 0 {
+			st["Condition"] = cond
 		}
 		sts = append(sts, st)
 	}
@@ -609,6 +722,15 @@ func (m *module) exprRefs(e hcl.Expression) []*block {
 			continue
 		}
 		var b *block
+		if t.RootName() == "var" {
+			for _, vb := range m.varRefs[a.Name] {
+				if !seen[vb.Addr] {
+					seen[vb.Addr] = true
+					out = append(out, vb)
+				}
+			}
+			continue
+		}
 		if t.RootName() == "data" {
 			if len(t) >= 3 {
 				if n, ok := t[2].(hcl.TraverseAttr); ok {
@@ -683,4 +805,22 @@ func relJoin(rel, name string) string {
 		return name
 	}
 	return path.Join(rel, name)
+}
+
+// aliases are the resource types Terraform's AWS provider also accepts
+// under an older name (aws_alb_listener is aws_lb_listener).
+var aliases = map[string]string{
+	"aws_lb":                         "aws_alb",
+	"aws_lb_listener":                "aws_alb_listener",
+	"aws_lb_listener_rule":           "aws_alb_listener_rule",
+	"aws_lb_target_group":            "aws_alb_target_group",
+	"aws_lb_target_group_attachment": "aws_alb_target_group_attachment",
+}
+
+// ofType returns the resources of a type and of its alias, if it has one.
+func (m *module) ofType(typ string) []*block {
+	if a, ok := aliases[typ]; ok && len(m.byType[a]) > 0 {
+		return append(slices.Clone(m.byType[typ]), m.byType[a]...)
+	}
+	return m.byType[typ]
 }

@@ -2,6 +2,7 @@ package terraform
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,11 +27,19 @@ type rule struct {
 
 func (r rule) world() bool {
 	for _, c := range r.CIDRs {
-		if c == "0.0.0.0/0" || c == "::/0" {
+		if worldCIDR(c) {
 			return true
 		}
 	}
 	return false
+}
+
+// worldCIDR reports whether a CIDR admits every address: 0.0.0.0/0 and
+// ::/0, but also any prefix of length 0 ("192.168.1.0/0" is the whole
+// internet, whatever its address bits).
+func worldCIDR(c string) bool {
+	p, err := netip.ParsePrefix(strings.TrimSpace(c))
+	return err == nil && p.Bits() == 0
 }
 
 func (r rule) String() string {
@@ -53,6 +62,28 @@ type network struct {
 	m       *module
 	ingress map[string][]rule // security group address → ingress rules
 	public  map[string]bool   // subnet address → routes 0.0.0.0/0 to an internet gateway
+	parent  *network          // the calling module's, for a called module
+}
+
+// rules returns the ingress rules of a security group of this module or
+// of a calling module (a group passed in as an argument).
+func (n *network) rules(sg string) []rule {
+	var out []rule
+	for x := n; x != nil; x = x.parent {
+		out = append(out, x.ingress[sg]...)
+	}
+	return out
+}
+
+// isPublic reports whether a subnet of this module or of a calling module
+// routes to an internet gateway.
+func (n *network) isPublic(subnet string) bool {
+	for x := n; x != nil; x = x.parent {
+		if x.public[subnet] {
+			return true
+		}
+	}
+	return false
 }
 
 func newNetwork(m *module) *network {
@@ -142,7 +173,7 @@ func (n *network) routes() {
 		if d, ok := m.str(body, "destination_ipv6_cidr_block"); ok && dest == "" {
 			dest = d
 		}
-		if dest != "0.0.0.0/0" && dest != "::/0" {
+		if !worldCIDR(dest) {
 			return false
 		}
 		for _, g := range m.refs(body, "gateway_id") {
@@ -218,18 +249,19 @@ func (n *network) routes() {
 // exposure is what joining security groups, subnets and routes found for
 // one resource.
 type exposure struct {
-	SGs        []string // security group addresses
-	WorldPorts []string // rules admitting 0.0.0.0/0 or ::/0 ("tcp:22")
-	Ports      []int64  // the ports those rules open (first port of a range; 0 = every port)
-	Unknown    []string // rules whose CIDRs or ports could not be resolved
-	Admitted   []string // every CIDR / group admitted, for the explanation
+	SGs        []string   // security group addresses
+	WorldPorts []string   // rules admitting 0.0.0.0/0 or ::/0 ("tcp:22")
+	Ports      []int64    // the ports those rules open (first port of a range; 0 = every port)
+	ranges     [][2]int64 // the port ranges those rules open ({0, 0}: every port)
+	Unknown    []string   // rules whose CIDRs or ports could not be resolved
+	Admitted   []string   // every CIDR / group admitted, for the explanation
 }
 
 func (n *network) sgExposure(sgs []*block) exposure {
 	var e exposure
 	for _, sg := range sgs {
 		e.SGs = append(e.SGs, sg.Addr)
-		for _, r := range n.ingress[sg.Addr] {
+		for _, r := range n.rules(sg.Addr) {
 			e.Admitted = append(e.Admitted, r.CIDRs...)
 			if r.SourceSG != "" {
 				e.Admitted = append(e.Admitted, r.SourceSG)
@@ -241,6 +273,11 @@ func (n *network) sgExposure(sgs []*block) exposure {
 					p = 0
 				}
 				e.Ports = append(e.Ports, p)
+				if r.allPorts {
+					e.ranges = append(e.ranges, [2]int64{0, 0})
+				} else {
+					e.ranges = append(e.ranges, [2]int64{r.From, max(r.From, r.To)})
+				}
 			} else if !r.Known {
 				e.Unknown = append(e.Unknown, r.Addr+" "+r.String())
 			}
@@ -256,8 +293,8 @@ func (n *network) sgExposure(sgs []*block) exposure {
 
 // opens reports whether the world may reach port (0 = any port).
 func (e exposure) opens(port int64) bool {
-	for _, p := range e.Ports {
-		if p == 0 || port == 0 || p == port {
+	for _, r := range e.ranges {
+		if r == [2]int64{0, 0} || port == 0 || (port >= r[0] && port <= r[1]) {
 			return true
 		}
 	}

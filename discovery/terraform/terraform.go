@@ -41,8 +41,9 @@
 // when it gets a public IP, its subnet routes 0.0.0.0/0 to an internet
 // gateway and a security group admits 0.0.0.0/0 or ::/0; an RDS instance
 // with publicly_accessible = true is public only when, in addition, a
-// public subnet of its subnet group and a security group admitting the
-// world on its port say so. Data stores cannot be ROUTES_TO targets, so
+// public subnet of its subnet group (or, without one, the default VPC's
+// subnets, when its security groups are the default VPC's) and a security
+// group admitting the world on its port say so. Data stores cannot be ROUTES_TO targets, so
 // their joined exposure is the "public" property with "publicReason".
 //
 // Variables come from their defaults and from terraform.tfvars and
@@ -111,7 +112,14 @@ func (Agent) DetectDir(dir string) bool {
 //
 // Local child modules (module blocks whose source is ./… or ../…) are read
 // with the arguments the call passes, their resources addressed
-// module.NAME.TYPE.NAME as Terraform and the scanners address them. A
+// module.NAME.TYPE.NAME as Terraform and the scanners address them. An
+// argument referring to the caller's resources (subnet_id =
+// aws_subnet.public.id) makes var.subnet_id in the module that resource:
+// exposure joins the caller's subnets and security groups, and routes,
+// data flows, RUNS_AS and the module's IAM policies (Resource =
+// var.table_arn) reach the caller's nodes. A caller's policies reach the
+// resources inside the modules it calls by wildcard or ARN (module outputs
+// are not followed). A
 // directory that a module inside the walked tree calls is therefore not
 // read on its own (its variables would be unknown and its resources
 // found twice); pointed at directly (rel "" or "."), it is.
@@ -226,6 +234,8 @@ type moduleInput struct {
 	files    map[string][]byte
 	prefix   string               // "module.db." for a called module
 	args     map[string]cty.Value // arguments of the call
+	argRefs  map[string][]*block  // the caller's resources each argument refers to
+	parent   *builder             // the calling module's builder
 	depth    int
 	chain    []string // directories of the calling modules
 }
@@ -245,6 +255,7 @@ func ReadModule(ctx context.Context, rel string, names []string, files map[strin
 func readModule(ctx context.Context, in moduleInput, c *discovery.Collector, load loadFunc) error {
 	m := newModule(in.rel)
 	m.prefix = in.prefix
+	m.varRefs = in.argRefs
 	names, files := in.names, in.files
 	var errs []error
 	var tfvars []string
@@ -287,7 +298,10 @@ func readModule(ctx context.Context, in moduleInput, c *discovery.Collector, loa
 	if env == "" {
 		env = "aws"
 	}
-	b := &builder{m: m, n: newNetwork(m), c: c, env: env, ids: map[string]nodeRef{}}
+	b := &builder{m: m, n: newNetwork(m), c: c, env: env, ids: map[string]nodeRef{}, parent: in.parent}
+	if in.parent != nil {
+		b.n.parent = in.parent.n
+	}
 	b.build()
 	if load == nil || in.depth >= maxModuleDepth {
 		return errors.Join(errs...)
@@ -298,10 +312,14 @@ func readModule(ctx context.Context, in moduleInput, c *discovery.Collector, loa
 			continue // registry and remote modules are not fetched
 		}
 		args := map[string]cty.Value{}
+		argRefs := map[string][]*block{}
 		for n, a := range call.Body.Attributes {
 			switch n {
 			case "source", "version", "count", "for_each", "providers", "depends_on":
 				continue
+			}
+			if refs := m.exprRefs(a.Expr); len(refs) > 0 {
+				argRefs[n] = refs
 			}
 			if v, ok := evalKnown(a.Expr, m.ctx); ok {
 				args[n] = v
@@ -321,7 +339,7 @@ func readModule(ctx context.Context, in moduleInput, c *discovery.Collector, loa
 			continue
 		}
 		err := readModule(ctx, moduleInput{dir: cdir, rel: crel, names: cnames, files: cfiles,
-			prefix: in.prefix + "module." + call.Name + ".", args: args, depth: in.depth + 1,
+			prefix: in.prefix + "module." + call.Name + ".", args: args, argRefs: argRefs, parent: b, depth: in.depth + 1,
 			chain: append(slices.Clone(in.chain), in.dir)}, c, load)
 		if err != nil {
 			errs = append(errs, err)

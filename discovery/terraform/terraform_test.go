@@ -746,3 +746,594 @@ resource "aws_instance" "bastion" {
 		}
 	}
 }
+
+// TestALBAliases: aws_alb_listener, aws_alb_listener_rule and
+// aws_alb_target_group are the older names of the aws_lb_* types and are
+// read the same: listener ports decide what the security group must open,
+// and the load balancer routes to the ECS service behind its target group.
+func TestALBAliases(t *testing.T) {
+	src := `
+resource "aws_vpc" "v" {}
+resource "aws_internet_gateway" "g" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table" "r" {
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.g.id
+  }
+}
+resource "aws_subnet" "pub" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table_association" "a" {
+  subnet_id      = aws_subnet.pub.id
+  route_table_id = aws_route_table.r.id
+}
+resource "aws_security_group" "lb" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+  ingress {
+    from_port   = 8443
+    to_port     = 8443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+}
+resource "aws_alb" "web" {
+  name            = "web"
+  subnets         = [aws_subnet.pub.id]
+  security_groups = [aws_security_group.lb.id]
+}
+resource "aws_alb_target_group" "app" { port = 80 }
+resource "aws_alb_listener" "https" {
+  load_balancer_arn = aws_alb.web.arn
+  port              = "8443"
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_alb_target_group.app.arn
+  }
+}
+resource "aws_alb_target_group" "admin" { port = 9000 }
+resource "aws_alb_listener_rule" "admin" {
+  listener_arn = aws_alb_listener.https.arn
+  action {
+    type             = "forward"
+    target_group_arn = aws_alb_target_group.admin.arn
+  }
+}
+resource "aws_ecs_service" "app" {
+  name = "app"
+  load_balancer {
+    target_group_arn = aws_alb_target_group.app.arn
+    container_port   = 80
+  }
+}
+resource "aws_ecs_service" "admin" {
+  name = "admin"
+  load_balancer {
+    target_group_arn = aws_alb_target_group.admin.arn
+    container_port   = 9000
+  }
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	lb := byAddr(t, c, "aws_alb.web")
+	if got, _ := lb.Props["listenerPorts"].([]int64); !slices.Equal(got, []int64{8443}) {
+		t.Errorf("listenerPorts %v, want [8443]", got)
+	}
+	// The group opens 22 to the world, but no listener is on 22.
+	if lb.Props.Bool("public") {
+		t.Errorf("load balancer public: %s", lb.Props.String("publicReason"))
+	}
+	for _, svc := range []string{"aws_ecs_service.app", "aws_ecs_service.admin"} {
+		if hasEdge(c, graph.RoutesTo, "aws_alb.web", svc) == nil {
+			t.Errorf("no ROUTES_TO aws_alb.web -> %s; edges %v", svc, edgeAddrs(c, graph.RoutesTo))
+		}
+	}
+}
+
+// TestModuleArgumentsReferToCaller: resources a module receives through
+// its arguments (var.subnet_id = aws_subnet.public.id in the call) are the
+// caller's: an instance in the module is exposed through the caller's
+// public subnet and security group, an API of the module routes to the
+// caller's function, and a function of the module reads the caller's
+// table.
+func TestModuleArgumentsReferToCaller(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("main.tf", `
+resource "aws_vpc" "v" {}
+resource "aws_internet_gateway" "g" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table" "r" {
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.g.id
+  }
+}
+resource "aws_subnet" "public" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table_association" "a" {
+  subnet_id      = aws_subnet.public.id
+  route_table_id = aws_route_table.r.id
+}
+resource "aws_security_group" "web" {
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_dynamodb_table" "orders" { name = "orders" }
+resource "aws_lambda_function" "handler" { function_name = "handler" }
+module "app" {
+  source     = "./modules/app"
+  subnet_id  = aws_subnet.public.id
+  sg_ids     = [aws_security_group.web.id]
+  invoke_arn = aws_lambda_function.handler.invoke_arn
+  table      = aws_dynamodb_table.orders.name
+}
+`)
+	write("modules/app/main.tf", `
+variable "subnet_id" {}
+variable "sg_ids" {}
+variable "invoke_arn" {}
+variable "table" {}
+resource "aws_instance" "web" {
+  subnet_id                   = var.subnet_id
+  vpc_security_group_ids      = var.sg_ids
+  associate_public_ip_address = true
+  tags                        = { Name = "web" }
+}
+resource "aws_apigatewayv2_api" "api" {
+  name          = "api"
+  protocol_type = "HTTP"
+}
+resource "aws_apigatewayv2_integration" "i" {
+  api_id           = aws_apigatewayv2_api.api.id
+  integration_type = "AWS_PROXY"
+  integration_uri  = var.invoke_arn
+}
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  environment {
+    variables = { TABLE = var.table }
+  }
+}
+`)
+	c := discovery.NewCollector("")
+	if err := (Agent{}).ReadDir(context.Background(), dir, "", c); err != nil {
+		t.Fatal(err)
+	}
+	if got := reachable(c); !slices.Contains(got, "module.app.aws_instance.web") {
+		web := byAddr(t, c, "module.app.aws_instance.web")
+		t.Errorf("module instance not internet-facing (%s); reachable %v", web.Props.String("publicReason"), got)
+	}
+	if hasEdge(c, graph.RoutesTo, "module.app.aws_apigatewayv2_api.api", "aws_lambda_function.handler") == nil {
+		t.Errorf("no ROUTES_TO from the module's API to the caller's function; %v", edgeAddrs(c, graph.RoutesTo))
+	}
+	if e := hasEdge(c, graph.Reads, "module.app.aws_lambda_function.worker", "aws_dynamodb_table.orders"); e == nil || e.Props.String("via") != "TABLE" {
+		t.Errorf("worker READS orders: %v; %v", e, edgeAddrs(c, graph.Reads))
+	}
+}
+
+// TestTryAndCommonFunctions: try() over variables takes the first argument
+// that succeeds, as Terraform does; try() over a resource attribute only
+// known at apply time stays unknown (never the fallback); trimprefix and
+// other string functions evaluate.
+func TestTryAndCommonFunctions(t *testing.T) {
+	src := `
+variable "cfg" { default = { env = "prod" } }
+locals {
+  name   = try(var.cfg.name, "orders")
+  prefix = trimsuffix(lower("${var.cfg.env}-"), "-")
+}
+resource "aws_iam_role" "this" {
+  count = 1
+  name  = "svc"
+}
+resource "aws_s3_bucket" "data" { bucket = "${local.prefix}-${local.name}" }
+resource "aws_dynamodb_table" "t" { name = try(aws_iam_role.this[0].unique_id, "fallback") }
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	if b := byAddr(t, c, "aws_s3_bucket.data"); b.Name != "prod-orders" {
+		t.Errorf("bucket named %q, want prod-orders", b.Name)
+	}
+	if tb := byAddr(t, c, "aws_dynamodb_table.t"); tb.Name != "aws_dynamodb_table.t" {
+		t.Errorf("table named %q, want its address (the role's unique_id is known only at apply)", tb.Name)
+	}
+}
+
+// TestZeroLengthPrefixIsTheWorld: a CIDR with prefix length 0 admits every
+// address whatever its address bits ("192.168.1.0/0" is 0.0.0.0/0).
+func TestZeroLengthPrefixIsTheWorld(t *testing.T) {
+	src := `
+resource "aws_vpc" "v" {}
+resource "aws_internet_gateway" "g" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table" "r" {
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.g.id
+  }
+}
+resource "aws_subnet" "s" {
+  vpc_id                  = aws_vpc.v.id
+  map_public_ip_on_launch = true
+}
+resource "aws_route_table_association" "a" {
+  subnet_id      = aws_subnet.s.id
+  route_table_id = aws_route_table.r.id
+}
+resource "aws_security_group" "ssh" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["192.168.1.0/0"]
+  }
+}
+resource "aws_instance" "bastion" {
+  subnet_id              = aws_subnet.s.id
+  vpc_security_group_ids = [aws_security_group.ssh.id]
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	b := byAddr(t, c, "aws_instance.bastion")
+	if !b.Props.Bool("sshOpenToInternet") || !slices.Equal(reachable(c), []string{"aws_instance.bastion"}) {
+		t.Errorf("bastion sshOpenToInternet %v, reachable %v (%s)", b.Props["sshOpenToInternet"], reachable(c), b.Props.String("publicReason"))
+	}
+}
+
+// TestPolicyDocumentConditions: a bucket policy rendered from an
+// aws_iam_policy_document whose Principal * statement has a condition
+// (aws:SourceVpce) does not make the bucket public; without it, it does.
+func TestPolicyDocumentConditions(t *testing.T) {
+	src := `
+resource "aws_s3_bucket" "internal" { bucket = "internal" }
+resource "aws_s3_bucket" "open" { bucket = "open" }
+data "aws_iam_policy_document" "vpce" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.internal.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceVpce"
+      values   = ["vpce-1234"]
+    }
+  }
+}
+data "aws_iam_policy_document" "open" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.open.arn}/*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+  }
+}
+resource "aws_s3_bucket_policy" "internal" {
+  bucket = aws_s3_bucket.internal.id
+  policy = data.aws_iam_policy_document.vpce.json
+}
+resource "aws_s3_bucket_policy" "open" {
+  bucket = aws_s3_bucket.open.id
+  policy = data.aws_iam_policy_document.open.json
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	if in := byAddr(t, c, "aws_s3_bucket.internal"); in.Props.Bool("public") {
+		t.Errorf("bucket behind a VPC endpoint condition is public: %s", in.Props.String("publicReason"))
+	}
+	if open := byAddr(t, c, "aws_s3_bucket.open"); !open.Props.Bool("public") {
+		t.Errorf("bucket open to Principal * is not public: %s", open.Props.String("publicReason"))
+	}
+}
+
+// TestPortRanges: a security group rule opening a port range to the world
+// opens every port in it, not only its first: a listener on 8080 behind
+// 8000-9000 is public.
+func TestPortRanges(t *testing.T) {
+	src := `
+resource "aws_vpc" "v" {}
+resource "aws_internet_gateway" "g" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table" "r" {
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.g.id
+  }
+}
+resource "aws_subnet" "s" { vpc_id = aws_vpc.v.id }
+resource "aws_route_table_association" "a" {
+  subnet_id      = aws_subnet.s.id
+  route_table_id = aws_route_table.r.id
+}
+resource "aws_security_group" "lb" {
+  ingress {
+    from_port   = 8000
+    to_port     = 9000
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_lb" "web" {
+  name            = "web"
+  subnets         = [aws_subnet.s.id]
+  security_groups = [aws_security_group.lb.id]
+}
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.web.arn
+  port              = 8080
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	if lb := byAddr(t, c, "aws_lb.web"); !lb.Props.Bool("public") {
+		t.Errorf("load balancer not public: %s", lb.Props.String("publicReason"))
+	}
+}
+
+// TestModulePolicyReachesCallerResources: a role and policy created in a
+// module reach the caller's table the call passes as an argument
+// (Resource = var.table_arn), and nothing else of the caller's.
+func TestModulePolicyReachesCallerResources(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"main.tf": `
+resource "aws_dynamodb_table" "orders" { name = "orders" }
+resource "aws_dynamodb_table" "audit" { name = "audit" }
+module "fn" {
+  source    = "./modules/fn"
+  table_arn = aws_dynamodb_table.orders.arn
+}
+`,
+		"modules/fn/main.tf": `
+variable "table_arn" {}
+resource "aws_iam_role" "fn" { name = "fn" }
+resource "aws_iam_role_policy" "fn" {
+  role = aws_iam_role.fn.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+      Resource = [var.table_arn, "${var.table_arn}/index/*"]
+    }]
+  })
+}
+`,
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := discovery.NewCollector("")
+	if err := (Agent{}).ReadDir(context.Background(), dir, "", c); err != nil {
+		t.Fatal(err)
+	}
+	got := edgeAddrs(c, graph.CanAccess)
+	want := [][2]string{{"module.fn.aws_iam_role.fn", "aws_dynamodb_table.orders"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("CAN_ACCESS %v, want %v", got, want)
+	}
+}
+
+// TestReadReplica: a read replica without storage_encrypted is encrypted
+// as its source is, runs its engine, and is not flagged "unencrypted".
+func TestReadReplica(t *testing.T) {
+	src := `
+resource "aws_db_instance" "main" {
+  identifier        = "main"
+  engine            = "postgres"
+  storage_encrypted = true
+}
+resource "aws_db_instance" "replica" {
+  identifier          = "replica"
+  replicate_source_db = aws_db_instance.main.identifier
+}
+resource "aws_db_instance" "external" {
+  identifier          = "external-replica"
+  replicate_source_db = var.source_arn
+}
+variable "source_arn" {}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	r := byAddr(t, c, "aws_db_instance.replica")
+	if !r.Props.Bool("encrypted") || r.Props.String("engine") != "postgres" || r.Props.Int("port") != 5432 {
+		t.Errorf("replica encrypted %v engine %q port %v", r.Props["encrypted"], r.Props.String("engine"), r.Props["port"])
+	}
+	if ext := byAddr(t, c, "aws_db_instance.external"); ext.Props["encrypted"] != nil || slices.Contains(ext.Props.Strings("misconfigurations"), "unencrypted") {
+		t.Errorf("replica of an unknown source: encrypted %v, misconfigurations %v; want unknown", ext.Props["encrypted"], ext.Props["misconfigurations"])
+	}
+}
+
+// TestDefaultSubnet: an instance in a default subnet gets a public IP and
+// a route to the internet gateway, as AWS's default VPC gives it.
+func TestDefaultSubnet(t *testing.T) {
+	src := `
+resource "aws_default_subnet" "a" { availability_zone = "eu-west-1a" }
+resource "aws_security_group" "web" {
+  ingress {
+    from_port   = 80
+    to_port     = 80
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_instance" "web" {
+  subnet_id              = aws_default_subnet.a.id
+  vpc_security_group_ids = [aws_security_group.web.id]
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	if got := reachable(c); !slices.Equal(got, []string{"aws_instance.web"}) {
+		t.Errorf("reachable %v (%s)", got, byAddr(t, c, "aws_instance.web").Props.String("publicReason"))
+	}
+}
+
+// TestDatabaseInDefaultVPC: a publicly accessible database with no subnet
+// group and a security group of the default VPC (no vpc_id) admitting the
+// world on its port is public; with a security group of another VPC its
+// subnets stay unknown.
+func TestDatabaseInDefaultVPC(t *testing.T) {
+	src := `
+resource "aws_security_group" "open" {
+  ingress {
+    from_port   = 3306
+    to_port     = 3306
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_security_group" "vpc" {
+  vpc_id = var.vpc_id
+  ingress {
+    from_port   = 3306
+    to_port     = 3306
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+variable "vpc_id" {}
+resource "aws_db_instance" "default_vpc" {
+  identifier             = "a"
+  engine                 = "mysql"
+  publicly_accessible    = true
+  vpc_security_group_ids = [aws_security_group.open.id]
+}
+resource "aws_db_instance" "other_vpc" {
+  identifier             = "b"
+  engine                 = "mysql"
+  publicly_accessible    = true
+  vpc_security_group_ids = [aws_security_group.vpc.id]
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	if a := byAddr(t, c, "aws_db_instance.default_vpc"); !a.Props.Bool("public") {
+		t.Errorf("database in the default VPC not public: %s", a.Props.String("publicReason"))
+	}
+	if b := byAddr(t, c, "aws_db_instance.other_vpc"); b.Props["public"] != nil {
+		t.Errorf("database in an unknown VPC public = %v, want unknown", b.Props["public"])
+	}
+}
+
+// TestECSContainerSecrets: an ECS service's containers carry their
+// environment names, and a secret-like name with a literal value (or an
+// AWS access key) is a plaintext secret; values from variables without
+// default, resources or the secrets field are not. No value is kept.
+func TestECSContainerSecrets(t *testing.T) {
+	src := `
+variable "api_token" {}
+resource "aws_secretsmanager_secret" "db" {}
+resource "aws_ecs_task_definition" "app" {
+  family = "app"
+  container_definitions = jsonencode([{
+    name  = "app"
+    image = "app:1"
+    environment = [
+      { name = "DB_PASSWORD", value = "hunter2" },
+      { name = "API_TOKEN", value = var.api_token },
+      { name = "LOG_LEVEL", value = "debug" },
+    ]
+    secrets = [{ name = "DB_URL", valueFrom = aws_secretsmanager_secret.db.arn }]
+  }])
+}
+resource "aws_ecs_service" "app" {
+  name            = "app"
+  task_definition = aws_ecs_task_definition.app.arn
+}
+`
+	c := discovery.NewCollector("")
+	if err := ReadModule(context.Background(), "m", []string{"m/main.tf"}, map[string][]byte{"m/main.tf": []byte(src)}, c); err != nil {
+		t.Fatal(err)
+	}
+	svc := byAddr(t, c, "aws_ecs_service.app")
+	if !svc.Props.Bool("plaintextSecrets") || !slices.Equal(svc.Props.Strings("secretEnvKeys"), []string{"DB_PASSWORD"}) ||
+		!slices.Equal(svc.Props.Strings("envKeys"), []string{"API_TOKEN", "DB_PASSWORD", "LOG_LEVEL"}) {
+		t.Errorf("plaintextSecrets %v secretEnvKeys %v envKeys %v", svc.Props["plaintextSecrets"], svc.Props["secretEnvKeys"], svc.Props["envKeys"])
+	}
+	for k, v := range svc.Props {
+		if s, ok := v.(string); ok && strings.Contains(s, "hunter2") {
+			t.Errorf("secret value stored in %s", k)
+		}
+	}
+}
+
+// TestCallerPolicyReachesModuleResources: a role of the root module whose
+// policy grants s3:* on every bucket reaches the buckets the modules it
+// calls create.
+func TestCallerPolicyReachesModuleResources(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"main.tf": `
+resource "aws_iam_role" "ci" { name = "ci" }
+resource "aws_iam_role_policy_attachment" "ci" {
+  role       = aws_iam_role.ci.name
+  policy_arn = "arn:aws:iam::aws:policy/AmazonS3FullAccess"
+}
+module "store" {
+  source = "./modules/store"
+}
+`,
+		"modules/store/main.tf": `
+resource "aws_s3_bucket" "data" { bucket = "data" }
+resource "aws_dynamodb_table" "t" { name = "t" }
+`,
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := discovery.NewCollector("")
+	if err := (Agent{}).ReadDir(context.Background(), dir, "", c); err != nil {
+		t.Fatal(err)
+	}
+	got := edgeAddrs(c, graph.CanAccess)
+	want := [][2]string{{"aws_iam_role.ci", "module.store.aws_s3_bucket.data"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("CAN_ACCESS %v, want %v", got, want)
+	}
+}

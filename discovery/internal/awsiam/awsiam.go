@@ -370,6 +370,10 @@ var managedPolicies = map[string][]Statement{
 	"AmazonRDSFullAccess":          {{Effect: "Allow", Actions: []string{"rds:*"}, Resources: []string{"*"}}},
 	"AmazonEC2FullAccess":          {{Effect: "Allow", Actions: []string{"ec2:*", "elasticloadbalancing:*"}, Resources: []string{"*"}}},
 	"AWSLambda_FullAccess":         {{Effect: "Allow", Actions: []string{"lambda:*"}, Resources: []string{"*"}}},
+	// The execution roles SAM and the Lambda console attach.
+	"AWSLambdaExecute": {{Effect: "Allow", Actions: []string{"logs:*"}, Resources: []string{"arn:aws:logs:*:*:*"}},
+		{Effect: "Allow", Actions: []string{"s3:GetObject", "s3:PutObject"}, Resources: []string{"arn:aws:s3:::*"}}},
+	"AWSLambdaDynamoDBExecutionRole": {{Effect: "Allow", Actions: []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}, Resources: []string{"*"}}},
 }
 
 // Managed returns the statements of a well-known AWS managed policy, by
@@ -389,20 +393,22 @@ func Managed(arnOrName string) ([]Statement, bool) {
 
 // Access classifies actions: whether they read and whether they write data.
 func Access(actions []string) (read, write bool) {
+	// IAM action names are case-insensitive: "s3:getobject" is s3:GetObject.
 	for _, a := range actions {
 		_, verb, ok := strings.Cut(a, ":")
 		if !ok {
 			verb = a
 		}
-		if a == "*" || verb == "*" || strings.HasPrefix(a, "NotAction:") {
-			return true, true
+		verb = strings.ToLower(verb)
+		if a == "*" || strings.HasPrefix(verb, "*") || strings.HasPrefix(a, "NotAction:") {
+			return true, true // "*", "s3:*", "s3:*Object": reads and writes
 		}
-		for _, p := range []string{"Get", "Query", "Scan", "BatchGet", "List", "Describe", "Select", "Read", "Receive", "Search", "ESHttpGet", "ESHttpHead", "Connect"} {
+		for _, p := range []string{"get", "query", "scan", "batchget", "list", "describe", "select", "read", "receive", "search", "eshttpget", "eshttphead", "connect"} {
 			if strings.HasPrefix(verb, p) {
 				read = true
 			}
 		}
-		for _, p := range []string{"Put", "Update", "Delete", "BatchWrite", "Write", "Create", "Send", "ESHttpPost", "ESHttpPut", "ESHttpDelete", "Restore", "Modify", "PartiQL"} {
+		for _, p := range []string{"put", "update", "delete", "batchwrite", "write", "create", "send", "eshttppost", "eshttpput", "eshttpdelete", "restore", "modify", "partiql"} {
 			if strings.HasPrefix(verb, p) {
 				write = true
 			}

@@ -64,3 +64,21 @@ func TestHasAWSKey(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessCaseAndLeadingWildcard: action names are case-insensitive, and
+// a wildcard before the verb ("s3:*Object") reads and writes.
+func TestAccessCaseAndLeadingWildcard(t *testing.T) {
+	for _, tc := range []struct {
+		actions     []string
+		read, write bool
+	}{
+		{[]string{"s3:getobject"}, true, false},
+		{[]string{"DynamoDB:PUTITEM"}, false, true},
+		{[]string{"s3:*Object"}, true, true},
+		{[]string{"s3:Get*"}, true, false},
+	} {
+		if r, w := Access(tc.actions); r != tc.read || w != tc.write {
+			t.Errorf("Access(%v) = %v %v, want %v %v", tc.actions, r, w, tc.read, tc.write)
+		}
+	}
+}
