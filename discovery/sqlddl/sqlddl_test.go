@@ -142,6 +142,12 @@ func TestLink(t *testing.T) {
 		}, graph.DataStoreID("prod", "users-db"), "created from the DDL"},
 		{"created from a generic name", "billing/db/schema.sql", ddl, func(*discovery.Collector) {},
 			graph.DataStoreID("dev", "billing"), "created from the DDL"},
+		{"flyway step named after the module", "auth-service/src/main/resources/db/migration/V1__init.sql", ddl,
+			func(*discovery.Collector) {}, graph.DataStoreID("dev", "auth-service"), "created from the DDL"},
+		{"golang-migrate step named after the module", "bank/db/migration/000002_add_users.up.sql", ddl,
+			func(*discovery.Collector) {}, graph.DataStoreID("dev", "bank"), "created from the DDL"},
+		{"timestamped step", "shop/migrations/20230101120000_create_users.sql", ddl,
+			func(*discovery.Collector) {}, graph.DataStoreID("dev", "shop"), "created from the DDL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,6 +168,38 @@ func TestLink(t *testing.T) {
 				t.Errorf("evidence %v does not say %q", n.Sources, tc.why)
 			}
 		})
+	}
+}
+
+// TestMigrationsOneStore: the steps of one migrations folder, read with a
+// path that names no module, land in one store named after the module's
+// directory on disk, not one store per step.
+func TestMigrationsOneStore(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "billing-service")
+	c := discovery.NewCollector("dev")
+	for _, f := range []*discovery.File{
+		{Path: "src/main/resources/db/migration/V1__init.sql", Abs: filepath.Join(dir, "src/main/resources/db/migration/V1__init.sql"),
+			Data: []byte("CREATE TABLE users (id int, email text);")},
+		{Path: "src/main/resources/db/migration/V2__cards.sql", Abs: filepath.Join(dir, "src/main/resources/db/migration/V2__cards.sql"),
+			Data: []byte("ALTER TABLE users ADD COLUMN phone text;")},
+	} {
+		if err := (Agent{}).Read(context.Background(), f, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := (Linker{}).Link(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	stores := c.Nodes(graph.DataStore)
+	if len(stores) != 1 || stores[0].ID != graph.DataStoreID("dev", "billing-service") {
+		for _, s := range stores {
+			t.Errorf("store %s %s", s.ID, s.Name)
+		}
+		t.Fatalf("want one store billing-service, got %d", len(stores))
+	}
+	got := slices.Sorted(slices.Values(stores[0].Props.Strings("columns")))
+	if !slices.Equal(got, []string{"users.email", "users.id", "users.phone"}) {
+		t.Errorf("columns %v", got)
 	}
 }
 
