@@ -7,6 +7,13 @@
 // annotations, and what example values are, never the values) for the
 // classifier.
 //
+// The path is the one a client requests: Swagger 2's basePath, or the path
+// of the servers' URLs (variables set to their defaults; the operation's
+// servers, else its path item's, else the document's; localhost ones
+// ignored when others exist), is put in front of the path as written, and
+// basePath records it. When the servers disagree on that path, the path is
+// kept as written and the evidence says why.
+//
 // Each document is first loaded strictly with kin-openapi. When that fails
 // (invalid escapes in YAML strings, CloudFormation intrinsics where a string
 // belongs, a $ref that does not resolve) the operations are still read from
@@ -169,6 +176,7 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 			continue
 		}
 		common := paramsOf(item["parameters"])
+		docBase, _ := m["basePath"].(string)
 		for _, meth := range methods {
 			opv, ok := item[meth]
 			if !ok {
@@ -236,6 +244,14 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 				}
 			}
 			method := strings.ToUpper(meth)
+			base, baseNote := basePath(swagger, docBase, op["servers"], item["servers"], m["servers"])
+			full := p
+			if base != "" && base != "/" {
+				full = base + p
+				if !strings.HasPrefix(p, "/") {
+					full = base + "/" + p
+				}
+			}
 			opID, _ := op["operationId"].(string)
 			summary, _ := op["summary"].(string)
 			if summary == "" {
@@ -243,7 +259,10 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 					summary = firstLine(d)
 				}
 			}
-			props := graph.Props{"method": method, "path": p, "authenticated": authed, "protocol": "http"}
+			props := graph.Props{"method": method, "path": full, "authenticated": authed, "protocol": "http"}
+			if full != p {
+				props["basePath"] = base
+			}
 			if opID != "" {
 				props["operationId"] = opID
 			}
@@ -275,10 +294,14 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 			if opID == "" {
 				detail = "operation " + method + " " + p
 			}
-			if len(notes) > 0 {
-				detail += " (" + strings.Join(notes, "; ") + ")"
+			opNotes := notes
+			if baseNote != "" {
+				opNotes = append(slices.Clone(notes), baseNote)
 			}
-			sp.Ops = append(sp.Ops, graph.Node{Kind: graph.API, Name: method + " " + p, Props: props,
+			if len(opNotes) > 0 {
+				detail += " (" + strings.Join(opNotes, "; ") + ")"
+			}
+			sp.Ops = append(sp.Ops, graph.Node{Kind: graph.API, Name: method + " " + full, Props: props,
 				Sources: []graph.Source{{Agent: AgentName, File: f.Path, Line: pathLine(doc, "paths", p, meth), Detail: detail}}})
 		}
 	}
@@ -475,13 +498,7 @@ func hosts(m map[string]any, swagger bool) []string {
 		}
 		return out
 	}
-	servers, _ := m["servers"].([]any)
-	for _, s := range servers {
-		sm, _ := s.(map[string]any)
-		raw, _ := sm["url"].(string)
-		if raw == "" {
-			continue
-		}
+	for _, raw := range serverURLs(m["servers"]) {
 		if !strings.Contains(raw, "://") {
 			raw = "http://" + raw
 		}
@@ -494,6 +511,115 @@ func hosts(m map[string]any, swagger bool) []string {
 		}
 	}
 	return out
+}
+
+// serverVarRe matches a server URL variable ({region}).
+var serverVarRe = regexp.MustCompile(`\{([^{}]*)\}`)
+
+// serverURLs returns the URLs of a servers list with their variables set
+// to their defaults ({scheme}://{host}/v1 → https://api.example.com/v1).
+func serverURLs(v any) []string {
+	servers, _ := v.([]any)
+	var out []string
+	for _, s := range servers {
+		sm, _ := s.(map[string]any)
+		raw, _ := sm["url"].(string)
+		if raw == "" {
+			continue
+		}
+		vars, _ := sm["variables"].(map[string]any)
+		raw = serverVarRe.ReplaceAllStringFunc(raw, func(x string) string {
+			vm, _ := vars[x[1:len(x)-1]].(map[string]any)
+			if d, ok := vm["default"]; ok {
+				return fmt.Sprint(d)
+			}
+			return x
+		})
+		out = append(out, raw)
+	}
+	return out
+}
+
+// serverPath returns the path part of a server URL ("/v1" for
+// https://api.example.com/v1/, "/api" for /api), without a trailing slash;
+// ok is false when the URL has a variable left in its path.
+func serverPath(raw string) (string, bool) {
+	p := raw
+	if i := strings.Index(p, "://"); i >= 0 {
+		p = p[i+3:]
+		j := strings.IndexByte(p, '/')
+		if j < 0 {
+			return "", true
+		}
+		p = p[j:]
+	} else if !strings.HasPrefix(p, "/") {
+		j := strings.IndexByte(p, '/') // host/path without a scheme
+		if j < 0 {
+			return "", true
+		}
+		p = p[j:]
+	}
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	if strings.ContainsAny(p, "{}") {
+		return "", false
+	}
+	return strings.TrimRight(p, "/"), true
+}
+
+// localHost reports whether a server URL points at the developer's machine.
+func localHost(raw string) bool {
+	l := strings.ToLower(raw)
+	for _, h := range []string{"localhost", "127.0.0.1", "0.0.0.0", "[::1]"} {
+		if strings.Contains(l, "://"+h) || strings.HasPrefix(l, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// basePath returns the prefix every operation path is served under: Swagger
+// 2's basePath, or the path the OpenAPI servers (of the operation, else its
+// path item, else the document) agree on. Servers on localhost do not count
+// when others exist; when the rest disagree there is no prefix and note
+// says so.
+func basePath(swagger bool, docBase string, servers ...any) (prefix, note string) {
+	if swagger {
+		return strings.TrimRight(docBase, "/"), ""
+	}
+	var urls []string
+	for _, s := range servers {
+		if urls = serverURLs(s); len(urls) > 0 {
+			break
+		}
+	}
+	var remote []string
+	for _, u := range urls {
+		if !localHost(u) {
+			remote = append(remote, u)
+		}
+	}
+	if len(remote) > 0 {
+		urls = remote
+	}
+	var paths []string
+	for _, u := range urls {
+		p, ok := serverPath(u)
+		if !ok {
+			return "", "server URL " + u + " has a variable without a default in its path"
+		}
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	switch len(paths) {
+	case 0:
+		return "", ""
+	case 1:
+		return paths[0], ""
+	}
+	return "", "servers disagree on the base path (" + strings.Join(paths, ", ") + "), paths kept as written"
 }
 
 // securitySchemes returns scheme name → description ("http/bearer",

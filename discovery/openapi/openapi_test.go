@@ -54,18 +54,18 @@ func TestOpenAPI3(t *testing.T) {
 		auth[o.Name] = o.Props.Bool("authenticated")
 	}
 	want := map[string]bool{
-		"GET /health":               false, // security: []
-		"POST /accounts":            true,  // global bearer
-		"GET /accounts":             false, // {} makes authentication optional
-		"GET /accounts/{id}/tree":   false, // names a scheme that is not defined
-		"PUT /accounts/{id}/payout": true,  // apiKey
+		"GET /v1/health":               false, // security: []
+		"POST /v1/accounts":            true,  // global bearer
+		"GET /v1/accounts":             false, // {} makes authentication optional
+		"GET /v1/accounts/{id}/tree":   false, // names a scheme that is not defined
+		"PUT /v1/accounts/{id}/payout": true,  // apiKey
 	}
 	for k, w := range want {
 		if auth[k] != w {
 			t.Errorf("%s authenticated = %v, want %v", k, auth[k], w)
 		}
 	}
-	create := op(t, sp.Ops, "POST", "/accounts")
+	create := op(t, sp.Ops, "POST", "/v1/accounts")
 	if got := create.Props.Strings("requestFields"); !slices.Equal(got, []string{"address", "address.postcode", "address.street", "contact", "fullName", "password"}) {
 		t.Errorf("POST /accounts request fields %v (allOf and the external $ref must be followed)", got)
 	}
@@ -78,18 +78,18 @@ func TestOpenAPI3(t *testing.T) {
 	if create.Sources[0].Line != 19 {
 		t.Errorf("evidence line %d, want 19 (the post: key)", create.Sources[0].Line)
 	}
-	list := op(t, sp.Ops, "GET", "/accounts")
+	list := op(t, sp.Ops, "GET", "/v1/accounts")
 	if got := list.Props.Strings("parameters"); !slices.Equal(got, []string{"email", "page"}) {
 		t.Errorf("parameters %v, want email page ($ref parameter resolved)", got)
 	}
 	if got := list.Props.Strings("responseFields"); !slices.Contains(got, "owner.fullName") {
 		t.Errorf("array response fields %v", got)
 	}
-	tree := op(t, sp.Ops, "GET", "/accounts/{id}/tree")
+	tree := op(t, sp.Ops, "GET", "/v1/accounts/{id}/tree")
 	if got := tree.Props.Strings("responseFields"); !slices.Equal(got, []string{"children", "name"}) {
 		t.Errorf("cyclic schema flattened to %v, want the cycle cut after one level", got)
 	}
-	payout := op(t, sp.Ops, "PUT", "/accounts/{id}/payout")
+	payout := op(t, sp.Ops, "PUT", "/v1/accounts/{id}/payout")
 	hints, _ := payout.Props["fieldHints"].(graph.Props)
 	if h, _ := hints["payoutRef"].([]string); !slices.Equal(h, []string{"example:card-number"}) {
 		t.Errorf("payoutRef hints %v, want the example recognised (and not stored)", hints["payoutRef"])
@@ -246,4 +246,71 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestBasePath: the path of an operation is the one clients request, with
+// Swagger 2's basePath or the servers' common path (variables set to their
+// defaults, operation and path-item servers first, localhost ignored) in
+// front; servers that disagree leave the path as written and say so.
+func TestBasePath(t *testing.T) {
+	cases := []struct {
+		name, doc, want, note string
+	}{
+		{"swagger basePath", `{"swagger": "2.0", "info": {"title": "t"}, "basePath": "/v2/",
+			"paths": {"/pet": {"get": {"responses": {"200": {"description": "ok"}}}}}}`, "/v2/pet", ""},
+		{"swagger root basePath", `{"swagger": "2.0", "info": {"title": "t"}, "basePath": "/",
+			"paths": {"/pet": {"get": {"responses": {"200": {"description": "ok"}}}}}}`, "/pet", ""},
+		{"server variables", `openapi: 3.1.0
+info: {title: t, version: "1"}
+servers:
+  - url: "{scheme}://{host}/{base}"
+    variables:
+      scheme: {default: https}
+      host: {default: api.example.com}
+      base: {default: api/v3}
+paths:
+  /pet:
+    get: {responses: {"200": {description: ok}}}
+`, "/api/v3/pet", ""},
+		{"relative server and localhost", `openapi: 3.0.0
+info: {title: t, version: "1"}
+servers: [{url: "http://localhost:8080"}, {url: /shop/api}]
+paths:
+  /orders:
+    get: {responses: {"200": {description: ok}}}
+`, "/shop/api/orders", ""},
+		{"path item servers win", `openapi: 3.0.0
+info: {title: t, version: "1"}
+servers: [{url: "https://api.example.com/v1"}]
+paths:
+  /files:
+    servers: [{url: "https://files.example.com/store"}]
+    get: {responses: {"200": {description: ok}}}
+`, "/store/files", ""},
+		{"servers disagree", `openapi: 3.0.0
+info: {title: t, version: "1"}
+servers: [{url: "https://a.example.com/v1"}, {url: "https://b.example.com/v2"}]
+paths:
+  /x:
+    get: {responses: {"200": {description: ok}}}
+`, "/x", "servers disagree"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sp, err := Parse(&discovery.File{Path: "spec.yaml", Data: []byte(tc.doc)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sp.Ops) != 1 {
+				t.Fatalf("%d operations", len(sp.Ops))
+			}
+			o := sp.Ops[0]
+			if o.Props.String("path") != tc.want || o.Name != "GET "+tc.want {
+				t.Errorf("path %q name %q, want %q", o.Props.String("path"), o.Name, tc.want)
+			}
+			if !strings.Contains(o.Sources[0].Detail, tc.note) {
+				t.Errorf("evidence %q does not say %q", o.Sources[0].Detail, tc.note)
+			}
+		})
+	}
 }
