@@ -52,6 +52,11 @@ func TestName(t *testing.T) {
 		{"passport_number", false, graph.PII}, {"vin", false, graph.PII},
 		{"address.street", false, graph.PII}, {"address.number", false, graph.PII}, {"addresses.city", false, graph.PII},
 		{"user.name", false, graph.PII}, {"owner.email", false, graph.PII}, {"customer.firstName", false, graph.PII},
+		// SQL tables are plural: their parents count in the singular.
+		{"customers.name", false, graph.PII}, {"users.name", false, graph.PII}, {"people.name", false, graph.PII},
+		{"credit_cards.number", false, graph.PCI}, {"cards.number", false, graph.PCI},
+		{"diagnosis_code", false, graph.PHI}, {"recovery_codes", false, graph.Credentials},
+		{"passwordless", false, ""}, {"business.name", false, ""}, {"statuses.name", false, ""},
 		// PCI
 		{"cardNumber", false, graph.PCI}, {"credit_card_number", false, graph.PCI}, {"cvv", false, graph.PCI},
 		{"ccv", false, graph.PCI}, {"credit_card_cvv", false, graph.PCI}, {"cvc2", false, graph.PCI},
