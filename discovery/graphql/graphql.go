@@ -13,12 +13,17 @@
 // key alone (@aws_api_key) or no directive at all counts as not
 // authenticated, and the evidence says which.
 //
+// A union's fields are its members'. Types the file uses but does not
+// define are looked up in the other schema files of its directory (a
+// schema split in files, as gqlgen's graph/*.graphqls).
+//
 // Operations are recorded under a provisional service for specmatch.
 package graphql
 
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -99,6 +104,7 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 	for _, d := range append(slices.Clone(doc.Definitions), doc.Extensions...) {
 		types[d.Name] = append(types[d.Name], d)
 	}
+	siblingTypes(types, f.Abs)
 	roots := map[string]string{"Query": "QUERY", "Mutation": "MUTATION", "Subscription": "SUBSCRIPTION"}
 	for _, s := range append(slices.Clone(doc.Schema), doc.SchemaExtension...) {
 		for _, op := range s.OperationTypes {
@@ -164,6 +170,64 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 	return sp, nil
 }
 
+// maxSiblings and maxSiblingBytes bound the other schema files read for
+// their types.
+const (
+	maxSiblings     = 64
+	maxSiblingBytes = 8 << 20
+)
+
+// siblingTypes adds to types the object, input, interface and union
+// definitions of the other schema files in abs's directory: a schema split
+// in files (gqlgen's schema.graphqls, user.graphqls, …) defines the types
+// of one file's operations in another. Their operations are theirs, read
+// when those files are; files that do not parse are skipped.
+func siblingTypes(types map[string][]*ast.Definition, abs string) {
+	if abs == "" {
+		return
+	}
+	dir := filepath.Dir(abs)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	n, total := 0, 0
+	for _, e := range entries {
+		if n >= maxSiblings || total >= maxSiblingBytes {
+			return
+		}
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".graphql", ".graphqls", ".gql":
+		default:
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if p == abs || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.Size() > MaxSize {
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		n++
+		total += len(data)
+		doc, err := parser.ParseSchema(&ast.Source{Name: p, Input: string(data)})
+		if err != nil {
+			continue
+		}
+		for _, d := range append(slices.Clone(doc.Definitions), doc.Extensions...) {
+			switch d.Kind {
+			case ast.Object, ast.InputObject, ast.Interface, ast.Union:
+				types[d.Name] = append(types[d.Name], d)
+			}
+		}
+	}
+}
+
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -215,6 +279,13 @@ func (w *walker) fields(dst *[]string, prefix string, t *ast.Type, depth int, st
 	w.steps++
 	stack = append(stack, t.NamedType)
 	for _, def := range w.types[t.NamedType] {
+		if def.Kind == ast.Union {
+			// A union's fields are its members' (like oneOf).
+			for _, member := range def.Types {
+				w.fields(dst, prefix, &ast.Type{NamedType: member}, depth+1, stack)
+			}
+			continue
+		}
 		if def.Kind != ast.Object && def.Kind != ast.InputObject && def.Kind != ast.Interface {
 			continue
 		}

@@ -86,3 +86,39 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestSplitSchemaAndUnions: types defined in the other schema files of the
+// directory give their fields, and a union's fields are its members'.
+func TestSplitSchemaAndUnions(t *testing.T) {
+	f := file(t, "split/schema.graphqls")
+	abs, err := filepath.Abs(filepath.Join("testdata", "split", "schema.graphqls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Abs = abs
+	sp, err := Parse(f)
+	if err != nil || sp == nil {
+		t.Fatalf("Parse: %v %v", sp, err)
+	}
+	got := map[string][2][]string{}
+	for _, op := range sp.Ops {
+		got[op.Name] = [2][]string{op.Props.Strings("requestFields"), op.Props.Strings("responseFields")}
+	}
+	for name, want := range map[string][2][]string{
+		"QUERY Query.me":             {nil, {"id", "email"}},
+		"QUERY Query.find":           {{"term"}, {"id", "email", "sku"}},
+		"MUTATION Mutation.register": {{"input", "input.email", "input.password"}, {"id", "email"}},
+	} {
+		g, ok := got[name]
+		if !ok {
+			t.Errorf("no operation %s", name)
+			continue
+		}
+		if !slices.Equal(g[0], want[0]) || !slices.Equal(g[1], want[1]) {
+			t.Errorf("%s: request %v response %v, want %v %v", name, g[0], g[1], want[0], want[1])
+		}
+	}
+	if len(sp.Ops) != 3 {
+		t.Errorf("%d operations, want 3 (the other file's types are not operations)", len(sp.Ops))
+	}
+}
