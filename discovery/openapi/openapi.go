@@ -14,7 +14,7 @@
 // basePath records it. When the servers disagree on that path, the path is
 // kept as written and the evidence says why.
 //
-// Each document is first loaded strictly with kin-openapi. When that fails
+// Each document (up to 4 MiB) is first loaded strictly with kin-openapi. When that fails
 // (invalid escapes in YAML strings, CloudFormation intrinsics where a string
 // belongs, a $ref that does not resolve) the operations are still read from
 // the raw document, and every API's evidence says what the strict parser
@@ -294,9 +294,12 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 			if opID == "" {
 				detail = "operation " + method + " " + p
 			}
-			opNotes := notes
+			opNotes := slices.Clip(notes)
 			if baseNote != "" {
-				opNotes = append(slices.Clone(notes), baseNote)
+				opNotes = append(opNotes, baseNote)
+			}
+			if fs.truncated {
+				opNotes = append(opNotes, fmt.Sprintf("fields cut at %d per request and response", maxFields))
 			}
 			if len(opNotes) > 0 {
 				detail += " (" + strings.Join(opNotes, "; ") + ")"
@@ -342,10 +345,18 @@ func annotationClasses(v any) []string {
 	return out
 }
 
+// maxStrict is the largest document loaded strictly: kin-openapi takes
+// seconds per megabyte resolving references, and the lenient reading does
+// not depend on it.
+const maxStrict = 4 << 20
+
 // strictCheck loads the document with kin-openapi and returns what it
 // rejected ("" when it loads). External references are read from local
 // files only, never from the network.
 func strictCheck(f *discovery.File, swagger bool) string {
+	if len(f.Data) > maxStrict {
+		return ""
+	}
 	if swagger {
 		var d2 openapi2.T
 		js, err := toJSON(f.Data)
@@ -369,6 +380,18 @@ func strictCheck(f *discovery.File, swagger bool) string {
 		return readLocal(u.Path)
 	}
 	loc := &url.URL{Path: filepath.ToSlash(f.Abs)}
+	if t := bytes.TrimLeft(f.Data, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
+		// JSON through encoding/json: the loader reads everything as YAML,
+		// which takes minutes on a multi-megabyte one-line document.
+		var doc openapi3.T
+		if err := json.Unmarshal(f.Data, &doc); err != nil {
+			return shorten(err.Error())
+		}
+		if err := l.ResolveRefsIn(&doc, loc); err != nil {
+			return shorten(err.Error())
+		}
+		return ""
+	}
 	if _, err := l.LoadFromDataWithPath(f.Data, loc); err != nil {
 		return shorten(err.Error())
 	}
@@ -755,13 +778,19 @@ type fields struct {
 	r         *resolver
 	req, resp []string
 	hints     graph.Props
-	steps     int // schemas visited, bounded by maxSteps
+	steps     int                           // schemas visited, bounded by maxSteps
+	seen      map[*[]string]map[string]bool // names already in req / resp
+	truncated bool                          // a list reached maxFields
 }
 
 // maxSteps bounds the schemas visited per operation: a schema graph that
 // is a wide DAG (the same schema under many properties, many levels deep)
 // would otherwise expand exponentially.
 const maxSteps = 5000
+
+// maxFields bounds the fields kept per request or response. Schemas are
+// walked breadth first, so what is cut is the deepest nesting.
+const maxFields = 500
 
 func (fs *fields) content(dst *[]string, v any) {
 	cm, ok := fs.r.deref(v).(map[string]any)
@@ -790,30 +819,53 @@ func (fs *fields) content(dst *[]string, v any) {
 
 const maxDepth = 6
 
-// walk flattens schema v into dst under prefix. stack holds the schemas on
-// the current path, so a recursive schema (a tree node with children) is
-// cut where it repeats.
+// pending is a schema to flatten under prefix, with the schemas on the
+// path to it (a recursive schema is cut where it repeats).
+type pending struct {
+	prefix string
+	v      any
+	depth  int
+	stack  []map[string]any
+}
+
+// walk flattens schema v into dst under prefix, breadth first: every
+// property of a level is listed before any of the level below, so the
+// bounds (maxSteps, maxFields, maxDepth) cut the deepest nesting first.
 func (fs *fields) walk(dst *[]string, prefix string, v any, depth int, stack []map[string]any) {
-	s, ok := fs.r.deref(v).(map[string]any)
-	if !ok || depth > maxDepth || fs.steps >= maxSteps {
-		return
+	queue := []pending{{prefix, v, depth, stack}}
+	for len(queue) > 0 && fs.steps < maxSteps && len(*dst) < maxFields {
+		p := queue[0]
+		queue = queue[1:]
+		queue = fs.level(dst, p, queue)
+	}
+	if len(queue) > 0 && len(*dst) >= maxFields {
+		fs.truncated = true
+	}
+}
+
+// level lists the properties of one schema (its allOf/oneOf/anyOf and
+// items at the same prefix) and queues their own schemas.
+func (fs *fields) level(dst *[]string, p pending, queue []pending) []pending {
+	s, ok := fs.r.deref(p.v).(map[string]any)
+	if !ok || p.depth > maxDepth || fs.steps >= maxSteps || len(*dst) >= maxFields {
+		return queue
 	}
 	fs.steps++
-	for _, o := range stack {
+	for _, o := range p.stack {
 		if sameMap(o, s) {
-			return
+			return queue
 		}
 	}
-	stack = append(stack, s)
+	stack := append(slices.Clip(p.stack), s)
 	for _, k := range []string{"allOf", "oneOf", "anyOf"} {
 		if l, ok := s[k].([]any); ok {
 			for _, e := range l {
-				fs.walk(dst, prefix, e, depth+1, stack)
+				queue = fs.level(dst, pending{p.prefix, e, p.depth + 1, stack}, queue)
 			}
 		}
 	}
 	if it, ok := s["items"]; ok {
-		fs.walk(dst, prefix, it, depth+1, stack)
+		queue = fs.level(dst, pending{p.prefix, it, p.depth + 1, stack}, queue)
 	}
 	props, _ := s["properties"].(map[string]any)
 	names := make([]string, 0, len(props))
@@ -823,13 +875,16 @@ func (fs *fields) walk(dst *[]string, prefix string, v any, depth int, stack []m
 	sort.Strings(names)
 	for _, n := range names {
 		full := n
-		if prefix != "" {
-			full = prefix + "." + n
+		if p.prefix != "" {
+			full = p.prefix + "." + n
 		}
 		ps, _ := fs.r.deref(props[n]).(map[string]any)
-		fs.add(dst, full, ps)
-		fs.walk(dst, full, ps, depth+1, stack)
+		if !fs.add(dst, full, ps) {
+			return queue
+		}
+		queue = append(queue, pending{full, ps, p.depth + 1, stack})
 	}
+	return queue
 }
 
 // sameMap reports whether a and b are the same map (not equal contents):
@@ -838,11 +893,26 @@ func sameMap(a, b map[string]any) bool {
 	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
-func (fs *fields) add(dst *[]string, name string, s map[string]any) {
-	if !slices.Contains(*dst, name) {
+// add lists name in dst (once) with its hints; false when dst is full.
+func (fs *fields) add(dst *[]string, name string, s map[string]any) bool {
+	if fs.seen == nil {
+		fs.seen = map[*[]string]map[string]bool{}
+	}
+	seen := fs.seen[dst]
+	if seen == nil {
+		seen = map[string]bool{}
+		fs.seen[dst] = seen
+	}
+	if !seen[name] {
+		if len(*dst) >= maxFields {
+			fs.truncated = true
+			return false
+		}
+		seen[name] = true
 		*dst = append(*dst, name)
 	}
 	fs.hint(name, s)
+	return true
 }
 
 // hint records what a schema says about a field's data class: format,

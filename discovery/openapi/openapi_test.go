@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -66,7 +67,7 @@ func TestOpenAPI3(t *testing.T) {
 		}
 	}
 	create := op(t, sp.Ops, "POST", "/v1/accounts")
-	if got := create.Props.Strings("requestFields"); !slices.Equal(got, []string{"address", "address.postcode", "address.street", "contact", "fullName", "password"}) {
+	if got := slices.Sorted(slices.Values(create.Props.Strings("requestFields"))); !slices.Equal(got, []string{"address", "address.postcode", "address.street", "contact", "fullName", "password"}) {
 		t.Errorf("POST /accounts request fields %v (allOf and the external $ref must be followed)", got)
 	}
 	if got := create.Props.Strings("responseFields"); !slices.Contains(got, "owner.contact") {
@@ -312,5 +313,49 @@ paths:
 				t.Errorf("evidence %q does not say %q", o.Sources[0].Detail, tc.note)
 			}
 		})
+	}
+}
+
+// TestWideSchemaBounded: a schema graph that fans out on every level (as
+// huge specs' expandable objects do) is flattened breadth first and cut at
+// maxFields, so a top-level field after a huge sibling is still listed and
+// the evidence says the list was cut.
+func TestWideSchemaBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"openapi": "3.0.0", "info": {"title": "wide", "version": "1"}, "paths": {"/x": {"get": {"responses": {"200": {"description": "ok",
+  "content": {"application/json": {"schema": {"type": "object", "properties": {
+    "a": {"$ref": "#/components/schemas/L1"}, "zzz_email": {"type": "string"}}}}}}}}}},
+  "components": {"schemas": {`)
+	for l := 1; l <= 6; l++ {
+		if l > 1 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"L%d": {"type": "object", "properties": {`, l)
+		for p := 0; p < 8; p++ {
+			if p > 0 {
+				b.WriteString(",")
+			}
+			if l < 6 {
+				fmt.Fprintf(&b, `"p%d": {"$ref": "#/components/schemas/L%d"}`, p, l+1)
+			} else {
+				fmt.Fprintf(&b, `"p%d": {"type": "string"}`, p)
+			}
+		}
+		b.WriteString("}}")
+	}
+	b.WriteString("}}}")
+	sp, err := Parse(&discovery.File{Path: "wide.json", Data: []byte(b.String())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sp.Ops[0].Props.Strings("responseFields")
+	if !slices.Contains(got, "zzz_email") || !slices.Contains(got, "a.p0.p0") {
+		t.Errorf("shallow fields missing from %d fields: %v…", len(got), got[:min(len(got), 12)])
+	}
+	if len(got) > maxFields {
+		t.Errorf("%d fields, more than maxFields %d", len(got), maxFields)
+	}
+	if d := sp.Ops[0].Sources[0].Detail; !strings.Contains(d, "fields cut at") {
+		t.Errorf("evidence %q does not say the fields were cut", d)
 	}
 }
