@@ -27,6 +27,9 @@
 // skipped, so a module's migrations all land in one store named after the
 // module), and its evidence says so.
 //
+// Statements end at semicolons, and at SQL Server's GO lines (T-SQL
+// scripts often have no semicolons at all).
+//
 // Column annotations: COMMENT ON COLUMN t.c IS '…' and a trailing
 // "-- classification: PII" on the column's line are explicit
 // classifications (fieldHints "annotation:CLASS").
@@ -307,8 +310,12 @@ func (st *statement) lineOf(off int) int {
 	return st.offLines[off]
 }
 
+// goRe matches SQL Server's batch separator line (GO, GO 5).
+var goRe = regexp.MustCompile(`(?i)^[ \t]*go(?:[ \t]+\d+)?[ \t]*\r?$`)
+
 // split cuts data into statements at semicolons outside strings,
-// identifiers and comments, keeping trailing -- comments by line.
+// identifiers and comments, and at SQL Server's GO lines, keeping trailing
+// -- comments by line.
 func split(file string, data []byte) ([]statement, error) {
 	var out []statement
 	var cur []byte
@@ -325,6 +332,21 @@ func split(file string, data []byte) ([]statement, error) {
 	}
 	for i := 0; i < len(data); i++ {
 		ch := data[i]
+		if i == 0 || data[i-1] == '\n' {
+			// SQL Server's batch separator: a line that is only GO.
+			end := bytes.IndexByte(data[i:], '\n')
+			if end < 0 {
+				end = len(data) - i
+			}
+			if goRe.Match(data[i : i+end]) {
+				emit()
+				if i+end < len(data) {
+					line++
+				}
+				i += end
+				continue
+			}
+		}
 		switch {
 		case ch == '-' && i+1 < len(data) && data[i+1] == '-':
 			j := bytes.IndexByte(data[i:], '\n')

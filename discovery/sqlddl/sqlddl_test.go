@@ -228,3 +228,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestSQLServerBatches: T-SQL scripts end statements with GO lines, not
+// semicolons; every batch is a statement of its own.
+func TestSQLServerBatches(t *testing.T) {
+	src := "USE [Shop]\nGO\nSET ANSI_NULLS ON\nGO\nCREATE TABLE [dbo].[Customers](\n\t[Id] [int] IDENTITY(1,1) NOT NULL,\n\t[Email] [nvarchar](100) NOT NULL,\n" +
+		"PRIMARY KEY CLUSTERED\n(\n\t[Id] ASC\n)WITH (PAD_INDEX = OFF) ON [PRIMARY]\n) ON [PRIMARY]\ngo\n" +
+		"ALTER TABLE [dbo].[Customers] ADD [Phone] varchar(20) NULL\nGO 2\n"
+	df, err := Parse("shop.sql", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(df.Tables) != 1 || df.Tables[0].Name != "customers" || df.Tables[0].Line != 5 {
+		t.Fatalf("tables %+v", df.Tables)
+	}
+	var cols []string
+	for _, c := range df.Tables[0].Columns {
+		cols = append(cols, c.Name)
+	}
+	if !slices.Equal(cols, []string{"id", "email", "phone"}) {
+		t.Errorf("columns %v", cols)
+	}
+	if !slices.Equal(df.Databases, []string{"Shop"}) {
+		t.Errorf("databases %v", df.Databases)
+	}
+}
