@@ -65,7 +65,7 @@ func (Agent) Name() string { return AgentName }
 var versionRe = regexp.MustCompile(`(?m)(^|[{,])\s*["']?(openapi|swagger)["']?\s*:\s*["']?([0-9][0-9.]*)`)
 
 // Detect accepts YAML or JSON documents with a top-level openapi or swagger
-// version key.
+// version key, wherever it is in the document.
 func (Agent) Detect(f *discovery.File) bool {
 	ext := strings.ToLower(filepath.Ext(f.Path))
 	if ext != ".json" && ext != ".yaml" && ext != ".yml" {
@@ -75,10 +75,46 @@ func (Agent) Detect(f *discovery.File) bool {
 	if len(head) > 64<<10 {
 		head = head[:64<<10]
 	}
-	if !bytes.Contains(head, []byte("openapi")) && !bytes.Contains(head, []byte("swagger")) {
+	if bytes.Contains(head, []byte("openapi")) || bytes.Contains(head, []byte("swagger")) {
+		if versionRe.Match(head) && (bytes.Contains(head, []byte("paths")) || bytes.Contains(head, []byte("info"))) {
+			return true
+		}
+	}
+	if len(f.Data) <= len(head) || len(f.Data) > MaxSize {
 		return false
 	}
-	return versionRe.Match(head) && (bytes.Contains(head, []byte("paths")) || bytes.Contains(head, []byte("info")))
+	// Keys in alphabetical order (Kubernetes' swagger.json, jq -S, any
+	// map marshalled by Go) put the version after a large components or
+	// definitions section.
+	return topLevelVersion(f.Data)
+}
+
+// yamlVersionRe matches a version key at the top level of a YAML document
+// (no indentation).
+var yamlVersionRe = regexp.MustCompile(`(?m)^["']?(openapi|swagger)["']?\s*:\s*["']?[0-9]`)
+
+// topLevelVersion reports whether a whole document has an openapi or
+// swagger key at its top level.
+func topLevelVersion(data []byte) bool {
+	if !bytes.Contains(data, []byte("openapi")) && !bytes.Contains(data, []byte("swagger")) {
+		return false
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
+		var top map[string]json.RawMessage
+		if json.Unmarshal(data, &top) != nil {
+			return false
+		}
+		for _, k := range []string{"openapi", "swagger"} {
+			var v string
+			if json.Unmarshal(top[k], &v) == nil && v != "" && v[0] >= '0' && v[0] <= '9' {
+				_, paths := top["paths"]
+				_, info := top["info"]
+				return paths || info
+			}
+		}
+		return false
+	}
+	return yamlVersionRe.Match(data)
 }
 
 // Read parses f and records its operations.
@@ -473,7 +509,12 @@ func parseYAML(file string, data []byte) (*yaml.Node, string, error) {
 			return &n2, fmt.Sprintf("line %d: invalid escape sequence in a quoted string, read as a literal backslash", line), nil
 		}
 	}
-	return nil, "", &discovery.FileError{File: file, Line: line, Msg: "invalid YAML/JSON: " + strings.TrimPrefix(err.Error(), "yaml: "), Err: err}
+	msg := "invalid YAML/JSON: " + strings.TrimPrefix(err.Error(), "yaml: ")
+	if lines := bytes.Split(data, []byte("\n")); line > 0 && line <= len(lines) &&
+		bytes.IndexByte(lines[line-1], '\t') >= 0 && strings.Contains(err.Error(), "cannot start any token") {
+		msg += " (a tab character: YAML indents with spaces)"
+	}
+	return nil, "", &discovery.FileError{File: file, Line: line, Msg: msg, Err: err}
 }
 
 // keyLine returns the line of key in mapping node m (0 if absent).

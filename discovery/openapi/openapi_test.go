@@ -211,6 +211,12 @@ func TestDetect(t *testing.T) {
 		{"deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\n", false},
 		{"notes.md", "openapi: 3.0.0\npaths:\n", false},
 		{"compose.yaml", "services:\n  web:\n    image: nginx\n", false},
+		// Keys in alphabetical order: the version comes after a large
+		// definitions section (Kubernetes' swagger.json).
+		{"swagger.json", `{"definitions": {"big": {"description": "` + strings.Repeat("x", 70<<10) + `"}}, "info": {}, "paths": {}, "swagger": "2.0"}`, true},
+		{"api.yaml", "components:\n  schemas:\n    Big:\n      description: " + strings.Repeat("x", 70<<10) + "\ninfo: {title: x}\nopenapi: 3.0.3\npaths: {}\n", true},
+		{"package-lock.json", `{"name": "app", "packages": {"node_modules/swagger-ui": {"version": "` + strings.Repeat("1", 70<<10) + `"}}}`, false},
+		{"chart.yaml", "data:\n  spec: |\n    " + strings.Repeat("x", 70<<10) + "\n    openapi: 3.0.0\n    paths: {}\n", false},
 	} {
 		if got := (Agent{}).Detect(&discovery.File{Path: c.path, Data: []byte(c.data)}); got != c.want {
 			t.Errorf("Detect(%s) = %v, want %v", c.path, got, c.want)
@@ -357,5 +363,15 @@ func TestWideSchemaBounded(t *testing.T) {
 	}
 	if d := sp.Ops[0].Sources[0].Detail; !strings.Contains(d, "fields cut at") {
 		t.Errorf("evidence %q does not say the fields were cut", d)
+	}
+}
+
+// TestTabIndentation: YAML indented with a tab is refused with the line and
+// what is wrong with it.
+func TestTabIndentation(t *testing.T) {
+	_, err := Parse(&discovery.File{Path: "api.yaml", Data: []byte("openapi: 3.0.0\ninfo:\n  title: x\npaths:\n  /a:\n\tget:\n      responses: {}\n")})
+	var fe *discovery.FileError
+	if !errors.As(err, &fe) || fe.Line != 6 || !strings.Contains(fe.Msg, "tab character") {
+		t.Errorf("error %v, want line 6 naming the tab", err)
 	}
 }
