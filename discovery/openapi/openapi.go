@@ -2,8 +2,8 @@
 // YAML): every operation becomes an API node with method, path,
 // operationId, summary, authenticated, protocol "http", requestFields,
 // responseFields and parameters (flattened field names, nested ones as
-// dotted paths, $ref resolved — also into other local files — and cycles
-// cut), plus fieldHints (formats, explicit x-data-classification
+// dotted paths, $ref resolved — also into other local files, each
+// relative to the file that holds it — and cycles cut), plus fieldHints (formats, explicit x-data-classification
 // annotations, and what example values are, never the values) for the
 // classifier.
 //
@@ -780,13 +780,16 @@ func (r *resolver) lookup(ref string) any {
 		if strings.Contains(file, "://") || r.base == "" {
 			return nil
 		}
-		p := filepath.Join(filepath.Dir(r.base), filepath.FromSlash(file))
+		p := filepath.FromSlash(file)
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(r.base), p)
+		}
 		d, ok := r.docs[p]
 		if !ok {
 			if data, err := readLocal(p); err == nil {
 				var v any
 				if yaml.Unmarshal(data, &v) == nil {
-					d = stringKeys(v)
+					d = rebase(stringKeys(v), p)
 				}
 			}
 			r.docs[p] = d
@@ -812,6 +815,35 @@ func (r *resolver) lookup(ref string) any {
 		}
 	}
 	return doc
+}
+
+// rebase makes the $refs of a document read from file absolute: a
+// relative file is relative to file's directory (paths/user.yaml's
+// ../schemas/User.yaml), and a fragment alone points into file itself,
+// not into the root document.
+func rebase(v any, file string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if ref, ok := e.(string); ok && k == "$ref" {
+				f, frag, _ := strings.Cut(ref, "#")
+				switch {
+				case strings.Contains(f, "://"):
+				case f == "":
+					x[k] = filepath.ToSlash(file) + "#" + frag
+				case !filepath.IsAbs(filepath.FromSlash(f)):
+					x[k] = filepath.ToSlash(filepath.Join(filepath.Dir(file), filepath.FromSlash(f))) + "#" + frag
+				}
+				continue
+			}
+			x[k] = rebase(e, file)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = rebase(e, file)
+		}
+	}
+	return v
 }
 
 // fields collects flattened field names and hints of one operation.

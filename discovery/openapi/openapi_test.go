@@ -375,3 +375,25 @@ func TestTabIndentation(t *testing.T) {
 		t.Errorf("error %v, want line 6 naming the tab", err)
 	}
 }
+
+// TestNestedRelativeRefs: a $ref in a file reached through another $ref is
+// relative to that file (paths/user.yaml's ../schemas/User.yaml, then
+// User.yaml's ./Email.yaml), and a fragment alone points into that file.
+func TestNestedRelativeRefs(t *testing.T) {
+	f := load(t, "multi/openapi.yaml")
+	sp, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sp.Ops) != 1 {
+		t.Fatalf("%d operations", len(sp.Ops))
+	}
+	o := sp.Ops[0]
+	if got := o.Props.Strings("responseFields"); !slices.Equal(got, []string{"email", "home", "home.street"}) {
+		t.Errorf("response fields %v", got)
+	}
+	hints, _ := o.Props["fieldHints"].(graph.Props)
+	if h, _ := hints["email"].([]string); !slices.Equal(h, []string{"format:email"}) {
+		t.Errorf("email hints %v", hints["email"])
+	}
+}
