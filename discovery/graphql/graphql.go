@@ -11,7 +11,9 @@
 // type carries an identity directive (@aws_cognito_user_pools, @aws_iam,
 // @aws_oidc, @aws_lambda, @auth, @authenticated, @requiresAuth); an API
 // key alone (@aws_api_key) or no directive at all counts as not
-// authenticated, and the evidence says which.
+// authenticated, and the evidence says which. Only directives about
+// authorization count (authSchemes lists them): @deprecated, @key or
+// @shareable on a field neither are schemes nor hide its type's.
 //
 // A union's fields are its members'. Types the file uses but does not
 // define are looked up in the other schema files of its directory (a
@@ -236,14 +238,34 @@ func firstLine(s string) string {
 	return s
 }
 
+// directives returns the names of the directives in ds that are about
+// authorization (@auth, @aws_api_key, @hasRole, @requiresScopes,
+// @isPublic, …), leaving out the rest (@key, @shareable, @deprecated,
+// @goField) which say nothing about who may call.
 func directives(ds ast.DirectiveList) []string {
 	var out []string
 	for _, d := range ds {
-		if !slices.Contains(out, d.Name) {
+		if authDirective(d.Name) && !slices.Contains(out, d.Name) {
 			out = append(out, d.Name)
 		}
 	}
 	return out
+}
+
+var authWords = []string{"auth", "role", "scope", "permission", "polic", "access", "guard", "public",
+	"private", "owner", "allow", "login", "apikey", "api_key", "identity", "secure", "protected", "anonymous"}
+
+func authDirective(name string) bool {
+	l := strings.ToLower(name)
+	if identityDirectives[l] || strings.HasPrefix(l, "aws_") {
+		return true
+	}
+	for _, w := range authWords {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func typeDirectives(types map[string][]*ast.Definition, t *ast.Type) ast.DirectiveList {

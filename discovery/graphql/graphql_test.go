@@ -122,3 +122,33 @@ func TestSplitSchemaAndUnions(t *testing.T) {
 		t.Errorf("%d operations, want 3 (the other file's types are not operations)", len(sp.Ops))
 	}
 }
+
+// TestNonAuthDirectives: directives that say nothing about who may call
+// (@deprecated, @key, @shareable) are not authorization schemes, and do not
+// hide the identity directive of the result type.
+func TestNonAuthDirectives(t *testing.T) {
+	src := `type Query {
+  me: Account @deprecated(reason: "use viewer")
+  profile(handle: String!): Profile
+}
+type Account @aws_cognito_user_pools @key(fields: "id") { id: ID! email: String! }
+type Profile @shareable { handle: String! }
+`
+	sp, err := Parse(&discovery.File{Path: "schema.graphql", Data: []byte(src)})
+	if err != nil || sp == nil {
+		t.Fatalf("Parse: %v %v", sp, err)
+	}
+	for _, op := range sp.Ops {
+		switch op.Name {
+		case "QUERY Query.me":
+			if !op.Props.Bool("authenticated") || !slices.Equal(op.Props.Strings("authSchemes"), []string{"aws_cognito_user_pools"}) {
+				t.Errorf("me: %v", op.Props)
+			}
+		case "QUERY Query.profile":
+			if op.Props.Bool("authenticated") || len(op.Props.Strings("authSchemes")) > 0 ||
+				!strings.Contains(op.Sources[0].Detail, "no authorization directive") {
+				t.Errorf("profile: %v %q", op.Props, op.Sources[0].Detail)
+			}
+		}
+	}
+}
