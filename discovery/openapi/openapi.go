@@ -21,6 +21,9 @@
 // rejected. An unknown version ("openapi: 4.0", "swagger: 1.2"), YAML that
 // cannot be repaired or a document without paths is a *discovery.FileError.
 //
+// API Gateway's x-amazon-apigateway-any-method is an operation with method
+// ANY. A document whose paths hold no operation is valid and gives none.
+//
 // The operations are recorded under a provisional service; specmatch.Linker
 // attaches them to the service that serves them.
 package openapi
@@ -127,7 +130,10 @@ func (Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collector
 	return nil
 }
 
-var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace", anyMethod}
+
+// anyMethod is API Gateway's catch-all operation, recorded with method ANY.
+const anyMethod = "x-amazon-apigateway-any-method"
 
 // Parse reads one spec document into a specmatch.Spec.
 func Parse(f *discovery.File) (*specmatch.Spec, error) {
@@ -220,7 +226,7 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 			}
 			op, ok := r.deref(opv).(map[string]any)
 			if !ok {
-				notes = append(notes, fmt.Sprintf("skipped %s %s: not a mapping", strings.ToUpper(meth), p))
+				notes = append(notes, fmt.Sprintf("skipped %s %s: not a mapping", meth, p))
 				continue
 			}
 			fs := &fields{hints: graph.Props{}, r: r}
@@ -280,6 +286,9 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 				}
 			}
 			method := strings.ToUpper(meth)
+			if meth == anyMethod {
+				method = "ANY"
+			}
 			base, baseNote := basePath(swagger, docBase, op["servers"], item["servers"], m["servers"])
 			full := p
 			if base != "" && base != "/" {
@@ -344,7 +353,7 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 				Sources: []graph.Source{{Agent: AgentName, File: f.Path, Line: pathLine(doc, "paths", p, meth), Detail: detail}}})
 		}
 	}
-	if len(sp.Ops) == 0 && len(paths) > 0 {
+	if len(sp.Ops) == 0 && len(paths) > 0 && len(notes) > 0 {
 		return nil, discovery.Errorf(f.Path, keyLine(doc, "paths"), "no readable operation under paths (%s)", strings.Join(notes, "; "))
 	}
 	return sp, nil
@@ -650,6 +659,9 @@ func localHost(raw string) bool {
 // says so.
 func basePath(swagger bool, docBase string, servers ...any) (prefix, note string) {
 	if swagger {
+		if !strings.HasPrefix(docBase, "/") {
+			return "", "" // a template placeholder (<base_path>), or none
+		}
 		return strings.TrimRight(docBase, "/"), ""
 	}
 	var urls []string

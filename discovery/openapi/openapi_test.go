@@ -397,3 +397,28 @@ func TestNestedRelativeRefs(t *testing.T) {
 		t.Errorf("email hints %v", hints["email"])
 	}
 }
+
+// TestAPIGatewayAnyMethod: API Gateway's catch-all operation is an API with
+// method ANY (a passthrough proxy has no other), a template placeholder in
+// basePath is no prefix, and paths without operations are no error.
+func TestAPIGatewayAnyMethod(t *testing.T) {
+	sp, err := Parse(&discovery.File{Path: "proxy.yaml", Data: []byte(`swagger: "2.0"
+info: {title: proxy}
+basePath: "<base_path>"
+paths:
+  /{proxy+}:
+    x-amazon-apigateway-any-method:
+      parameters: [{name: proxy, in: path}]
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: ANY}
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sp.Ops) != 1 || sp.Ops[0].Name != "ANY /{proxy+}" || sp.Ops[0].Props.String("method") != "ANY" {
+		t.Errorf("operations %+v", sp.Ops)
+	}
+	sp, err = Parse(&discovery.File{Path: "empty.yaml", Data: []byte("openapi: 3.0.0\ninfo: {title: x}\npaths:\n  /a: {}\n")})
+	if err != nil || len(sp.Ops) != 0 {
+		t.Errorf("empty path item: %v %v", sp, err)
+	}
+}
