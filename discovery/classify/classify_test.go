@@ -209,3 +209,23 @@ func TestLabels(t *testing.T) {
 		t.Errorf("classes %v, want PII PHI from the annotation", n.DataClasses)
 	}
 }
+
+// TestCardExampleOnIdentifier: a Luhn-valid example on an identifier field
+// (orderId: 4242424242424242) is evidence, not PCI; on a card-like or
+// neutral name it still counts.
+func TestCardExampleOnIdentifier(t *testing.T) {
+	strong := func(f string) bool {
+		for _, tg := range Field(f, false, []string{"example:card-number"}) {
+			if tg.Class == graph.PCI && tg.Confidence >= Threshold {
+				return true
+			}
+		}
+		return false
+	}
+	if strong("orderId") || strong("event.sequence_id") || strong("item_count") {
+		t.Error("a card-number example on an identifier counted as PCI")
+	}
+	if !strong("payoutRef") || !strong("account.value") {
+		t.Error("a card-number example on a plain field must count as PCI")
+	}
+}
