@@ -4,7 +4,8 @@
 // responseFields and parameters (flattened field names, nested ones as
 // dotted paths, $ref resolved — also into other local files, each
 // relative to the file that holds it — and cycles cut), plus fieldHints (formats, explicit x-data-classification
-// annotations, and what example values are, never the values) for the
+// annotations, and what example values are — example, or 3.1's examples
+// list — never the values) for the
 // classifier.
 //
 // The path is the one a client requests: Swagger 2's basePath, or the path
@@ -1018,8 +1019,17 @@ func (fs *fields) hint(name string, s any) {
 			}
 		}
 	}
+	// example (OpenAPI 3.0, Swagger) or the JSON Schema examples list
+	// (OpenAPI 3.1).
+	exs := []any{}
 	if ex, ok := m["example"]; ok {
-		if k := classify.ExampleKind(fmt.Sprint(ex)); k != "" {
+		exs = append(exs, ex)
+	}
+	if l, ok := m["examples"].([]any); ok {
+		exs = append(exs, l[:min(len(l), 3)]...)
+	}
+	for _, ex := range exs {
+		if k := classify.ExampleKind(fmt.Sprint(ex)); k != "" && !slices.Contains(h, "example:"+k) {
 			h = append(h, "example:"+k)
 		}
 	}

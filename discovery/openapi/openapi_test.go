@@ -422,3 +422,29 @@ paths:
 		t.Errorf("empty path item: %v %v", sp, err)
 	}
 }
+
+// TestExamplesList: OpenAPI 3.1 schemas give examples as a JSON Schema
+// list; what they are counts like example.
+func TestExamplesList(t *testing.T) {
+	sp, err := Parse(&discovery.File{Path: "api.yaml", Data: []byte(`openapi: 3.1.0
+info: {title: x, version: "1"}
+paths:
+  /contacts:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                reachAt: {type: [string, "null"], examples: [jane@example.com]}
+      responses: {"201": {description: created}}
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hints, _ := sp.Ops[0].Props["fieldHints"].(graph.Props)
+	if h, _ := hints["reachAt"].([]string); !slices.Equal(h, []string{"example:email"}) {
+		t.Errorf("reachAt hints %v, want example:email", hints["reachAt"])
+	}
+}
