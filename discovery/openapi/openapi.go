@@ -3,10 +3,10 @@
 // operationId, summary, authenticated, protocol "http", requestFields,
 // responseFields and parameters (flattened field names, nested ones as
 // dotted paths, $ref resolved — also into other local files, each
-// relative to the file that holds it — and cycles cut), plus fieldHints (formats, explicit x-data-classification
-// annotations, and what example values are — example, or 3.1's examples
-// list — never the values) for the
-// classifier.
+// relative to the file that holds it — and cycles cut), plus fieldHints
+// (formats, explicit x-data-classification annotations, and what example
+// values are — example, or 3.1's examples list — never the values) for
+// the classifier.
 //
 // The path is the one a client requests: Swagger 2's basePath, or the path
 // of the servers' URLs (variables set to their defaults; the operation's
