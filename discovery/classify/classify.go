@@ -18,7 +18,9 @@
 //   - its format (format: email → PII, password → CREDENTIALS, ipv4 → PII);
 //   - what its example is (a Luhn-valid card number → PCI, an e-mail address
 //     → PII, an SSN → PII, a mod-97-valid IBAN → FINANCIAL), recorded by the
-//     agent as a hint, never the value itself;
+//     agent as a hint, never the value itself; a card number on a field
+//     named as an identifier or count (orderId, itemCount) is evidence
+//     only, as one 16-digit number in ten passes the Luhn check;
 //   - explicit annotations (x-data-classification in OpenAPI, COMMENT ON
 //     COLUMN in SQL, data-classification labels), confidence 1.
 //
@@ -183,12 +185,35 @@ func Field(f string, health bool, hints []string) []Tag {
 		case "format":
 			tags = append(tags, Format(f, val)...)
 		case "example":
-			tags = append(tags, Example(f, val)...)
+			ex := Example(f, val)
+			if val == "card-number" && identifierName(f) {
+				// A 16-digit identifier passes the Luhn check one time in
+				// ten: kept as evidence, not as a class.
+				for i := range ex {
+					ex[i].Confidence = 0.5
+				}
+			}
+			tags = append(tags, ex...)
 		case "annotation":
 			tags = append(tags, Annotation(f, val)...)
 		}
 	}
 	return tags
+}
+
+// identifierName reports whether a field's name says it holds an
+// identifier or a count (orderId, tracking_number_id, itemCount).
+func identifierName(f string) bool {
+	parts := strings.Split(f, ".")
+	toks := Tokens(parts[len(parts)-1])
+	if len(toks) == 0 {
+		return false
+	}
+	switch toks[len(toks)-1] {
+	case "id", "ids", "uuid", "guid", "count", "total", "timestamp", "ts", "version", "seq", "sequence":
+		return true
+	}
+	return false
 }
 
 func hintsOf(h graph.Props, f string) []string {

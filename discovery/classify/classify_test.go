@@ -52,6 +52,11 @@ func TestName(t *testing.T) {
 		{"passport_number", false, graph.PII}, {"vin", false, graph.PII},
 		{"address.street", false, graph.PII}, {"address.number", false, graph.PII}, {"addresses.city", false, graph.PII},
 		{"user.name", false, graph.PII}, {"owner.email", false, graph.PII}, {"customer.firstName", false, graph.PII},
+		// SQL tables are plural: their parents count in the singular.
+		{"customers.name", false, graph.PII}, {"users.name", false, graph.PII}, {"people.name", false, graph.PII},
+		{"credit_cards.number", false, graph.PCI}, {"cards.number", false, graph.PCI},
+		{"diagnosis_code", false, graph.PHI}, {"recovery_codes", false, graph.Credentials},
+		{"passwordless", false, ""}, {"business.name", false, ""}, {"statuses.name", false, ""},
 		// PCI
 		{"cardNumber", false, graph.PCI}, {"credit_card_number", false, graph.PCI}, {"cvv", false, graph.PCI},
 		{"ccv", false, graph.PCI}, {"credit_card_cvv", false, graph.PCI}, {"cvc2", false, graph.PCI},
@@ -202,5 +207,25 @@ func TestLabels(t *testing.T) {
 	ClassifyNode(n)
 	if !slices.Equal(n.DataClasses, []graph.DataClass{graph.PII, graph.PHI}) {
 		t.Errorf("classes %v, want PII PHI from the annotation", n.DataClasses)
+	}
+}
+
+// TestCardExampleOnIdentifier: a Luhn-valid example on an identifier field
+// (orderId: 4242424242424242) is evidence, not PCI; on a card-like or
+// neutral name it still counts.
+func TestCardExampleOnIdentifier(t *testing.T) {
+	strong := func(f string) bool {
+		for _, tg := range Field(f, false, []string{"example:card-number"}) {
+			if tg.Class == graph.PCI && tg.Confidence >= Threshold {
+				return true
+			}
+		}
+		return false
+	}
+	if strong("orderId") || strong("event.sequence_id") || strong("item_count") {
+		t.Error("a card-number example on an identifier counted as PCI")
+	}
+	if !strong("payoutRef") || !strong("account.value") {
+		t.Error("a card-number example on a plain field must count as PCI")
 	}
 }

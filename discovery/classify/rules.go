@@ -116,7 +116,8 @@ var exact = map[string]graph.DataClass{
 	"sessionid": graph.Credentials, "otp": graph.Credentials, "mfacode": graph.Credentials,
 	"totp": graph.Credentials, "mfasecret": graph.Credentials, "otpsecret": graph.Credentials,
 	"pin": graph.Credentials, "salt": graph.Credentials, "credentials": graph.Credentials,
-	"jwt": graph.Credentials, "jwtsecret": graph.Credentials,
+	"jwt": graph.Credentials, "jwtsecret": graph.Credentials, "recoverycodes": graph.Credentials,
+	"recoverycode": graph.Credentials, "backupcodes": graph.Credentials,
 	// FINANCIAL
 	"iban": graph.Financial, "accountnumber": graph.Financial, "bankaccount": graph.Financial,
 	"bankaccountnumber": graph.Financial, "routingnumber": graph.Financial, "sortcode": graph.Financial,
@@ -199,9 +200,13 @@ func Name(path string, health bool) []Tag {
 		return nil
 	}
 	joined := strings.Join(toks, "")
+	// Parents count in the singular: a SQL table is usually plural
+	// (customers.name, credit_cards.number).
 	var parentToks []string
 	for _, p := range parts[:len(parts)-1] {
-		parentToks = append(parentToks, Tokens(p)...)
+		for _, t := range Tokens(p) {
+			parentToks = append(parentToks, singular(t))
+		}
 	}
 	tag := func(c graph.DataClass, reason string, conf float64) []Tag {
 		return []Tag{{Class: c, Field: path, Reason: reason, Confidence: conf}}
@@ -281,16 +286,33 @@ func Name(path string, health bool) []Tag {
 			return tag(c, "name", 0.85)
 		}
 	}
-	if strings.Contains(joined, "password") || strings.Contains(joined, "passwd") {
+	if (strings.Contains(joined, "password") || strings.Contains(joined, "passwd")) && !strings.Contains(joined, "passwordless") {
 		return tag(graph.Credentials, "name", 0.8)
 	}
-	if toks[0] == "insurance" || toks[0] == "medical" || toks[0] == "clinical" {
+	if toks[0] == "insurance" || toks[0] == "medical" || toks[0] == "clinical" || toks[0] == "diagnosis" {
 		return tag(graph.PHI, "name", 0.75)
 	}
 	if health && medicalGeneric[head] {
 		return tag(graph.PHI, "context:health", 0.7)
 	}
 	return nil
+}
+
+// singular returns the singular of a plural English word, for the words
+// that matter here (users → user, people → person, addresses → address,
+// companies → company); other words come back unchanged.
+func singular(w string) string {
+	switch {
+	case w == "people" || w == "persons":
+		return "person"
+	case len(w) > 4 && strings.HasSuffix(w, "sses"):
+		return w[:len(w)-2]
+	case len(w) > 4 && strings.HasSuffix(w, "ies"):
+		return w[:len(w)-3] + "y"
+	case len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		return w[:len(w)-1]
+	}
+	return w
 }
 
 func inCard(toks []string) bool {

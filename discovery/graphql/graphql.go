@@ -11,7 +11,13 @@
 // type carries an identity directive (@aws_cognito_user_pools, @aws_iam,
 // @aws_oidc, @aws_lambda, @auth, @authenticated, @requiresAuth); an API
 // key alone (@aws_api_key) or no directive at all counts as not
-// authenticated, and the evidence says which.
+// authenticated, and the evidence says which. Only directives about
+// authorization count (authSchemes lists them): @deprecated, @key or
+// @shareable on a field neither are schemes nor hide its type's.
+//
+// A union's fields are its members'. Types the file uses but does not
+// define are looked up in the other schema files of its directory (a
+// schema split in files, as gqlgen's graph/*.graphqls).
 //
 // Operations are recorded under a provisional service for specmatch.
 package graphql
@@ -19,6 +25,7 @@ package graphql
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -99,6 +106,7 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 	for _, d := range append(slices.Clone(doc.Definitions), doc.Extensions...) {
 		types[d.Name] = append(types[d.Name], d)
 	}
+	siblingTypes(types, f.Abs)
 	roots := map[string]string{"Query": "QUERY", "Mutation": "MUTATION", "Subscription": "SUBSCRIPTION"}
 	for _, s := range append(slices.Clone(doc.Schema), doc.SchemaExtension...) {
 		for _, op := range s.OperationTypes {
@@ -164,6 +172,64 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 	return sp, nil
 }
 
+// maxSiblings and maxSiblingBytes bound the other schema files read for
+// their types.
+const (
+	maxSiblings     = 64
+	maxSiblingBytes = 8 << 20
+)
+
+// siblingTypes adds to types the object, input, interface and union
+// definitions of the other schema files in abs's directory: a schema split
+// in files (gqlgen's schema.graphqls, user.graphqls, …) defines the types
+// of one file's operations in another. Their operations are theirs, read
+// when those files are; files that do not parse are skipped.
+func siblingTypes(types map[string][]*ast.Definition, abs string) {
+	if abs == "" {
+		return
+	}
+	dir := filepath.Dir(abs)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	n, total := 0, 0
+	for _, e := range entries {
+		if n >= maxSiblings || total >= maxSiblingBytes {
+			return
+		}
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".graphql", ".graphqls", ".gql":
+		default:
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if p == abs || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.Size() > MaxSize {
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		n++
+		total += len(data)
+		doc, err := parser.ParseSchema(&ast.Source{Name: p, Input: string(data)})
+		if err != nil {
+			continue
+		}
+		for _, d := range append(slices.Clone(doc.Definitions), doc.Extensions...) {
+			switch d.Kind {
+			case ast.Object, ast.InputObject, ast.Interface, ast.Union:
+				types[d.Name] = append(types[d.Name], d)
+			}
+		}
+	}
+}
+
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -172,14 +238,34 @@ func firstLine(s string) string {
 	return s
 }
 
+// directives returns the names of the directives in ds that are about
+// authorization (@auth, @aws_api_key, @hasRole, @requiresScopes,
+// @isPublic, …), leaving out the rest (@key, @shareable, @deprecated,
+// @goField) which say nothing about who may call.
 func directives(ds ast.DirectiveList) []string {
 	var out []string
 	for _, d := range ds {
-		if !slices.Contains(out, d.Name) {
+		if authDirective(d.Name) && !slices.Contains(out, d.Name) {
 			out = append(out, d.Name)
 		}
 	}
 	return out
+}
+
+var authWords = []string{"auth", "role", "scope", "permission", "polic", "access", "guard", "public",
+	"private", "owner", "allow", "login", "apikey", "api_key", "identity", "secure", "protected", "anonymous"}
+
+func authDirective(name string) bool {
+	l := strings.ToLower(name)
+	if identityDirectives[l] || strings.HasPrefix(l, "aws_") {
+		return true
+	}
+	for _, w := range authWords {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func typeDirectives(types map[string][]*ast.Definition, t *ast.Type) ast.DirectiveList {
@@ -215,6 +301,13 @@ func (w *walker) fields(dst *[]string, prefix string, t *ast.Type, depth int, st
 	w.steps++
 	stack = append(stack, t.NamedType)
 	for _, def := range w.types[t.NamedType] {
+		if def.Kind == ast.Union {
+			// A union's fields are its members' (like oneOf).
+			for _, member := range def.Types {
+				w.fields(dst, prefix, &ast.Type{NamedType: member}, depth+1, stack)
+			}
+			continue
+		}
 		if def.Kind != ast.Object && def.Kind != ast.InputObject && def.Kind != ast.Interface {
 			continue
 		}

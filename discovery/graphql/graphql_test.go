@@ -86,3 +86,69 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestSplitSchemaAndUnions: types defined in the other schema files of the
+// directory give their fields, and a union's fields are its members'.
+func TestSplitSchemaAndUnions(t *testing.T) {
+	f := file(t, "split/schema.graphqls")
+	abs, err := filepath.Abs(filepath.Join("testdata", "split", "schema.graphqls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Abs = abs
+	sp, err := Parse(f)
+	if err != nil || sp == nil {
+		t.Fatalf("Parse: %v %v", sp, err)
+	}
+	got := map[string][2][]string{}
+	for _, op := range sp.Ops {
+		got[op.Name] = [2][]string{op.Props.Strings("requestFields"), op.Props.Strings("responseFields")}
+	}
+	for name, want := range map[string][2][]string{
+		"QUERY Query.me":             {nil, {"id", "email"}},
+		"QUERY Query.find":           {{"term"}, {"id", "email", "sku"}},
+		"MUTATION Mutation.register": {{"input", "input.email", "input.password"}, {"id", "email"}},
+	} {
+		g, ok := got[name]
+		if !ok {
+			t.Errorf("no operation %s", name)
+			continue
+		}
+		if !slices.Equal(g[0], want[0]) || !slices.Equal(g[1], want[1]) {
+			t.Errorf("%s: request %v response %v, want %v %v", name, g[0], g[1], want[0], want[1])
+		}
+	}
+	if len(sp.Ops) != 3 {
+		t.Errorf("%d operations, want 3 (the other file's types are not operations)", len(sp.Ops))
+	}
+}
+
+// TestNonAuthDirectives: directives that say nothing about who may call
+// (@deprecated, @key, @shareable) are not authorization schemes, and do not
+// hide the identity directive of the result type.
+func TestNonAuthDirectives(t *testing.T) {
+	src := `type Query {
+  me: Account @deprecated(reason: "use viewer")
+  profile(handle: String!): Profile
+}
+type Account @aws_cognito_user_pools @key(fields: "id") { id: ID! email: String! }
+type Profile @shareable { handle: String! }
+`
+	sp, err := Parse(&discovery.File{Path: "schema.graphql", Data: []byte(src)})
+	if err != nil || sp == nil {
+		t.Fatalf("Parse: %v %v", sp, err)
+	}
+	for _, op := range sp.Ops {
+		switch op.Name {
+		case "QUERY Query.me":
+			if !op.Props.Bool("authenticated") || !slices.Equal(op.Props.Strings("authSchemes"), []string{"aws_cognito_user_pools"}) {
+				t.Errorf("me: %v", op.Props)
+			}
+		case "QUERY Query.profile":
+			if op.Props.Bool("authenticated") || len(op.Props.Strings("authSchemes")) > 0 ||
+				!strings.Contains(op.Sources[0].Detail, "no authorization directive") {
+				t.Errorf("profile: %v %q", op.Props, op.Sources[0].Detail)
+			}
+		}
+	}
+}

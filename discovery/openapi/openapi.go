@@ -2,17 +2,28 @@
 // YAML): every operation becomes an API node with method, path,
 // operationId, summary, authenticated, protocol "http", requestFields,
 // responseFields and parameters (flattened field names, nested ones as
-// dotted paths, $ref resolved — also into other local files — and cycles
-// cut), plus fieldHints (formats, explicit x-data-classification
-// annotations, and what example values are, never the values) for the
-// classifier.
+// dotted paths, $ref resolved — also into other local files, each
+// relative to the file that holds it — and cycles cut), plus fieldHints
+// (formats, explicit x-data-classification annotations, and what example
+// values are — example, or 3.1's examples list — never the values) for
+// the classifier.
 //
-// Each document is first loaded strictly with kin-openapi. When that fails
+// The path is the one a client requests: Swagger 2's basePath, or the path
+// of the servers' URLs (variables set to their defaults; the operation's
+// servers, else its path item's, else the document's; localhost ones
+// ignored when others exist), is put in front of the path as written, and
+// basePath records it. When the servers disagree on that path, the path is
+// kept as written and the evidence says why.
+//
+// Each document (up to 4 MiB) is first loaded strictly with kin-openapi. When that fails
 // (invalid escapes in YAML strings, CloudFormation intrinsics where a string
 // belongs, a $ref that does not resolve) the operations are still read from
 // the raw document, and every API's evidence says what the strict parser
 // rejected. An unknown version ("openapi: 4.0", "swagger: 1.2"), YAML that
 // cannot be repaired or a document without paths is a *discovery.FileError.
+//
+// API Gateway's x-amazon-apigateway-any-method is an operation with method
+// ANY. A document whose paths hold no operation is valid and gives none.
 //
 // The operations are recorded under a provisional service; specmatch.Linker
 // attaches them to the service that serves them.
@@ -58,7 +69,7 @@ func (Agent) Name() string { return AgentName }
 var versionRe = regexp.MustCompile(`(?m)(^|[{,])\s*["']?(openapi|swagger)["']?\s*:\s*["']?([0-9][0-9.]*)`)
 
 // Detect accepts YAML or JSON documents with a top-level openapi or swagger
-// version key.
+// version key, wherever it is in the document.
 func (Agent) Detect(f *discovery.File) bool {
 	ext := strings.ToLower(filepath.Ext(f.Path))
 	if ext != ".json" && ext != ".yaml" && ext != ".yml" {
@@ -68,10 +79,46 @@ func (Agent) Detect(f *discovery.File) bool {
 	if len(head) > 64<<10 {
 		head = head[:64<<10]
 	}
-	if !bytes.Contains(head, []byte("openapi")) && !bytes.Contains(head, []byte("swagger")) {
+	if bytes.Contains(head, []byte("openapi")) || bytes.Contains(head, []byte("swagger")) {
+		if versionRe.Match(head) && (bytes.Contains(head, []byte("paths")) || bytes.Contains(head, []byte("info"))) {
+			return true
+		}
+	}
+	if len(f.Data) <= len(head) || len(f.Data) > MaxSize {
 		return false
 	}
-	return versionRe.Match(head) && (bytes.Contains(head, []byte("paths")) || bytes.Contains(head, []byte("info")))
+	// Keys in alphabetical order (Kubernetes' swagger.json, jq -S, any
+	// map marshalled by Go) put the version after a large components or
+	// definitions section.
+	return topLevelVersion(f.Data)
+}
+
+// yamlVersionRe matches a version key at the top level of a YAML document
+// (no indentation).
+var yamlVersionRe = regexp.MustCompile(`(?m)^["']?(openapi|swagger)["']?\s*:\s*["']?[0-9]`)
+
+// topLevelVersion reports whether a whole document has an openapi or
+// swagger key at its top level.
+func topLevelVersion(data []byte) bool {
+	if !bytes.Contains(data, []byte("openapi")) && !bytes.Contains(data, []byte("swagger")) {
+		return false
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
+		var top map[string]json.RawMessage
+		if json.Unmarshal(data, &top) != nil {
+			return false
+		}
+		for _, k := range []string{"openapi", "swagger"} {
+			var v string
+			if json.Unmarshal(top[k], &v) == nil && v != "" && v[0] >= '0' && v[0] <= '9' {
+				_, paths := top["paths"]
+				_, info := top["info"]
+				return paths || info
+			}
+		}
+		return false
+	}
+	return yamlVersionRe.Match(data)
 }
 
 // Read parses f and records its operations.
@@ -84,7 +131,10 @@ func (Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collector
 	return nil
 }
 
-var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace", anyMethod}
+
+// anyMethod is API Gateway's catch-all operation, recorded with method ANY.
+const anyMethod = "x-amazon-apigateway-any-method"
 
 // Parse reads one spec document into a specmatch.Spec.
 func Parse(f *discovery.File) (*specmatch.Spec, error) {
@@ -169,6 +219,7 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 			continue
 		}
 		common := paramsOf(item["parameters"])
+		docBase, _ := m["basePath"].(string)
 		for _, meth := range methods {
 			opv, ok := item[meth]
 			if !ok {
@@ -176,7 +227,7 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 			}
 			op, ok := r.deref(opv).(map[string]any)
 			if !ok {
-				notes = append(notes, fmt.Sprintf("skipped %s %s: not a mapping", strings.ToUpper(meth), p))
+				notes = append(notes, fmt.Sprintf("skipped %s %s: not a mapping", meth, p))
 				continue
 			}
 			fs := &fields{hints: graph.Props{}, r: r}
@@ -236,6 +287,17 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 				}
 			}
 			method := strings.ToUpper(meth)
+			if meth == anyMethod {
+				method = "ANY"
+			}
+			base, baseNote := basePath(swagger, docBase, op["servers"], item["servers"], m["servers"])
+			full := p
+			if base != "" && base != "/" {
+				full = base + p
+				if !strings.HasPrefix(p, "/") {
+					full = base + "/" + p
+				}
+			}
 			opID, _ := op["operationId"].(string)
 			summary, _ := op["summary"].(string)
 			if summary == "" {
@@ -243,7 +305,10 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 					summary = firstLine(d)
 				}
 			}
-			props := graph.Props{"method": method, "path": p, "authenticated": authed, "protocol": "http"}
+			props := graph.Props{"method": method, "path": full, "authenticated": authed, "protocol": "http"}
+			if full != p {
+				props["basePath"] = base
+			}
 			if opID != "" {
 				props["operationId"] = opID
 			}
@@ -275,14 +340,21 @@ func Parse(f *discovery.File) (*specmatch.Spec, error) {
 			if opID == "" {
 				detail = "operation " + method + " " + p
 			}
-			if len(notes) > 0 {
-				detail += " (" + strings.Join(notes, "; ") + ")"
+			opNotes := slices.Clip(notes)
+			if baseNote != "" {
+				opNotes = append(opNotes, baseNote)
 			}
-			sp.Ops = append(sp.Ops, graph.Node{Kind: graph.API, Name: method + " " + p, Props: props,
+			if fs.truncated {
+				opNotes = append(opNotes, fmt.Sprintf("fields cut at %d per request and response", maxFields))
+			}
+			if len(opNotes) > 0 {
+				detail += " (" + strings.Join(opNotes, "; ") + ")"
+			}
+			sp.Ops = append(sp.Ops, graph.Node{Kind: graph.API, Name: method + " " + full, Props: props,
 				Sources: []graph.Source{{Agent: AgentName, File: f.Path, Line: pathLine(doc, "paths", p, meth), Detail: detail}}})
 		}
 	}
-	if len(sp.Ops) == 0 && len(paths) > 0 {
+	if len(sp.Ops) == 0 && len(paths) > 0 && len(notes) > 0 {
 		return nil, discovery.Errorf(f.Path, keyLine(doc, "paths"), "no readable operation under paths (%s)", strings.Join(notes, "; "))
 	}
 	return sp, nil
@@ -319,10 +391,18 @@ func annotationClasses(v any) []string {
 	return out
 }
 
+// maxStrict is the largest document loaded strictly: kin-openapi takes
+// seconds per megabyte resolving references, and the lenient reading does
+// not depend on it.
+const maxStrict = 4 << 20
+
 // strictCheck loads the document with kin-openapi and returns what it
 // rejected ("" when it loads). External references are read from local
 // files only, never from the network.
 func strictCheck(f *discovery.File, swagger bool) string {
+	if len(f.Data) > maxStrict {
+		return ""
+	}
 	if swagger {
 		var d2 openapi2.T
 		js, err := toJSON(f.Data)
@@ -346,6 +426,18 @@ func strictCheck(f *discovery.File, swagger bool) string {
 		return readLocal(u.Path)
 	}
 	loc := &url.URL{Path: filepath.ToSlash(f.Abs)}
+	if t := bytes.TrimLeft(f.Data, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
+		// JSON through encoding/json: the loader reads everything as YAML,
+		// which takes minutes on a multi-megabyte one-line document.
+		var doc openapi3.T
+		if err := json.Unmarshal(f.Data, &doc); err != nil {
+			return shorten(err.Error())
+		}
+		if err := l.ResolveRefsIn(&doc, loc); err != nil {
+			return shorten(err.Error())
+		}
+		return ""
+	}
 	if _, err := l.LoadFromDataWithPath(f.Data, loc); err != nil {
 		return shorten(err.Error())
 	}
@@ -427,7 +519,12 @@ func parseYAML(file string, data []byte) (*yaml.Node, string, error) {
 			return &n2, fmt.Sprintf("line %d: invalid escape sequence in a quoted string, read as a literal backslash", line), nil
 		}
 	}
-	return nil, "", &discovery.FileError{File: file, Line: line, Msg: "invalid YAML/JSON: " + strings.TrimPrefix(err.Error(), "yaml: "), Err: err}
+	msg := "invalid YAML/JSON: " + strings.TrimPrefix(err.Error(), "yaml: ")
+	if lines := bytes.Split(data, []byte("\n")); line > 0 && line <= len(lines) &&
+		bytes.IndexByte(lines[line-1], '\t') >= 0 && strings.Contains(err.Error(), "cannot start any token") {
+		msg += " (a tab character: YAML indents with spaces)"
+	}
+	return nil, "", &discovery.FileError{File: file, Line: line, Msg: msg, Err: err}
 }
 
 // keyLine returns the line of key in mapping node m (0 if absent).
@@ -475,13 +572,7 @@ func hosts(m map[string]any, swagger bool) []string {
 		}
 		return out
 	}
-	servers, _ := m["servers"].([]any)
-	for _, s := range servers {
-		sm, _ := s.(map[string]any)
-		raw, _ := sm["url"].(string)
-		if raw == "" {
-			continue
-		}
+	for _, raw := range serverURLs(m["servers"]) {
 		if !strings.Contains(raw, "://") {
 			raw = "http://" + raw
 		}
@@ -494,6 +585,118 @@ func hosts(m map[string]any, swagger bool) []string {
 		}
 	}
 	return out
+}
+
+// serverVarRe matches a server URL variable ({region}).
+var serverVarRe = regexp.MustCompile(`\{([^{}]*)\}`)
+
+// serverURLs returns the URLs of a servers list with their variables set
+// to their defaults ({scheme}://{host}/v1 → https://api.example.com/v1).
+func serverURLs(v any) []string {
+	servers, _ := v.([]any)
+	var out []string
+	for _, s := range servers {
+		sm, _ := s.(map[string]any)
+		raw, _ := sm["url"].(string)
+		if raw == "" {
+			continue
+		}
+		vars, _ := sm["variables"].(map[string]any)
+		raw = serverVarRe.ReplaceAllStringFunc(raw, func(x string) string {
+			vm, _ := vars[x[1:len(x)-1]].(map[string]any)
+			if d, ok := vm["default"]; ok {
+				return fmt.Sprint(d)
+			}
+			return x
+		})
+		out = append(out, raw)
+	}
+	return out
+}
+
+// serverPath returns the path part of a server URL ("/v1" for
+// https://api.example.com/v1/, "/api" for /api), without a trailing slash;
+// ok is false when the URL has a variable left in its path.
+func serverPath(raw string) (string, bool) {
+	p := raw
+	if i := strings.Index(p, "://"); i >= 0 {
+		p = p[i+3:]
+		j := strings.IndexByte(p, '/')
+		if j < 0 {
+			return "", true
+		}
+		p = p[j:]
+	} else if !strings.HasPrefix(p, "/") {
+		j := strings.IndexByte(p, '/') // host/path without a scheme
+		if j < 0 {
+			return "", true
+		}
+		p = p[j:]
+	}
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	if strings.ContainsAny(p, "{}") {
+		return "", false
+	}
+	return strings.TrimRight(p, "/"), true
+}
+
+// localHost reports whether a server URL points at the developer's machine.
+func localHost(raw string) bool {
+	l := strings.ToLower(raw)
+	for _, h := range []string{"localhost", "127.0.0.1", "0.0.0.0", "[::1]"} {
+		if strings.Contains(l, "://"+h) || strings.HasPrefix(l, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// basePath returns the prefix every operation path is served under: Swagger
+// 2's basePath, or the path the OpenAPI servers (of the operation, else its
+// path item, else the document) agree on. Servers on localhost do not count
+// when others exist; when the rest disagree there is no prefix and note
+// says so.
+func basePath(swagger bool, docBase string, servers ...any) (prefix, note string) {
+	if swagger {
+		if !strings.HasPrefix(docBase, "/") {
+			return "", "" // a template placeholder (<base_path>), or none
+		}
+		return strings.TrimRight(docBase, "/"), ""
+	}
+	var urls []string
+	for _, s := range servers {
+		if urls = serverURLs(s); len(urls) > 0 {
+			break
+		}
+	}
+	var remote []string
+	for _, u := range urls {
+		if !localHost(u) {
+			remote = append(remote, u)
+		}
+	}
+	if len(remote) > 0 {
+		urls = remote
+	}
+	var paths []string
+	for _, u := range urls {
+		p, ok := serverPath(u)
+		if !ok {
+			return "", "server URL " + u + " has a variable without a default in its path"
+		}
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	switch len(paths) {
+	case 0:
+		return "", ""
+	case 1:
+		return paths[0], ""
+	}
+	return "", "servers disagree on the base path (" + strings.Join(paths, ", ") + "), paths kept as written"
 }
 
 // securitySchemes returns scheme name → description ("http/bearer",
@@ -590,13 +793,16 @@ func (r *resolver) lookup(ref string) any {
 		if strings.Contains(file, "://") || r.base == "" {
 			return nil
 		}
-		p := filepath.Join(filepath.Dir(r.base), filepath.FromSlash(file))
+		p := filepath.FromSlash(file)
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(r.base), p)
+		}
 		d, ok := r.docs[p]
 		if !ok {
 			if data, err := readLocal(p); err == nil {
 				var v any
 				if yaml.Unmarshal(data, &v) == nil {
-					d = stringKeys(v)
+					d = rebase(stringKeys(v), p)
 				}
 			}
 			r.docs[p] = d
@@ -624,18 +830,53 @@ func (r *resolver) lookup(ref string) any {
 	return doc
 }
 
+// rebase makes the $refs of a document read from file absolute: a
+// relative file is relative to file's directory (paths/user.yaml's
+// ../schemas/User.yaml), and a fragment alone points into file itself,
+// not into the root document.
+func rebase(v any, file string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if ref, ok := e.(string); ok && k == "$ref" {
+				f, frag, _ := strings.Cut(ref, "#")
+				switch {
+				case strings.Contains(f, "://"):
+				case f == "":
+					x[k] = filepath.ToSlash(file) + "#" + frag
+				case !filepath.IsAbs(filepath.FromSlash(f)):
+					x[k] = filepath.ToSlash(filepath.Join(filepath.Dir(file), filepath.FromSlash(f))) + "#" + frag
+				}
+				continue
+			}
+			x[k] = rebase(e, file)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = rebase(e, file)
+		}
+	}
+	return v
+}
+
 // fields collects flattened field names and hints of one operation.
 type fields struct {
 	r         *resolver
 	req, resp []string
 	hints     graph.Props
-	steps     int // schemas visited, bounded by maxSteps
+	steps     int                           // schemas visited, bounded by maxSteps
+	seen      map[*[]string]map[string]bool // names already in req / resp
+	truncated bool                          // a list reached maxFields
 }
 
 // maxSteps bounds the schemas visited per operation: a schema graph that
 // is a wide DAG (the same schema under many properties, many levels deep)
 // would otherwise expand exponentially.
 const maxSteps = 5000
+
+// maxFields bounds the fields kept per request or response. Schemas are
+// walked breadth first, so what is cut is the deepest nesting.
+const maxFields = 500
 
 func (fs *fields) content(dst *[]string, v any) {
 	cm, ok := fs.r.deref(v).(map[string]any)
@@ -664,30 +905,53 @@ func (fs *fields) content(dst *[]string, v any) {
 
 const maxDepth = 6
 
-// walk flattens schema v into dst under prefix. stack holds the schemas on
-// the current path, so a recursive schema (a tree node with children) is
-// cut where it repeats.
+// pending is a schema to flatten under prefix, with the schemas on the
+// path to it (a recursive schema is cut where it repeats).
+type pending struct {
+	prefix string
+	v      any
+	depth  int
+	stack  []map[string]any
+}
+
+// walk flattens schema v into dst under prefix, breadth first: every
+// property of a level is listed before any of the level below, so the
+// bounds (maxSteps, maxFields, maxDepth) cut the deepest nesting first.
 func (fs *fields) walk(dst *[]string, prefix string, v any, depth int, stack []map[string]any) {
-	s, ok := fs.r.deref(v).(map[string]any)
-	if !ok || depth > maxDepth || fs.steps >= maxSteps {
-		return
+	queue := []pending{{prefix, v, depth, stack}}
+	for len(queue) > 0 && fs.steps < maxSteps && len(*dst) < maxFields {
+		p := queue[0]
+		queue = queue[1:]
+		queue = fs.level(dst, p, queue)
+	}
+	if len(queue) > 0 && len(*dst) >= maxFields {
+		fs.truncated = true
+	}
+}
+
+// level lists the properties of one schema (its allOf/oneOf/anyOf and
+// items at the same prefix) and queues their own schemas.
+func (fs *fields) level(dst *[]string, p pending, queue []pending) []pending {
+	s, ok := fs.r.deref(p.v).(map[string]any)
+	if !ok || p.depth > maxDepth || fs.steps >= maxSteps || len(*dst) >= maxFields {
+		return queue
 	}
 	fs.steps++
-	for _, o := range stack {
+	for _, o := range p.stack {
 		if sameMap(o, s) {
-			return
+			return queue
 		}
 	}
-	stack = append(stack, s)
+	stack := append(slices.Clip(p.stack), s)
 	for _, k := range []string{"allOf", "oneOf", "anyOf"} {
 		if l, ok := s[k].([]any); ok {
 			for _, e := range l {
-				fs.walk(dst, prefix, e, depth+1, stack)
+				queue = fs.level(dst, pending{p.prefix, e, p.depth + 1, stack}, queue)
 			}
 		}
 	}
 	if it, ok := s["items"]; ok {
-		fs.walk(dst, prefix, it, depth+1, stack)
+		queue = fs.level(dst, pending{p.prefix, it, p.depth + 1, stack}, queue)
 	}
 	props, _ := s["properties"].(map[string]any)
 	names := make([]string, 0, len(props))
@@ -697,13 +961,16 @@ func (fs *fields) walk(dst *[]string, prefix string, v any, depth int, stack []m
 	sort.Strings(names)
 	for _, n := range names {
 		full := n
-		if prefix != "" {
-			full = prefix + "." + n
+		if p.prefix != "" {
+			full = p.prefix + "." + n
 		}
 		ps, _ := fs.r.deref(props[n]).(map[string]any)
-		fs.add(dst, full, ps)
-		fs.walk(dst, full, ps, depth+1, stack)
+		if !fs.add(dst, full, ps) {
+			return queue
+		}
+		queue = append(queue, pending{full, ps, p.depth + 1, stack})
 	}
+	return queue
 }
 
 // sameMap reports whether a and b are the same map (not equal contents):
@@ -712,11 +979,26 @@ func sameMap(a, b map[string]any) bool {
 	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
-func (fs *fields) add(dst *[]string, name string, s map[string]any) {
-	if !slices.Contains(*dst, name) {
+// add lists name in dst (once) with its hints; false when dst is full.
+func (fs *fields) add(dst *[]string, name string, s map[string]any) bool {
+	if fs.seen == nil {
+		fs.seen = map[*[]string]map[string]bool{}
+	}
+	seen := fs.seen[dst]
+	if seen == nil {
+		seen = map[string]bool{}
+		fs.seen[dst] = seen
+	}
+	if !seen[name] {
+		if len(*dst) >= maxFields {
+			fs.truncated = true
+			return false
+		}
+		seen[name] = true
 		*dst = append(*dst, name)
 	}
 	fs.hint(name, s)
+	return true
 }
 
 // hint records what a schema says about a field's data class: format,
@@ -737,8 +1019,17 @@ func (fs *fields) hint(name string, s any) {
 			}
 		}
 	}
+	// example (OpenAPI 3.0, Swagger) or the JSON Schema examples list
+	// (OpenAPI 3.1).
+	exs := []any{}
 	if ex, ok := m["example"]; ok {
-		if k := classify.ExampleKind(fmt.Sprint(ex)); k != "" {
+		exs = append(exs, ex)
+	}
+	if l, ok := m["examples"].([]any); ok {
+		exs = append(exs, l[:min(len(l), 3)]...)
+	}
+	for _, ex := range exs {
+		if k := classify.ExampleKind(fmt.Sprint(ex)); k != "" && !slices.Contains(h, "example:"+k) {
 			h = append(h, "example:"+k)
 		}
 	}

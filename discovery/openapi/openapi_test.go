@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -54,19 +55,19 @@ func TestOpenAPI3(t *testing.T) {
 		auth[o.Name] = o.Props.Bool("authenticated")
 	}
 	want := map[string]bool{
-		"GET /health":               false, // security: []
-		"POST /accounts":            true,  // global bearer
-		"GET /accounts":             false, // {} makes authentication optional
-		"GET /accounts/{id}/tree":   false, // names a scheme that is not defined
-		"PUT /accounts/{id}/payout": true,  // apiKey
+		"GET /v1/health":               false, // security: []
+		"POST /v1/accounts":            true,  // global bearer
+		"GET /v1/accounts":             false, // {} makes authentication optional
+		"GET /v1/accounts/{id}/tree":   false, // names a scheme that is not defined
+		"PUT /v1/accounts/{id}/payout": true,  // apiKey
 	}
 	for k, w := range want {
 		if auth[k] != w {
 			t.Errorf("%s authenticated = %v, want %v", k, auth[k], w)
 		}
 	}
-	create := op(t, sp.Ops, "POST", "/accounts")
-	if got := create.Props.Strings("requestFields"); !slices.Equal(got, []string{"address", "address.postcode", "address.street", "contact", "fullName", "password"}) {
+	create := op(t, sp.Ops, "POST", "/v1/accounts")
+	if got := slices.Sorted(slices.Values(create.Props.Strings("requestFields"))); !slices.Equal(got, []string{"address", "address.postcode", "address.street", "contact", "fullName", "password"}) {
 		t.Errorf("POST /accounts request fields %v (allOf and the external $ref must be followed)", got)
 	}
 	if got := create.Props.Strings("responseFields"); !slices.Contains(got, "owner.contact") {
@@ -78,18 +79,18 @@ func TestOpenAPI3(t *testing.T) {
 	if create.Sources[0].Line != 19 {
 		t.Errorf("evidence line %d, want 19 (the post: key)", create.Sources[0].Line)
 	}
-	list := op(t, sp.Ops, "GET", "/accounts")
+	list := op(t, sp.Ops, "GET", "/v1/accounts")
 	if got := list.Props.Strings("parameters"); !slices.Equal(got, []string{"email", "page"}) {
 		t.Errorf("parameters %v, want email page ($ref parameter resolved)", got)
 	}
 	if got := list.Props.Strings("responseFields"); !slices.Contains(got, "owner.fullName") {
 		t.Errorf("array response fields %v", got)
 	}
-	tree := op(t, sp.Ops, "GET", "/accounts/{id}/tree")
+	tree := op(t, sp.Ops, "GET", "/v1/accounts/{id}/tree")
 	if got := tree.Props.Strings("responseFields"); !slices.Equal(got, []string{"children", "name"}) {
 		t.Errorf("cyclic schema flattened to %v, want the cycle cut after one level", got)
 	}
-	payout := op(t, sp.Ops, "PUT", "/accounts/{id}/payout")
+	payout := op(t, sp.Ops, "PUT", "/v1/accounts/{id}/payout")
 	hints, _ := payout.Props["fieldHints"].(graph.Props)
 	if h, _ := hints["payoutRef"].([]string); !slices.Equal(h, []string{"example:card-number"}) {
 		t.Errorf("payoutRef hints %v, want the example recognised (and not stored)", hints["payoutRef"])
@@ -210,6 +211,12 @@ func TestDetect(t *testing.T) {
 		{"deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\n", false},
 		{"notes.md", "openapi: 3.0.0\npaths:\n", false},
 		{"compose.yaml", "services:\n  web:\n    image: nginx\n", false},
+		// Keys in alphabetical order: the version comes after a large
+		// definitions section (Kubernetes' swagger.json).
+		{"swagger.json", `{"definitions": {"big": {"description": "` + strings.Repeat("x", 70<<10) + `"}}, "info": {}, "paths": {}, "swagger": "2.0"}`, true},
+		{"api.yaml", "components:\n  schemas:\n    Big:\n      description: " + strings.Repeat("x", 70<<10) + "\ninfo: {title: x}\nopenapi: 3.0.3\npaths: {}\n", true},
+		{"package-lock.json", `{"name": "app", "packages": {"node_modules/swagger-ui": {"version": "` + strings.Repeat("1", 70<<10) + `"}}}`, false},
+		{"chart.yaml", "data:\n  spec: |\n    " + strings.Repeat("x", 70<<10) + "\n    openapi: 3.0.0\n    paths: {}\n", false},
 	} {
 		if got := (Agent{}).Detect(&discovery.File{Path: c.path, Data: []byte(c.data)}); got != c.want {
 			t.Errorf("Detect(%s) = %v, want %v", c.path, got, c.want)
@@ -246,4 +253,198 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestBasePath: the path of an operation is the one clients request, with
+// Swagger 2's basePath or the servers' common path (variables set to their
+// defaults, operation and path-item servers first, localhost ignored) in
+// front; servers that disagree leave the path as written and say so.
+func TestBasePath(t *testing.T) {
+	cases := []struct {
+		name, doc, want, note string
+	}{
+		{"swagger basePath", `{"swagger": "2.0", "info": {"title": "t"}, "basePath": "/v2/",
+			"paths": {"/pet": {"get": {"responses": {"200": {"description": "ok"}}}}}}`, "/v2/pet", ""},
+		{"swagger root basePath", `{"swagger": "2.0", "info": {"title": "t"}, "basePath": "/",
+			"paths": {"/pet": {"get": {"responses": {"200": {"description": "ok"}}}}}}`, "/pet", ""},
+		{"server variables", `openapi: 3.1.0
+info: {title: t, version: "1"}
+servers:
+  - url: "{scheme}://{host}/{base}"
+    variables:
+      scheme: {default: https}
+      host: {default: api.example.com}
+      base: {default: api/v3}
+paths:
+  /pet:
+    get: {responses: {"200": {description: ok}}}
+`, "/api/v3/pet", ""},
+		{"relative server and localhost", `openapi: 3.0.0
+info: {title: t, version: "1"}
+servers: [{url: "http://localhost:8080"}, {url: /shop/api}]
+paths:
+  /orders:
+    get: {responses: {"200": {description: ok}}}
+`, "/shop/api/orders", ""},
+		{"path item servers win", `openapi: 3.0.0
+info: {title: t, version: "1"}
+servers: [{url: "https://api.example.com/v1"}]
+paths:
+  /files:
+    servers: [{url: "https://files.example.com/store"}]
+    get: {responses: {"200": {description: ok}}}
+`, "/store/files", ""},
+		{"servers disagree", `openapi: 3.0.0
+info: {title: t, version: "1"}
+servers: [{url: "https://a.example.com/v1"}, {url: "https://b.example.com/v2"}]
+paths:
+  /x:
+    get: {responses: {"200": {description: ok}}}
+`, "/x", "servers disagree"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sp, err := Parse(&discovery.File{Path: "spec.yaml", Data: []byte(tc.doc)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sp.Ops) != 1 {
+				t.Fatalf("%d operations", len(sp.Ops))
+			}
+			o := sp.Ops[0]
+			if o.Props.String("path") != tc.want || o.Name != "GET "+tc.want {
+				t.Errorf("path %q name %q, want %q", o.Props.String("path"), o.Name, tc.want)
+			}
+			if !strings.Contains(o.Sources[0].Detail, tc.note) {
+				t.Errorf("evidence %q does not say %q", o.Sources[0].Detail, tc.note)
+			}
+		})
+	}
+}
+
+// TestWideSchemaBounded: a schema graph that fans out on every level (as
+// huge specs' expandable objects do) is flattened breadth first and cut at
+// maxFields, so a top-level field after a huge sibling is still listed and
+// the evidence says the list was cut.
+func TestWideSchemaBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"openapi": "3.0.0", "info": {"title": "wide", "version": "1"}, "paths": {"/x": {"get": {"responses": {"200": {"description": "ok",
+  "content": {"application/json": {"schema": {"type": "object", "properties": {
+    "a": {"$ref": "#/components/schemas/L1"}, "zzz_email": {"type": "string"}}}}}}}}}},
+  "components": {"schemas": {`)
+	for l := 1; l <= 6; l++ {
+		if l > 1 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"L%d": {"type": "object", "properties": {`, l)
+		for p := 0; p < 8; p++ {
+			if p > 0 {
+				b.WriteString(",")
+			}
+			if l < 6 {
+				fmt.Fprintf(&b, `"p%d": {"$ref": "#/components/schemas/L%d"}`, p, l+1)
+			} else {
+				fmt.Fprintf(&b, `"p%d": {"type": "string"}`, p)
+			}
+		}
+		b.WriteString("}}")
+	}
+	b.WriteString("}}}")
+	sp, err := Parse(&discovery.File{Path: "wide.json", Data: []byte(b.String())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sp.Ops[0].Props.Strings("responseFields")
+	if !slices.Contains(got, "zzz_email") || !slices.Contains(got, "a.p0.p0") {
+		t.Errorf("shallow fields missing from %d fields: %v…", len(got), got[:min(len(got), 12)])
+	}
+	if len(got) > maxFields {
+		t.Errorf("%d fields, more than maxFields %d", len(got), maxFields)
+	}
+	if d := sp.Ops[0].Sources[0].Detail; !strings.Contains(d, "fields cut at") {
+		t.Errorf("evidence %q does not say the fields were cut", d)
+	}
+}
+
+// TestTabIndentation: YAML indented with a tab is refused with the line and
+// what is wrong with it.
+func TestTabIndentation(t *testing.T) {
+	_, err := Parse(&discovery.File{Path: "api.yaml", Data: []byte("openapi: 3.0.0\ninfo:\n  title: x\npaths:\n  /a:\n\tget:\n      responses: {}\n")})
+	var fe *discovery.FileError
+	if !errors.As(err, &fe) || fe.Line != 6 || !strings.Contains(fe.Msg, "tab character") {
+		t.Errorf("error %v, want line 6 naming the tab", err)
+	}
+}
+
+// TestNestedRelativeRefs: a $ref in a file reached through another $ref is
+// relative to that file (paths/user.yaml's ../schemas/User.yaml, then
+// User.yaml's ./Email.yaml), and a fragment alone points into that file.
+func TestNestedRelativeRefs(t *testing.T) {
+	f := load(t, "multi/openapi.yaml")
+	sp, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sp.Ops) != 1 {
+		t.Fatalf("%d operations", len(sp.Ops))
+	}
+	o := sp.Ops[0]
+	if got := o.Props.Strings("responseFields"); !slices.Equal(got, []string{"email", "home", "home.street"}) {
+		t.Errorf("response fields %v", got)
+	}
+	hints, _ := o.Props["fieldHints"].(graph.Props)
+	if h, _ := hints["email"].([]string); !slices.Equal(h, []string{"format:email"}) {
+		t.Errorf("email hints %v", hints["email"])
+	}
+}
+
+// TestAPIGatewayAnyMethod: API Gateway's catch-all operation is an API with
+// method ANY (a passthrough proxy has no other), a template placeholder in
+// basePath is no prefix, and paths without operations are no error.
+func TestAPIGatewayAnyMethod(t *testing.T) {
+	sp, err := Parse(&discovery.File{Path: "proxy.yaml", Data: []byte(`swagger: "2.0"
+info: {title: proxy}
+basePath: "<base_path>"
+paths:
+  /{proxy+}:
+    x-amazon-apigateway-any-method:
+      parameters: [{name: proxy, in: path}]
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: ANY}
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sp.Ops) != 1 || sp.Ops[0].Name != "ANY /{proxy+}" || sp.Ops[0].Props.String("method") != "ANY" {
+		t.Errorf("operations %+v", sp.Ops)
+	}
+	sp, err = Parse(&discovery.File{Path: "empty.yaml", Data: []byte("openapi: 3.0.0\ninfo: {title: x}\npaths:\n  /a: {}\n")})
+	if err != nil || len(sp.Ops) != 0 {
+		t.Errorf("empty path item: %v %v", sp, err)
+	}
+}
+
+// TestExamplesList: OpenAPI 3.1 schemas give examples as a JSON Schema
+// list; what they are counts like example.
+func TestExamplesList(t *testing.T) {
+	sp, err := Parse(&discovery.File{Path: "api.yaml", Data: []byte(`openapi: 3.1.0
+info: {title: x, version: "1"}
+paths:
+  /contacts:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                reachAt: {type: [string, "null"], examples: [jane@example.com]}
+      responses: {"201": {description: created}}
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hints, _ := sp.Ops[0].Props["fieldHints"].(graph.Props)
+	if h, _ := hints["reachAt"].([]string); !slices.Equal(h, []string{"example:email"}) {
+		t.Errorf("reachAt hints %v, want example:email", hints["reachAt"])
+	}
 }

@@ -2,6 +2,7 @@ package proto
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/riskgraph/riskgraph/discovery"
+	"github.com/riskgraph/riskgraph/graph"
 )
 
 func file(t testing.TB, name string) *discovery.File {
@@ -100,4 +102,51 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestImportsAndHTTPRules: messages defined in imported files (found below
+// an ancestor directory, transitively) give their fields, a message found
+// nowhere is named in the evidence, and google.api.http rules are HTTP
+// operations of their own.
+func TestImportsAndHTTPRules(t *testing.T) {
+	f := file(t, "imports/api/v1/accounts.proto")
+	abs, err := filepath.Abs(filepath.Join("testdata", "imports", "api", "v1", "accounts.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Abs = abs
+	specs, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(specs) != 1 {
+		t.Fatalf("specs %+v", specs)
+	}
+	ops := map[string]graph.Props{}
+	details := map[string]string{}
+	for _, op := range specs[0].Ops {
+		ops[op.Name] = op.Props
+		details[op.Name] = op.Sources[0].Detail
+	}
+	signup := ops["GRPC /acme.accounts.v1.Accounts/SignUp"]
+	if got, want := signup.Strings("requestFields"), []string{"parent", "user", "user.email", "user.phone_number", "password"}; !slices.Equal(got, want) {
+		t.Errorf("SignUp request fields %v, want %v", got, want)
+	}
+	if got := signup.Strings("responseFields"); !slices.Equal(got, []string{"email", "phone_number"}) {
+		t.Errorf("SignUp response fields %v", got)
+	}
+	for _, name := range []string{"POST /v1/{parent}/users", "PUT /v1/users"} {
+		p, ok := ops[name]
+		if !ok {
+			t.Errorf("no HTTP operation %s in %v", name, slices.Collect(maps.Keys(ops)))
+			continue
+		}
+		if p.String("protocol") != "http" || p.String("grpcMethod") != "/acme.accounts.v1.Accounts/SignUp" ||
+			!slices.Contains(p.Strings("requestFields"), "password") {
+			t.Errorf("%s: %v", name, p)
+		}
+	}
+	if d := details["GRPC /acme.accounts.v1.Accounts/Audit"]; !strings.Contains(d, "AuditRequest, AuditResponse not read") {
+		t.Errorf("Audit evidence %q does not name the messages not found", d)
+	}
 }

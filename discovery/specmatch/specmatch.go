@@ -179,13 +179,16 @@ func opsOf(c *discovery.Collector, sp *graph.Node) []*graph.Node {
 
 func sortNodes(ns []*graph.Node) { sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID }) }
 
-// groupBySegment groups HTTP operations by the first segment of their path.
+// groupBySegment groups HTTP operations by the first segment of their path
+// after the spec's base path (/api/identity/… with basePath /api groups
+// under identity).
 func groupBySegment(ops []*graph.Node) map[string][]*graph.Node {
 	out := map[string][]*graph.Node{}
 	for _, op := range ops {
 		seg := ""
 		if op.Props.String("protocol") != "grpc" {
-			p := strings.TrimPrefix(op.Props.String("path"), "/")
+			p := strings.TrimPrefix(op.Props.String("path"), op.Props.String("basePath"))
+			p = strings.TrimPrefix(p, "/")
 			seg, _, _ = strings.Cut(p, "/")
 			if strings.Contains(seg, "{") {
 				seg = ""

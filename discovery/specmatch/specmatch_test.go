@@ -115,6 +115,17 @@ func TestSplitByPathPrefix(t *testing.T) {
 			t.Errorf("%s not attached to %s", w.path, w.svc)
 		}
 	}
+	// The spec's base path does not count as the first segment.
+	based := apiOp("GET", "/gw/workshop/api/orders")
+	based.Props["basePath"] = "/gw"
+	sp2 := Spec{Agent: "openapi", Kind: "openapi", File: "gateway/openapi.yaml", Title: "Gateway API", Ops: []graph.Node{based}}
+	sp2.Add(c)
+	if err := (Linker{}).Link(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Node(graph.APIID(ws, "GET", "/gw/workshop/api/orders")); !ok {
+		t.Error("/gw/workshop/api/orders (base path /gw) not attached to crapi-workshop")
+	}
 	created := graph.ServiceID("dev", "crapi-openapi-spec")
 	for _, p := range []string{"/api/v1/other", "/{tenant}/x"} {
 		if _, ok := c.Node(graph.APIID(created, "GET", p)); !ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -169,7 +170,7 @@ func (l *link) run() {
 			continue
 		}
 		value, ok := resolve(p.Value, l.cfg.Props, l.env)
-		if !ok {
+		if !ok || inMemory(value) {
 			continue
 		}
 		src := graph.Source{Agent: Name, File: p.File, Line: p.Line, Detail: "property " + key}
@@ -178,6 +179,13 @@ func (l *link) run() {
 		}
 	}
 }
+
+// inMemoryRe matches JDBC URLs of databases that live inside the
+// service's process (H2, HSQLDB, Derby in memory): no data store another
+// element could reach, and nothing kept.
+var inMemoryRe = regexp.MustCompile(`(?i)^\s*jdbc:(?:h2:mem:|hsqldb:mem:|derby:memory:|sqlite::memory:|sqlite:file::memory:)`)
+
+func inMemory(v string) bool { return inMemoryRe.MatchString(v) }
 
 // disabled reports whether a parent of key has enabled=false
 // (spring.zipkin.enabled=false turns spring.zipkin.baseUrl off).

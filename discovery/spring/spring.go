@@ -8,7 +8,9 @@
 // them to the service the deployment artifacts define (by
 // spring.application.name, else the module directory) and resolves them the
 // way Spring does: an environment variable the deployment sets beats the
-// file's value, and ${name:default} falls back to its default.
+// file's value, and ${name:default} falls back to its default. An
+// in-memory database (jdbc:h2:mem:…, a test profile's usual choice) lives
+// in the service's process and is not linked as a data store.
 package spring
 
 import (

@@ -217,3 +217,25 @@ func TestUnknownModuleAddsNothing(t *testing.T) {
 		t.Error("a Kubernetes manifest named application.yaml was taken for Spring configuration")
 	}
 }
+
+// TestInMemoryDatabaseSkipped: a test profile's in-memory H2 lives inside
+// the service's process; it is no data store of the estate.
+func TestInMemoryDatabaseSkipped(t *testing.T) {
+	c := estate("qa")
+	f := &discovery.File{Path: "orders/src/main/resources/application.yml", Data: []byte(
+		"spring:\n  datasource:\n    url: jdbc:h2:mem:testdb;DB_CLOSE_DELAY=-1\n    driver-class-name: org.h2.Driver\n")}
+	if err := (Agent{}).Read(context.Background(), f, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := (Linker{}).Link(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if got := edges(c); len(got) != 0 {
+		t.Errorf("in-memory H2 linked: %q", got)
+	}
+	for _, n := range c.Nodes(graph.DataStore) {
+		if strings.Contains(n.Name, "h2") || strings.Contains(n.Name, "mem") {
+			t.Errorf("in-memory H2 became data store %q", n.Name)
+		}
+	}
+}

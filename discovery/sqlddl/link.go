@@ -3,6 +3,8 @@ package sqlddl
 import (
 	"context"
 	"path"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -23,7 +25,23 @@ var envWords = map[string]bool{"prod": true, "production": true, "staging": true
 // generic file stems and directories say nothing about the store.
 var generic = map[string]bool{"schema": true, "init": true, "ddl": true, "sql": true, "db": true,
 	"database": true, "migrations": true, "migration": true, "dump": true, "create": true, "tables": true,
-	"setup": true, "seed": true, "data": true, "scripts": true, "structure": true, "up": true, "down": true}
+	"setup": true, "seed": true, "data": true, "scripts": true, "structure": true, "up": true, "down": true,
+	// source-tree and migration-tool directories (src/main/resources/db/migration, doc/, flyway/)
+	"src": true, "main": true, "resources": true, "doc": true, "docs": true, "flyway": true,
+	"liquibase": true, "changelog": true, "changelogs": true, "changes": true, "schemas": true,
+	"versions": true, "sqls": true, "ddls": true, "initdb": true, "dockerentrypointinitdbd": true}
+
+// migrationRe matches the stems of migration steps, which name a change,
+// not a store: golang-migrate and dbmate (000002_add_users.up.sql,
+// 20230101120000_create.sql), Flyway (V1__init.sql, V2_1__x.sql,
+// R__views.sql, U3__undo.sql) and numbered scripts (001-init.sql).
+var migrationRe = regexp.MustCompile(`^(?i:[vur]\d*(?:[._]\d+)*__.*|\d+[_\-.].*|\d+)$`)
+
+// stepName reports whether a file stem names nothing a store could be
+// called: a generic word, an environment or a migration step.
+func stepName(stem string) bool {
+	return generic[norm(stem)] || envWords[strings.ToLower(stem)] || migrationRe.MatchString(stem)
+}
 
 func (Linker) Link(ctx context.Context, c *discovery.Collector) error {
 	var real, prov []*graph.Node
@@ -166,7 +184,7 @@ func match(c *discovery.Collector, p *graph.Node, real []*graph.Node) ([]*graph.
 		return byName(x), "comment riskgraph:datastore " + x, x
 	}
 	stem := fileStem(file)
-	if !generic[norm(stem)] && !envWords[strings.ToLower(stem)] {
+	if !stepName(stem) {
 		if t := byName(stem); len(t) > 0 {
 			return t, "file name " + path.Base(file), stem
 		}
@@ -191,20 +209,34 @@ func match(c *discovery.Collector, p *graph.Node, real []*graph.Node) ([]*graph.
 		}
 	}
 	name := stem
-	if generic[norm(stem)] || envWords[strings.ToLower(stem)] {
+	if stepName(stem) {
 		switch {
 		case len(dbs) > 0:
 			name = dbs[0]
 		default:
-			for i := len(dirs) - 1; i >= 0; i-- {
-				if d := dirs[i]; d != "." && !generic[norm(d)] && !envWords[strings.ToLower(d)] {
+			// The nearest meaningful directory; when the walked path has
+			// none (discover run inside the module), the absolute one's.
+			if d := meaningfulDir(dirs); d != "" {
+				name = d
+			} else if abs := p.Props.String("sqlAbs"); abs != "" {
+				if d := meaningfulDir(strings.Split(filepath.ToSlash(filepath.Dir(abs)), "/")); d != "" {
 					name = d
-					break
 				}
 			}
 		}
 	}
 	return nil, "", strings.ToLower(name)
+}
+
+// meaningfulDir returns the deepest directory of dirs that is not generic
+// or an environment ("" if none).
+func meaningfulDir(dirs []string) string {
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if d := dirs[i]; d != "." && d != "" && d != ".." && !generic[norm(d)] && !envWords[strings.ToLower(d)] {
+			return d
+		}
+	}
+	return ""
 }
 
 // storeOfService returns the single relational store the service named

@@ -8,7 +8,9 @@
 //  1. an explicit comment in the file: "-- riskgraph:datastore NAME" (or
 //     "-- datastore: NAME");
 //  2. the file name without extension is a data store's name
-//     (sql/staging/shop-db.sql → shop-db);
+//     (sql/staging/shop-db.sql → shop-db); a generic stem (schema, init)
+//     or a migration step's (V1__init.sql, 000002_add_users.up.sql,
+//     20230101120000_create.sql) never is;
 //  3. a database the file creates, uses or connects to (CREATE DATABASE x,
 //     USE x, \c x) is a data store's name or its database property;
 //  4. a directory on the file's path is a data store's name, or a service's
@@ -19,7 +21,14 @@
 // environment of the candidates, or prod/production/staging/stage/dev/
 // development/qa/test/uat), only stores of that environment match. When
 // nothing matches, a data store is created (in that environment, else the
-// collector's) named after the rule's name, and its evidence says so.
+// collector's) named after the file, or, when its name is generic or a
+// migration step, after the database it creates or the nearest directory
+// that is not generic (src/main/resources/db/migration and the like are
+// skipped, so a module's migrations all land in one store named after the
+// module), and its evidence says so.
+//
+// Statements end at semicolons, and at SQL Server's GO lines (T-SQL
+// scripts often have no semicolons at all).
 //
 // Column annotations: COMMENT ON COLUMN t.c IS '…' and a trailing
 // "-- classification: PII" on the column's line are explicit
@@ -126,6 +135,9 @@ func (Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collector
 		}
 	}
 	props := graph.Props{"tables": tables, "columns": cols, "sqlFile": f.Path}
+	if f.Abs != "" {
+		props["sqlAbs"] = f.Abs
+	}
 	if len(hints) > 0 {
 		props["fieldHints"] = hints
 	}
@@ -298,8 +310,12 @@ func (st *statement) lineOf(off int) int {
 	return st.offLines[off]
 }
 
+// goRe matches SQL Server's batch separator line (GO, GO 5).
+var goRe = regexp.MustCompile(`(?i)^[ \t]*go(?:[ \t]+\d+)?[ \t]*\r?$`)
+
 // split cuts data into statements at semicolons outside strings,
-// identifiers and comments, keeping trailing -- comments by line.
+// identifiers and comments, and at SQL Server's GO lines, keeping trailing
+// -- comments by line.
 func split(file string, data []byte) ([]statement, error) {
 	var out []statement
 	var cur []byte
@@ -316,6 +332,21 @@ func split(file string, data []byte) ([]statement, error) {
 	}
 	for i := 0; i < len(data); i++ {
 		ch := data[i]
+		if i == 0 || data[i-1] == '\n' {
+			// SQL Server's batch separator: a line that is only GO.
+			end := bytes.IndexByte(data[i:], '\n')
+			if end < 0 {
+				end = len(data) - i
+			}
+			if goRe.Match(data[i : i+end]) {
+				emit()
+				if i+end < len(data) {
+					line++
+				}
+				i += end
+				continue
+			}
+		}
 		switch {
 		case ch == '-' && i+1 < len(data) && data[i+1] == '-':
 			j := bytes.IndexByte(data[i:], '\n')

@@ -142,6 +142,12 @@ func TestLink(t *testing.T) {
 		}, graph.DataStoreID("prod", "users-db"), "created from the DDL"},
 		{"created from a generic name", "billing/db/schema.sql", ddl, func(*discovery.Collector) {},
 			graph.DataStoreID("dev", "billing"), "created from the DDL"},
+		{"flyway step named after the module", "auth-service/src/main/resources/db/migration/V1__init.sql", ddl,
+			func(*discovery.Collector) {}, graph.DataStoreID("dev", "auth-service"), "created from the DDL"},
+		{"golang-migrate step named after the module", "bank/db/migration/000002_add_users.up.sql", ddl,
+			func(*discovery.Collector) {}, graph.DataStoreID("dev", "bank"), "created from the DDL"},
+		{"timestamped step", "shop/migrations/20230101120000_create_users.sql", ddl,
+			func(*discovery.Collector) {}, graph.DataStoreID("dev", "shop"), "created from the DDL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,6 +168,38 @@ func TestLink(t *testing.T) {
 				t.Errorf("evidence %v does not say %q", n.Sources, tc.why)
 			}
 		})
+	}
+}
+
+// TestMigrationsOneStore: the steps of one migrations folder, read with a
+// path that names no module, land in one store named after the module's
+// directory on disk, not one store per step.
+func TestMigrationsOneStore(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "billing-service")
+	c := discovery.NewCollector("dev")
+	for _, f := range []*discovery.File{
+		{Path: "src/main/resources/db/migration/V1__init.sql", Abs: filepath.Join(dir, "src/main/resources/db/migration/V1__init.sql"),
+			Data: []byte("CREATE TABLE users (id int, email text);")},
+		{Path: "src/main/resources/db/migration/V2__cards.sql", Abs: filepath.Join(dir, "src/main/resources/db/migration/V2__cards.sql"),
+			Data: []byte("ALTER TABLE users ADD COLUMN phone text;")},
+	} {
+		if err := (Agent{}).Read(context.Background(), f, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := (Linker{}).Link(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	stores := c.Nodes(graph.DataStore)
+	if len(stores) != 1 || stores[0].ID != graph.DataStoreID("dev", "billing-service") {
+		for _, s := range stores {
+			t.Errorf("store %s %s", s.ID, s.Name)
+		}
+		t.Fatalf("want one store billing-service, got %d", len(stores))
+	}
+	got := slices.Sorted(slices.Values(stores[0].Props.Strings("columns")))
+	if !slices.Equal(got, []string{"users.email", "users.id", "users.phone"}) {
+		t.Errorf("columns %v", got)
 	}
 }
 
@@ -189,4 +227,29 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSQLServerBatches: T-SQL scripts end statements with GO lines, not
+// semicolons; every batch is a statement of its own.
+func TestSQLServerBatches(t *testing.T) {
+	src := "USE [Shop]\nGO\nSET ANSI_NULLS ON\nGO\nCREATE TABLE [dbo].[Customers](\n\t[Id] [int] IDENTITY(1,1) NOT NULL,\n\t[Email] [nvarchar](100) NOT NULL,\n" +
+		"PRIMARY KEY CLUSTERED\n(\n\t[Id] ASC\n)WITH (PAD_INDEX = OFF) ON [PRIMARY]\n) ON [PRIMARY]\ngo\n" +
+		"ALTER TABLE [dbo].[Customers] ADD [Phone] varchar(20) NULL\nGO 2\n"
+	df, err := Parse("shop.sql", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(df.Tables) != 1 || df.Tables[0].Name != "customers" || df.Tables[0].Line != 5 {
+		t.Fatalf("tables %+v", df.Tables)
+	}
+	var cols []string
+	for _, c := range df.Tables[0].Columns {
+		cols = append(cols, c.Name)
+	}
+	if !slices.Equal(cols, []string{"id", "email", "phone"}) {
+		t.Errorf("columns %v", cols)
+	}
+	if !slices.Equal(df.Databases, []string{"Shop"}) {
+		t.Errorf("databases %v", df.Databases)
+	}
 }
