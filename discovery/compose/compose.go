@@ -146,6 +146,9 @@ func (a Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collect
 		abs = f.Path
 	}
 	dir := filepath.Dir(abs)
+	if d, err := filepath.Abs(dir); err == nil {
+		dir = d
+	}
 	env := a.environment(dir)
 	proj, err := a.load(ctx, f, dir, env, false)
 	if err != nil {
@@ -160,7 +163,7 @@ func (a Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collect
 		}
 		return &discovery.FileError{File: f.Path, Line: line, Msg: "not a valid compose file: " + err.Error(), Err: err}
 	}
-	r := &reader{f: f, c: c, proj: proj, doc: doc, svcNode: svcNode, env: c.Env()}
+	r := &reader{f: f, c: c, proj: proj, doc: doc, svcNode: svcNode, env: c.Env(), dir: dir}
 	if r.env == "" {
 		r.env = "compose"
 	}
@@ -222,7 +225,10 @@ func (a Agent) load(ctx context.Context, f *discovery.File, dir string, env map[
 		o.SetProjectName(name, false)
 		o.Profiles = []string{"*"}
 		o.SkipConsistencyCheck = true
-		o.ResolvePaths = false
+		// Relative paths (env_file, extends.file, build contexts) are
+		// resolved against the compose file's directory; unresolved, the
+		// loader would read them from riskgraph's working directory.
+		o.ResolvePaths = true
 		o.ResourceLoaders = nil
 		if alone {
 			o.SkipExtends = true
@@ -266,6 +272,7 @@ type reader struct {
 	doc     *yaml.Node
 	svcNode *yaml.Node
 	env     string
+	dir     string // the compose file's directory, which relative paths are resolved against
 
 	stores  map[string]string   // service name → engine, for data stores
 	aliases map[string]string   // host name (service, container, alias) → service name
@@ -508,8 +515,8 @@ func (r *reader) service(s types.ServiceConfig) {
 	if len(secrets) > 0 {
 		props["secretRefs"] = secrets
 	}
-	if s.Build != nil && s.Build.Context != "" && !strings.Contains(s.Build.Context, "://") {
-		props["buildContext"] = path.Clean(path.Join(path.Dir(filepath.ToSlash(r.f.Path)), filepath.ToSlash(s.Build.Context)))
+	if bc := r.buildContext(s); bc != "" {
+		props["buildContext"] = bc
 	}
 	if keys := sortedKeys(s.Environment); len(keys) > 0 {
 		props["envKeys"] = keys
@@ -563,6 +570,23 @@ func (r *reader) service(s types.ServiceConfig) {
 		r.c.AddEdge(AgentName, e)
 	}
 	r.labels(s, id)
+}
+
+// buildContext is a service's local build context as a path like the
+// file's own (relative to the walk root), or "" for none or a remote one.
+func (r *reader) buildContext(s types.ServiceConfig) string {
+	if s.Build == nil || s.Build.Context == "" || strings.Contains(s.Build.Context, "://") {
+		return ""
+	}
+	ctx := s.Build.Context
+	if filepath.IsAbs(ctx) {
+		rel, err := filepath.Rel(r.dir, ctx)
+		if err != nil {
+			return ""
+		}
+		ctx = rel
+	}
+	return path.Clean(path.Join(path.Dir(filepath.ToSlash(r.f.Path)), filepath.ToSlash(ctx)))
 }
 
 // labels turns ownership labels into PART_OF and OWNED_BY edges.

@@ -276,3 +276,25 @@ func TestPublishesEnvAndAliases(t *testing.T) {
 		}
 	}
 }
+
+// An env_file is read beside the compose file, whatever the process's
+// working directory: a relative path once made it depend on where
+// riskgraph ran, and the file's variables (and the calls they name) were
+// lost when run from elsewhere.
+func TestEnvFileBesideComposeFile(t *testing.T) {
+	wd, _ := os.Getwd()
+	f := file(t, "envfile/compose.yml")
+	if err := os.Chdir(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	c := discovery.NewCollector("dev")
+	if err := agent.Read(context.Background(), f, c); err != nil {
+		t.Fatal(err)
+	}
+	app, _ := c.Node(graph.ServiceID("dev", "app"))
+	if keys := app.Props.Strings("envKeys"); !slices.Contains(keys, "CACHE_HOST") {
+		t.Errorf("envKeys %v, want CACHE_HOST from app.env", keys)
+	}
+	edge(t, c, graph.Reads, graph.ServiceID("dev", "app"), graph.DataStoreID("dev", "cache"))
+}
