@@ -14,8 +14,10 @@
 //     rabbitmq, kafka, elasticsearch, … or by a *-db name with a database
 //     port), keyed graph.DataStoreID(env, name);
 //   - Internet -ROUTES_TO-> service for ports published on all interfaces
-//     (no host IP, 0.0.0.0 or ::); ports bound to a loopback address are
-//     recorded in localPorts and are not internet-facing;
+//     (no host IP, 0.0.0.0 or ::), including a bare container port
+//     ("8080") that Docker publishes on a host port it picks (listed in
+//     ephemeralPorts); ports bound to a loopback address are recorded in
+//     localPorts and are not internet-facing;
 //   - CALLS between services and READS/WRITES to data stores from
 //     depends_on, links, and environment values that name another compose
 //     service (*_ADDR, *_URL, *_HOST, *_SERVICE, … and connection strings
@@ -446,9 +448,9 @@ type published struct {
 func (r *reader) publishedPorts(s types.ServiceConfig) (public, local []published) {
 	portsNode := child(child(r.svcNode, s.Name), "ports")
 	for i, p := range s.Ports {
-		if p.Published == "" {
-			continue
-		}
+		// A port with no published side ("8080", or target without
+		// published) is still published: Docker picks a free host port,
+		// on all interfaces unless a host IP is given.
 		hp, _ := strconv.Atoi(strings.Split(p.Published, "-")[0])
 		line := r.lineOf(s.Name, "ports")
 		if portsNode != nil && i < len(portsNode.Content) {
@@ -462,6 +464,18 @@ func (r *reader) publishedPorts(s types.ServiceConfig) (public, local []publishe
 		}
 	}
 	return public, local
+}
+
+// ephemeral lists the container ports of ps published on a host port
+// Docker picks.
+func ephemeral(ps []published) []int64 {
+	var out []int64
+	for _, p := range ps {
+		if p.host == 0 && p.target > 0 {
+			out = append(out, int64(p.target))
+		}
+	}
+	return out
 }
 
 func isLoopback(ip string) bool {
@@ -487,6 +501,12 @@ func portDetail(kind string, p published, raw string) string {
 	d := fmt.Sprintf("%s port %d:%d", kind, p.host, p.target)
 	if p.ip != "" {
 		d = fmt.Sprintf("%s port %s:%d:%d", kind, p.ip, p.host, p.target)
+	}
+	if p.host == 0 {
+		d = fmt.Sprintf("%s port %d on an ephemeral host port", kind, p.target)
+		if p.ip != "" {
+			d += " of " + p.ip
+		}
 	}
 	if raw != "" && strings.Contains(raw, "${") {
 		d += " (from " + raw + ")"
@@ -531,9 +551,13 @@ func (r *reader) service(s types.ServiceConfig) {
 	if len(local) > 0 {
 		var lp []int64
 		for _, p := range local {
-			lp = append(lp, int64(p.host))
+			if p.host > 0 {
+				lp = append(lp, int64(p.host))
+			}
 		}
-		props["localPorts"] = lp
+		if len(lp) > 0 {
+			props["localPorts"] = lp
+		}
 	}
 	detail := "compose service " + s.Name
 	if len(s.Profiles) > 0 {
@@ -550,12 +574,20 @@ func (r *reader) service(s types.ServiceConfig) {
 		e := graph.NewEdge(graph.RoutesTo, graph.InternetID, id)
 		var ports []int64
 		for _, p := range public {
-			ports = append(ports, int64(p.host))
+			if p.host > 0 {
+				ports = append(ports, int64(p.host))
+			}
 			e.Sources = append(e.Sources, r.src(p.line, portDetail("published", p, r.rawPort(p.line))))
 		}
-		e.Props = graph.Props{"port": ports[0]}
+		e.Props = graph.Props{}
+		if len(ports) > 0 {
+			e.Props["port"] = ports[0]
+		}
 		if len(ports) > 1 {
 			e.Props["ports"] = ports
+		}
+		if eph := ephemeral(public); len(eph) > 0 {
+			e.Props["ephemeralPorts"] = eph
 		}
 		r.c.AddEdge(AgentName, e)
 	}
@@ -715,17 +747,28 @@ func (r *reader) store(s types.ServiceConfig) {
 	if len(public) > 0 {
 		var pp []int64
 		for _, p := range public {
-			pp = append(pp, int64(p.host))
+			if p.host > 0 {
+				pp = append(pp, int64(p.host))
+			}
 			srcs = append(srcs, r.src(p.line, portDetail("published", p, r.rawPort(p.line))+" on all interfaces"))
 		}
-		props["publicPorts"] = pp
+		if len(pp) > 0 {
+			props["publicPorts"] = pp
+		}
+		if eph := ephemeral(public); len(eph) > 0 {
+			props["ephemeralPorts"] = eph
+		}
 	}
 	if len(local) > 0 {
 		var lp []int64
 		for _, p := range local {
-			lp = append(lp, int64(p.host))
+			if p.host > 0 {
+				lp = append(lp, int64(p.host))
+			}
 		}
-		props["localPorts"] = lp
+		if len(lp) > 0 {
+			props["localPorts"] = lp
+		}
 	}
 	r.c.AddNode(AgentName, graph.Node{ID: id, Kind: graph.DataStore, Name: s.Name, Env: r.env, Props: props, Sources: srcs})
 }

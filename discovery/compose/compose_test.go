@@ -298,3 +298,20 @@ func TestEnvFileBesideComposeFile(t *testing.T) {
 	}
 	edge(t, c, graph.Reads, graph.ServiceID("dev", "app"), graph.DataStoreID("dev", "cache"))
 }
+
+// A bare container port in ports is published on a host port Docker
+// picks, on every interface: the service is internet-facing all the same.
+func TestEphemeralPublishedPorts(t *testing.T) {
+	c := read(t, "docker-compose.ephemeral.yml")
+	e := edge(t, c, graph.RoutesTo, graph.InternetID, graph.ServiceID("dev", "proxy"))
+	if eph, _ := e.Props["ephemeralPorts"].([]int64); !slices.Equal(eph, []int64{8080}) || e.Props["port"] != nil {
+		t.Errorf("proxy internet edge props %v, want ephemeralPorts [8080] and no host port", e.Props)
+	}
+	if _, ok := c.Edge(graph.EdgeID(graph.RoutesTo, graph.InternetID, graph.ServiceID("dev", "admin"))); ok {
+		t.Error("a port bound to 127.0.0.1 on an ephemeral host port is internet-facing")
+	}
+	cache, _ := c.Node(graph.DataStoreID("dev", "cache"))
+	if eph, _ := cache.Props["ephemeralPorts"].([]int64); !slices.Equal(eph, []int64{6379}) {
+		t.Errorf("cache props %v, want ephemeralPorts [6379]", cache.Props)
+	}
+}
