@@ -32,6 +32,7 @@ type workload struct {
 
 type service struct {
 	Namespace, Name, Type string
+	Variant               string // which rendering it came from (see variantKey)
 	Selector              map[string]string
 	Ports                 []corev1.ServicePort
 	Annotations           map[string]string

@@ -442,27 +442,40 @@ func (r *resolver) ownership(w *workload, id graph.ID) {
 }
 
 // indexServices maps each Kubernetes Service name to the workloads it
-// selects, so a host name resolves to a service or a data store.
+// selects, so a host name resolves to a service or a data store. A
+// Service selects the workloads of its own rendering (the same overlay,
+// chart or manifest directory) when any match there: an overlay that
+// renames a base's objects keeps their labels, and its Service must not
+// select the base's workloads, nor theirs it.
 func (r *resolver) indexServices() {
 	for _, s := range r.f.services {
 		if len(s.Selector) == 0 {
 			continue
 		}
 		sel := labels.SelectorFromSet(s.Selector)
-		var ts []target
+		var matched []*workload
+		sameVariant := false
 		for i := range r.f.workloads {
 			w := &r.f.workloads[i]
 			if w.Namespace != s.Namespace && !r.sameAppAnyNS(s, w) {
 				continue
 			}
 			if sel.Matches(labels.Set(w.PodLabels)) {
-				t := target{id: workloadID(r.env, w), kind: kindOf(w), name: w.Name, port: firstPort(w.Pod.Containers)}
-				if len(s.Ports) > 0 && s.Ports[0].TargetPort.IntVal > 0 {
-					t.port = int64(s.Ports[0].TargetPort.IntVal)
-				}
-				if !containsTarget(ts, t.id) {
-					ts = append(ts, t)
-				}
+				matched = append(matched, w)
+				sameVariant = sameVariant || w.Variant == s.Variant
+			}
+		}
+		var ts []target
+		for _, w := range matched {
+			if sameVariant && w.Variant != s.Variant {
+				continue
+			}
+			t := target{id: workloadID(r.env, w), kind: kindOf(w), name: w.Name, port: firstPort(w.Pod.Containers)}
+			if len(s.Ports) > 0 && s.Ports[0].TargetPort.IntVal > 0 {
+				t.port = int64(s.Ports[0].TargetPort.IntVal)
+			}
+			if !containsTarget(ts, t.id) {
+				ts = append(ts, t)
 			}
 		}
 		if s.Name != "" && len(ts) > 0 {
