@@ -133,6 +133,9 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 		}
 		if len(tmpl.Spec.Containers) > 0 {
 			w.Engine = endpoint.EngineOfImage(tmpl.Spec.Containers[0].Image)
+			if w.Engine == "" {
+				w.Engine = engineOfPorts(meta.Name, tmpl.Spec.Containers[0])
+			}
 		}
 		c.AddFact(Name, key("workload"), w)
 	case tm.Kind == "Service" && g == "":

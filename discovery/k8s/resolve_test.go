@@ -72,3 +72,55 @@ spec:
 		}
 	}
 }
+
+// A data store on an image of its own (not postgres, mongo, …) is still a
+// data store when it listens on the engine's port under a name that says
+// the engine; an application on such a port is not.
+func TestStoreOnCustomImage(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"app.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: mongodb-v1}
+spec:
+  template:
+    metadata: {labels: {app: mongodb}}
+    spec:
+      containers: [{name: mongodb, image: example/shop-mongodb:1.7, ports: [{containerPort: 27017}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: mongodb}
+spec:
+  selector: {app: mongodb}
+  ports: [{port: 27017, name: mongo}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: search-api}
+spec:
+  template:
+    metadata: {labels: {app: search-api}}
+    spec:
+      containers:
+        - name: api
+          image: example/search-api:2
+          ports: [{containerPort: 9200}]
+          env: [{name: MONGO_DB_URL, value: "mongodb://mongodb:27017/test"}]
+`})
+	rep, err := discovery.Run(context.Background(), []string{dir}, discovery.Options{
+		Env: "e", Agents: []discovery.Agent{k8s.Agent{}}, Linkers: []discovery.Linker{k8s.Resolver{}},
+	})
+	if err != nil || len(rep.Errors) > 0 {
+		t.Fatal(err, rep.Errors)
+	}
+	store, ok := rep.Collector.Node(graph.DataStoreID("e", "mongodb-v1"))
+	if !ok || store.Props.String("engine") != "mongodb" {
+		t.Fatalf("mongodb-v1 is not a mongodb data store: %v", store)
+	}
+	api := graph.ServiceID("e", "search-api")
+	if _, ok := rep.Collector.Node(api); !ok {
+		t.Error("search-api, an application on port 9200, is not a service")
+	}
+	if _, ok := rep.Collector.Edge(graph.EdgeID(graph.Reads, api, store.ID)); !ok {
+		t.Error("no READS search-api -> mongodb-v1 from MONGO_DB_URL")
+	}
+}
