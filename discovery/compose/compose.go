@@ -45,7 +45,9 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/dotenv"
+	interp "github.com/compose-spec/compose-go/v2/interpolation"
 	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/tree"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/sirupsen/logrus"
 	"gopkg.in/yaml.v3"
@@ -152,11 +154,16 @@ func (a Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collect
 		dir = d
 	}
 	env := a.environment(dir)
-	proj, err := a.load(ctx, f, dir, env, false)
+	proj, err := a.load(ctx, f, dir, env, strict)
+	if err != nil {
+		// A variable set in a .env that is not there (only a .env.example
+		// is committed) leaves typed fields empty: retries: $RETRIES.
+		proj, err = a.load(ctx, f, dir, env, lenient)
+	}
 	if err != nil {
 		// Files that extend or include others, or reference env files, fail
 		// when those are absent; read the file on its own then.
-		proj, err = a.load(ctx, f, dir, env, true)
+		proj, err = a.load(ctx, f, dir, env, alone)
 	}
 	if err != nil {
 		line := 0
@@ -201,7 +208,61 @@ func fileExists(p string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-func (a Agent) load(ctx context.Context, f *discovery.File, dir string, env map[string]string, alone bool) (proj *types.Project, err error) {
+// loadMode is how forgiving a load is.
+type loadMode int
+
+const (
+	strict  loadMode = iota // as docker compose reads the file
+	lenient                 // a typed field left empty by an unset variable is dropped
+	alone                   // lenient, without what the file extends, includes or takes from env files
+)
+
+// lenientCast wraps an interpolation cast so that an empty value (an
+// unset variable) drops the field instead of failing the file; any other
+// value that does not convert is still an error.
+func lenientCast(c interp.Cast) interp.Cast {
+	return func(v string) (any, error) {
+		out, err := c(v)
+		if err != nil && strings.TrimSpace(v) == "" {
+			return nil, nil
+		}
+		return out, err
+	}
+}
+
+// unread are service keys discovery does not read whose durations fail to
+// decode when a variable leaves them empty (interval: "$HEALTHCHECK_INTERVAL").
+var unread = []string{"healthcheck", "stop_grace_period"}
+
+// withoutUnread returns the compose file without the unread keys of its
+// services, or false when it cannot be rewritten.
+func withoutUnread(data []byte) ([]byte, bool) {
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
+		return nil, false
+	}
+	svcs := child(root.Content[0], "services")
+	if svcs == nil || svcs.Kind != yaml.MappingNode {
+		return nil, false
+	}
+	for i := 1; i < len(svcs.Content); i += 2 {
+		m := svcs.Content[i]
+		if m.Kind != yaml.MappingNode {
+			continue
+		}
+		kept := m.Content[:0:0]
+		for j := 0; j+1 < len(m.Content); j += 2 {
+			if !slices.Contains(unread, m.Content[j].Value) {
+				kept = append(kept, m.Content[j], m.Content[j+1])
+			}
+		}
+		m.Content = kept
+	}
+	out, err := yaml.Marshal(&root)
+	return out, err == nil
+}
+
+func (a Agent) load(ctx context.Context, f *discovery.File, dir string, env map[string]string, mode loadMode) (proj *types.Project, err error) {
 	// compose-go assumes a schema-valid model in places and panics on some
 	// malformed input once validation is skipped (found by FuzzRead); one
 	// bad file must not end the run.
@@ -214,9 +275,15 @@ func (a Agent) load(ctx context.Context, f *discovery.File, dir string, env map[
 	if abs == "" {
 		abs = filepath.Join(dir, filepath.Base(f.Path))
 	}
+	data := f.Data
+	if mode >= lenient {
+		if d, ok := withoutUnread(data); ok {
+			data = d
+		}
+	}
 	details := types.ConfigDetails{
 		WorkingDir:  dir,
-		ConfigFiles: []types.ConfigFile{{Filename: abs, Content: f.Data}},
+		ConfigFiles: []types.ConfigFile{{Filename: abs, Content: data}},
 		Environment: env,
 	}
 	name := loader.NormalizeProjectName(filepath.Base(dir))
@@ -232,7 +299,16 @@ func (a Agent) load(ctx context.Context, f *discovery.File, dir string, env map[
 		// loader would read them from riskgraph's working directory.
 		o.ResolvePaths = true
 		o.ResourceLoaders = nil
-		if alone {
+		if mode >= lenient && o.Interpolate != nil {
+			in := *o.Interpolate
+			in.TypeCastMapping = make(map[tree.Path]interp.Cast, len(o.Interpolate.TypeCastMapping))
+			for p, c := range o.Interpolate.TypeCastMapping {
+				in.TypeCastMapping[p] = lenientCast(c)
+			}
+			o.Interpolate = &in
+			o.SkipValidation = true
+		}
+		if mode == alone {
 			o.SkipExtends = true
 			o.SkipInclude = true
 			o.SkipResolveEnvironment = true

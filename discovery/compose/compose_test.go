@@ -315,3 +315,15 @@ func TestEphemeralPublishedPorts(t *testing.T) {
 		t.Errorf("cache props %v, want ephemeralPorts [6379]", cache.Props)
 	}
 }
+
+// Variables set in a .env that is not committed (only a .env.example is)
+// leave typed fields empty; docker compose refuses such a file, but what
+// it describes is still readable and must not be lost.
+func TestUnsetVariablesInTypedFields(t *testing.T) {
+	c := read(t, "docker-compose.unsetvars.yml")
+	api := graph.ServiceID("dev", "api")
+	if n, ok := c.Node(api); !ok || n.Props.String("image") != "example/api:1" {
+		t.Fatalf("api %v", n)
+	}
+	edge(t, c, graph.Reads, api, graph.DataStoreID("dev", "db"))
+}
