@@ -988,7 +988,7 @@ var images = map[string]string{
 	"elasticsearch": "elasticsearch", "opensearch": "opensearch", "cassandra": "cassandra",
 	"couchdb": "couchdb", "couchbase": "couchbase", "neo4j": "neo4j", "nats": "nats",
 	"dynamodb-local": "dynamodb", "minio": "s3", "localstack": "aws", "cockroach": "cockroachdb",
-	"influxdb": "influxdb", "clickhouse-server": "clickhouse", "etcd": "etcd", "activemq": "activemq",
+	"influxdb": "influxdb", "clickhouse-server": "clickhouse", "clickhouse": "clickhouse", "etcd": "etcd", "activemq": "activemq",
 	"artemis": "activemq", "mssql": "sqlserver", "server": "", "oracle": "oracle", "sqlserver": "sqlserver",
 }
 
@@ -1017,12 +1017,12 @@ func engineOf(s types.ServiceConfig) (string, bool) {
 	if eng, ok := images[repo]; ok && eng != "" {
 		return eng, true
 	}
-	if s.Image == "" && s.Build == nil {
-		// An override entry (docker-compose.monitoring.yml naming rabbitmq):
-		// go by the name.
-		if eng, ok := images[strings.ToLower(s.Name)]; ok && eng != "" {
-			return eng, true
-		}
+	// A service named after an engine is that engine: an override entry
+	// (docker-compose.monitoring.yml naming rabbitmq) or a store built
+	// locally on the engine's image (sentry's clickhouse, image
+	// clickhouse-self-hosted-local).
+	if eng, ok := images[strings.ToLower(s.Name)]; ok && eng != "" {
+		return eng, true
 	}
 	envEngine := ""
 	for k := range s.Environment {

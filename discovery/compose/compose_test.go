@@ -327,3 +327,13 @@ func TestUnsetVariablesInTypedFields(t *testing.T) {
 	}
 	edge(t, c, graph.Reads, api, graph.DataStoreID("dev", "db"))
 }
+
+// A store built locally on its engine's image is known by its name.
+func TestStoreBuiltLocally(t *testing.T) {
+	c := read(t, "docker-compose.builtstore.yml")
+	n, ok := c.Node(graph.DataStoreID("dev", "clickhouse"))
+	if !ok || n.Props.String("engine") != "clickhouse" {
+		t.Fatalf("clickhouse: %v, want a clickhouse data store", n)
+	}
+	edge(t, c, graph.Reads, graph.ServiceID("dev", "api"), n.ID)
+}
