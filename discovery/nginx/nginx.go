@@ -9,6 +9,11 @@
 // service named after the file's directory; the proxy gateway is then
 // reached through that service, so its routes are internet-facing exactly
 // when that service is.
+//
+// Upstreams on the loopback address (127.0.0.1:3000) lead to the one
+// container publishing that host port. A proxy no service runs whose
+// upstreams are such ports runs on the host itself, and takes traffic from
+// the Internet when it listens on a public address.
 package nginx
 
 import (
