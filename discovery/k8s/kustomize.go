@@ -8,10 +8,12 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
 
 	"github.com/riskgraph/riskgraph/discovery"
 )
@@ -43,20 +45,25 @@ func (KustomizeAgent) DetectDir(dir string) bool {
 }
 
 func (KustomizeAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Collector) error {
-	name, data := kustomizationFile(dir)
+	name, _ := kustomizationFile(dir)
 	file := path.Join(rel, name)
 	// Remote bases would be fetched over the network; discovery reads what
-	// is on disk only.
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for ln := 1; sc.Scan(); ln++ {
-		t := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(t, "- ") && (strings.Contains(t, "://") || strings.Contains(t, "github.com/")) {
-			return &discovery.FileError{File: file, Line: ln, Msg: "remote resource " + strings.TrimPrefix(t, "- ") + " is not fetched: discovery reads local files only"}
-		}
-	}
+	// is on disk only. The overlay is built without them (in every
+	// kustomization it reaches), and each is reported.
+	fs := localFS{FileSystem: filesys.MakeFsOnDisk()}
 	opts := krusty.MakeDefaultOptions()
 	k := krusty.MakeKustomizer(opts)
-	rm, err := k.Run(filesys.MakeFsOnDisk(), dir)
+	rm, err := k.Run(&fs, dir)
+	for _, r := range fs.remote {
+		f := file
+		if r.dir != dir {
+			if rd, err := filepath.Rel(dir, r.dir); err == nil {
+				f = path.Join(rel, filepath.ToSlash(rd), r.name)
+			}
+		}
+		c.AddError(&discovery.FileError{File: f, Line: lineOfEntry(r.data, r.ref),
+			Msg: "remote resource " + r.ref + " is not fetched (discovery reads local files only); the overlay was built without it"})
+	}
 	if err != nil {
 		return &discovery.FileError{File: file, Msg: "cannot build Kustomize overlay: " + err.Error(), Err: err}
 	}
@@ -73,4 +80,68 @@ func (KustomizeAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery
 		}
 	}
 	return nil
+}
+
+// remoteRef is a remote entry left out of a kustomization.
+type remoteRef struct {
+	dir, name, ref string
+	data           []byte
+}
+
+// localFS is the disk as krusty sees it, except that kustomization files
+// come without their remote resources, bases and components.
+type localFS struct {
+	filesys.FileSystem
+	remote []remoteRef
+}
+
+func (l *localFS) ReadFile(p string) ([]byte, error) {
+	data, err := l.FileSystem.ReadFile(p)
+	if err != nil || !slices.Contains(kustomizationNames, filepath.Base(p)) {
+		return data, err
+	}
+	var k map[string]any
+	if yaml.Unmarshal(data, &k) != nil {
+		return data, nil // krusty reports it
+	}
+	changed := false
+	for _, field := range []string{"resources", "bases", "components"} {
+		entries, ok := k[field].([]any)
+		if !ok {
+			continue
+		}
+		kept := entries[:0:0]
+		for _, e := range entries {
+			if s, ok := e.(string); ok && isRemote(s) {
+				l.remote = append(l.remote, remoteRef{dir: filepath.Dir(p), name: filepath.Base(p), ref: s, data: data})
+				changed = true
+				continue
+			}
+			kept = append(kept, e)
+		}
+		k[field] = kept
+	}
+	if !changed {
+		return data, nil
+	}
+	return yaml.Marshal(k)
+}
+
+// isRemote says whether a kustomization entry is fetched from elsewhere
+// (a URL, a git reference, a go-getter address).
+func isRemote(s string) bool {
+	return strings.Contains(s, "://") || strings.HasPrefix(s, "github.com/") || strings.HasPrefix(s, "gitlab.com/") ||
+		strings.HasPrefix(s, "bitbucket.org/") || strings.HasPrefix(s, "git@") || strings.HasPrefix(s, "git::") ||
+		strings.Contains(s, "?ref=")
+}
+
+// lineOfEntry is the line of data naming ref, or 0.
+func lineOfEntry(data []byte, ref string) int {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for ln := 1; sc.Scan(); ln++ {
+		if strings.Contains(sc.Text(), ref) {
+			return ln
+		}
+	}
+	return 0
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/riskgraph/riskgraph/discovery"
@@ -122,5 +123,37 @@ spec:
 	}
 	if _, ok := rep.Collector.Edge(graph.EdgeID(graph.Reads, api, store.ID)); !ok {
 		t.Error("no READS search-api -> mongodb-v1 from MONGO_DB_URL")
+	}
+}
+
+// A remote resource (here in the base an overlay builds on) is not
+// fetched: it is reported at its line and the overlay is built from what
+// is on disk, instead of losing the overlay or fetching over the network.
+func TestKustomizeRemoteResourceLeftOut(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"base/kustomization.yaml": "resources:\n- app.yaml\n- https://github.com/example/platform//monitoring?ref=v1.0.0\n",
+		"base/app.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: example/web:1}]
+`,
+		"prod/kustomization.yaml": "resources:\n- ../base\nnamePrefix: prod-\n",
+	})
+	rep, err := discovery.Run(context.Background(), []string{filepath.Join(dir, "prod")}, discovery.Options{
+		Env: "e", DirAgents: []discovery.DirAgent{k8s.KustomizeAgent{}}, Linkers: []discovery.Linker{k8s.Resolver{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rep.Collector.Node(graph.ServiceID("e", "prod-web")); !ok {
+		t.Error("the overlay was not built without its remote resource")
+	}
+	if len(rep.Errors) != 1 || rep.Errors[0].Line != 3 || !strings.HasSuffix(rep.Errors[0].File, "base/kustomization.yaml") ||
+		!strings.Contains(rep.Errors[0].Msg, "github.com/example/platform") {
+		t.Errorf("errors %v: want the remote resource reported at base/kustomization.yaml:3", rep.Errors)
 	}
 }
