@@ -184,7 +184,7 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 		if ferr := decode(file, d.line, tm, j, &o); ferr != nil {
 			return ferr
 		}
-		c.AddFact(Name, key("secret"), secret{Namespace: ns, Name: o.Name, Fingerprint: fingerprintSecret(&o), Src: src})
+		c.AddFact(Name, key("secret"), secret{Namespace: ns, Name: o.Name, Fingerprint: fingerprintSecret(&o), Endpoints: secretEndpoints(&o), Src: src})
 	case tm.Kind == "ServiceAccount":
 		var o corev1.ServiceAccount
 		if ferr := decode(file, d.line, tm, j, &o); ferr != nil {
@@ -345,6 +345,30 @@ func fingerprintSecret(s *corev1.Secret) string {
 		h.Write([]byte{0})
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// secretEndpoints parses the addresses a Secret's values name; only
+// host, port, scheme and engine are kept, never a credential.
+func secretEndpoints(s *corev1.Secret) map[string][]endpoint.Endpoint {
+	out := map[string][]endpoint.Endpoint{}
+	add := func(k, v string) {
+		if endpoint.SecretName(k) {
+			return // a password, token or key, not an address
+		}
+		if eps := endpoint.Parse(k, v); len(eps) > 0 {
+			out[k] = eps
+		}
+	}
+	for k, v := range s.Data {
+		add(k, string(v))
+	}
+	for k, v := range s.StringData {
+		add(k, v)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func appendUniq(xs []string, x string) []string {

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/riskgraph/riskgraph/discovery"
+	"github.com/riskgraph/riskgraph/discovery/internal/endpoint"
 	"github.com/riskgraph/riskgraph/graph"
 )
 
@@ -74,7 +75,11 @@ type configMap struct {
 type secret struct {
 	Namespace, Name string
 	Fingerprint     string // sha256 of the sorted keys and values; the values are never kept
-	Src             graph.Source
+	// Endpoints are the addresses its values name (DATABASE_URL:
+	// postgres://user:pw@db:5432/app is host db, port 5432, postgresql),
+	// by key; they hold no credential.
+	Endpoints map[string][]endpoint.Endpoint
+	Src       graph.Source
 }
 
 type serviceAccount struct {

@@ -538,6 +538,52 @@ func (r *resolver) dependencies(w *workload) {
 				r.dependency(w, from, ep, src)
 			}
 		}
+		r.secretDependencies(w, from, ct)
+	}
+}
+
+// secretDependencies adds what the addresses in the Secrets a container
+// takes its environment from name (a DATABASE_URL kept in a Secret).
+func (r *resolver) secretDependencies(w *workload, from graph.ID, ct corev1.Container) {
+	for _, ef := range ct.EnvFrom {
+		if ef.SecretRef == nil {
+			continue
+		}
+		sf, ok := r.f.secrets[w.Namespace+"/"+ef.SecretRef.Name]
+		if !ok {
+			continue
+		}
+		keys := make([]string, 0, len(sf.Endpoints))
+		for k := range sf.Endpoints {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			src := graph.Source{Agent: Name, File: sf.Src.File, Line: sf.Src.Line, Detail: w.Src.Detail + " env " + ef.Prefix + k + " from Secret " + sf.Name}
+			for _, ep := range sf.Endpoints[k] {
+				ep.Var = ef.Prefix + k
+				r.dependency(w, from, ep, src)
+			}
+		}
+	}
+	for _, e := range ct.Env {
+		if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+			continue
+		}
+		ref := e.ValueFrom.SecretKeyRef
+		sf, ok := r.f.secrets[w.Namespace+"/"+ref.Name]
+		if !ok {
+			continue
+		}
+		line := w.EnvLines[e.Name]
+		if line == 0 {
+			line = w.Src.Line
+		}
+		src := graph.Source{Agent: Name, File: w.Src.File, Line: line, Detail: w.Src.Detail + " env " + e.Name + " from Secret " + sf.Name}
+		for _, ep := range sf.Endpoints[ref.Key] {
+			ep.Var = e.Name
+			r.dependency(w, from, ep, src)
+		}
 	}
 }
 

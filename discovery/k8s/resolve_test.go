@@ -2,6 +2,7 @@ package k8s_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,5 +156,60 @@ spec:
 	if len(rep.Errors) != 1 || rep.Errors[0].Line != 3 || !strings.HasSuffix(rep.Errors[0].File, "base/kustomization.yaml") ||
 		!strings.Contains(rep.Errors[0].Msg, "github.com/example/platform") {
 		t.Errorf("errors %v: want the remote resource reported at base/kustomization.yaml:3", rep.Errors)
+	}
+}
+
+// Connection strings kept in a Secret name the stores a workload uses;
+// the dependency is read from them while the credential never leaves the
+// agent.
+func TestDependenciesFromSecrets(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"app.yaml": `apiVersion: v1
+kind: Secret
+metadata: {name: orders-db}
+stringData:
+  DATABASE_URL: postgres://orders:s3cr3t-pw@orders-db:5432/orders
+  DB_PASSWORD: s3cr3t-pw
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: cache}
+data:
+  url: cmVkaXM6Ly86czNjcjN0LXJlZGlzQHNlc3Npb25zOjYzNzk=
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders}
+spec:
+  template:
+    metadata: {labels: {app: orders}}
+    spec:
+      containers:
+        - name: orders
+          image: example/orders:1
+          envFrom: [{secretRef: {name: orders-db}}]
+          env:
+            - name: SESSION_CACHE_URL
+              valueFrom: {secretKeyRef: {name: cache, key: url}}
+`})
+	rep, err := discovery.Run(context.Background(), []string{dir}, discovery.Options{
+		Env: "e", Agents: []discovery.Agent{k8s.Agent{}}, Linkers: []discovery.Linker{k8s.Resolver{}},
+	})
+	if err != nil || len(rep.Errors) > 0 {
+		t.Fatal(err, rep.Errors)
+	}
+	orders := graph.ServiceID("e", "orders")
+	for store, via := range map[string]string{"orders-db": "DATABASE_URL", "sessions": "SESSION_CACHE_URL"} {
+		e, ok := rep.Collector.Edge(graph.EdgeID(graph.Reads, orders, graph.DataStoreID("e", store)))
+		if !ok {
+			t.Errorf("no READS orders -> %s", store)
+			continue
+		}
+		if e.Props.String("via") != via {
+			t.Errorf("orders -> %s via %q, want %q", store, e.Props.String("via"), via)
+		}
+	}
+	js, _ := json.Marshal(rep.Batch)
+	if strings.Contains(string(js), "s3cr3t") {
+		t.Error("a secret value reached the batch")
 	}
 }
