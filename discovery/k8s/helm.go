@@ -7,8 +7,19 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	netv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
@@ -61,7 +72,7 @@ func (HelmAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Coll
 		return &discovery.FileError{File: chartFile, Msg: "Helm chart dependencies: " + err.Error(), Err: err}
 	}
 	opts := chartutil.ReleaseOptions{Name: chrt.Name(), Namespace: "default", Revision: 1, IsInstall: true}
-	rv, err := chartutil.ToRenderValues(chrt, vals, opts, chartutil.DefaultCapabilities)
+	rv, err := chartutil.ToRenderValues(chrt, vals, opts, capabilities)
 	if err != nil {
 		return &discovery.FileError{File: chartFile, Msg: "Helm values: " + err.Error(), Err: err}
 	}
@@ -95,7 +106,33 @@ func (HelmAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Coll
 	return nil
 }
 
-var reTemplate = regexp.MustCompile(`template: ([^:\s]+):\d+`)
+// reTemplate finds the template a render error is in: "template:
+// shop/templates/x.yaml:12:3: …" for a parse or execution error, and
+// "execution error at (shop/templates/x.yaml:6:15): …" for required and
+// fail.
+// capabilities are those of a current cluster. Helm's defaults without a
+// cluster (Kubernetes 1.20, API versions without their kinds) make charts
+// that test .Capabilities.APIVersions.Has "networking.k8s.io/v1/Ingress"
+// or the Kubernetes version render what no cluster of today gets: a
+// LoadBalancer instead of an Ingress, a legacy API instead of the current.
+var capabilities = func() *chartutil.Capabilities {
+	c := chartutil.DefaultCapabilities.Copy()
+	c.KubeVersion = chartutil.KubeVersion{Version: "v1.30.0", Major: "1", Minor: "30"}
+	sch := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme,
+		netv1.AddToScheme, policyv1.AddToScheme, autoscalingv2.AddToScheme, rbacv1.AddToScheme} {
+		_ = add(sch)
+	}
+	vs := append(chartutil.VersionSet{}, c.APIVersions...)
+	for gvk := range sch.AllKnownTypes() {
+		vs = append(vs, gvk.GroupVersion().String()+"/"+gvk.Kind)
+	}
+	slices.Sort(vs)
+	c.APIVersions = slices.Compact(vs)
+	return c
+}()
+
+var reTemplate = regexp.MustCompile(`(?:template: |execution error at \()([^:\s()]+):(\d+)`)
 
 // renderDropping renders the chart; when a template fails (a helper the
 // chart's author never committed, a value that must be set), it drops that
@@ -122,6 +159,7 @@ func renderDropping(chrt *chart.Chart, rv chartutil.Values, rel string, c *disco
 			return nil, err
 		}
 		chrt.Templates = kept
-		c.AddError(&discovery.FileError{File: path.Join(rel, name), Msg: "Helm template does not render, left out: " + err.Error(), Err: err})
+		line, _ := strconv.Atoi(m[2])
+		c.AddError(&discovery.FileError{File: path.Join(rel, name), Line: line, Msg: "Helm template does not render, left out: " + err.Error(), Err: err})
 	}
 }

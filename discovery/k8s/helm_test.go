@@ -2,6 +2,7 @@ package k8s_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -43,5 +44,54 @@ func TestHelmChartWithValues(t *testing.T) {
 		if public != c.public {
 			t.Errorf("values %v: internet-facing %v, want %v", c.values, public, c.public)
 		}
+	}
+}
+
+// A template that fails with required (or fail) is left out and reported
+// at its line; the rest of the chart is read. Capability checks see a
+// current cluster, as the chart would be installed on: an Ingress kind is
+// served.
+func TestHelmRequiredAndCapabilities(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"shop/Chart.yaml":  "apiVersion: v2\nname: shop\nversion: 1.0.0\n",
+		"shop/values.yaml": "dbPassword: \"\"\n",
+		"shop/templates/secret.yaml": `apiVersion: v1
+kind: Secret
+metadata: {name: db}
+stringData:
+  password: {{ required "dbPassword is required" .Values.dbPassword }}
+`,
+		"shop/templates/web.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: shop/web:1}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: {{ if .Capabilities.APIVersions.Has "networking.k8s.io/v1/Ingress" }}ClusterIP{{ else }}LoadBalancer{{ end }}
+  selector: {app: web}
+  ports: [{port: 80}]
+`,
+	})
+	rep, err := discovery.Run(context.Background(), []string{filepath.Join(dir, "shop")}, discovery.Options{
+		Env: "e", DirAgents: []discovery.DirAgent{k8s.HelmAgent{}}, Linkers: []discovery.Linker{k8s.Resolver{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Errors) != 1 || !strings.HasSuffix(rep.Errors[0].File, "templates/secret.yaml") || rep.Errors[0].Line != 5 {
+		t.Errorf("errors %v: want templates/secret.yaml:5 reported", rep.Errors)
+	}
+	if _, ok := rep.Collector.Node(graph.ServiceID("e", "web")); !ok {
+		t.Error("the chart's other templates were not read")
+	}
+	if _, ok := rep.Collector.Node(graph.GatewayID("e", "web")); ok {
+		t.Error("the chart rendered a LoadBalancer: the Ingress kind is not among the capabilities")
 	}
 }
