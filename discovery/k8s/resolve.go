@@ -84,6 +84,9 @@ type resolver struct {
 	// routes accumulates ROUTES_TO gateway → service props across rules.
 	routeProps map[graph.ID]*graph.Edge
 	storeUse   []storeUse
+	// ownHosts maps the host names the estate's gateways serve (Ingress
+	// rules, routes, listeners) to the Service names they route to.
+	ownHosts map[string][]string
 }
 
 // storeUse is one workload connecting to one data store.
@@ -106,6 +109,7 @@ func (Resolver) Link(ctx context.Context, c *discovery.Collector) error {
 		routeProps: map[graph.ID]*graph.Edge{}}
 	r.workloadNodes()
 	r.indexServices()
+	r.indexOwnHosts()
 	r.networkPolicies()
 	for i := range f.workloads {
 		r.dependencies(&f.workloads[i])
@@ -630,6 +634,22 @@ func (r *resolver) dependency(w *workload, from graph.ID, ep endpoint.Endpoint, 
 		r.storeUse = append(r.storeUse, storeUse{from: from, fromNm: w.Name, store: id, storeNm: name, engine: fmt.Sprint(props["engine"]), via: ep.Var, src: src})
 		return
 	}
+	if svcs, own := r.ownHost(ep.Host); own {
+		// The estate's own public name (PUBLIC_URL, a callback): not a
+		// third party. A call when the name leads to one service.
+		var ts []target
+		for _, s := range svcs {
+			for _, t := range r.lookup(s) {
+				if t.kind == graph.Service && !containsTarget(ts, t.id) {
+					ts = append(ts, t)
+				}
+			}
+		}
+		if len(ts) == 1 && ts[0].id != from {
+			r.edge(graph.Calls, from, ts[0].id, graph.Props{"via": ep.Var, "host": ep.Host}, src)
+		}
+		return
+	}
 	if !endpoint.ClusterLocal(ep.Host) {
 		id := graph.ThirdPartyID(ep.Host)
 		r.node(graph.Node{ID: id, Kind: graph.ThirdParty, Name: ep.Host, Props: graph.Props{"host": ep.Host}, Sources: []graph.Source{src}})
@@ -643,6 +663,51 @@ func (r *resolver) dependency(w *workload, from graph.ID, ep endpoint.Endpoint, 
 		props["port"] = ep.Port
 	}
 	r.edge(graph.Calls, from, graph.ServiceID(r.env, endpoint.ServiceLabel(ep.Host)), props, src)
+}
+
+// indexOwnHosts records the host names the estate's gateways serve.
+func (r *resolver) indexOwnHosts() {
+	r.ownHosts = map[string][]string{}
+	add := func(host, svc string) {
+		host = strings.ToLower(strings.TrimSuffix(host, "."))
+		if host == "" || host == "*" {
+			return
+		}
+		if _, ok := r.ownHosts[host]; !ok {
+			r.ownHosts[host] = nil
+		}
+		if svc != "" && !slices.Contains(r.ownHosts[host], svc) {
+			r.ownHosts[host] = append(r.ownHosts[host], svc)
+		}
+	}
+	for _, ing := range r.f.ingresses {
+		for _, ru := range ing.Rules {
+			add(ru.Host, ru.Service)
+		}
+	}
+	for _, rt := range r.f.routes {
+		add(rt.Host, rt.Service)
+	}
+	for _, g := range r.f.gateways {
+		for _, h := range g.Hosts {
+			add(h, "")
+		}
+	}
+}
+
+// ownHost says whether host is served by one of the estate's gateways
+// (exactly, or by a wildcard *.example.com), and the Services it routes to.
+func (r *resolver) ownHost(host string) ([]string, bool) {
+	host = strings.ToLower(host)
+	if svcs, ok := r.ownHosts[host]; ok {
+		return svcs, true
+	}
+	if _, rest, ok := strings.Cut(host, "."); ok {
+		if svcs, ok := r.ownHosts["*."+rest]; ok {
+			return svcs, true
+		}
+	}
+	return nil, false
 }
 
 // storeEdges applies the read/write rule:

@@ -213,3 +213,62 @@ spec:
 		t.Error("a secret value reached the batch")
 	}
 }
+
+// A URL on a host the estate's own Ingress serves is not a third party: a
+// frontend's API_URL=https://api.example.com is a call to the service the
+// host routes to, and a service's own PUBLIC_URL is no call at all.
+func TestOwnPublicHostIsNotAThirdParty(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"app.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: shop/web:1
+          env: [{name: API_URL, value: "https://api.example.com/v1"}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: shop/api:1
+          env: [{name: PUBLIC_URL, value: "https://api.example.com"}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec:
+  selector: {app: api}
+  ports: [{port: 80}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: public}
+spec:
+  rules:
+    - host: api.example.com
+      http:
+        paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}]
+`})
+	rep, err := discovery.Run(context.Background(), []string{dir}, discovery.Options{
+		Env: "e", Agents: []discovery.Agent{k8s.Agent{}}, Linkers: []discovery.Linker{k8s.Resolver{}},
+	})
+	if err != nil || len(rep.Errors) > 0 {
+		t.Fatal(err, rep.Errors)
+	}
+	if _, ok := rep.Collector.Node(graph.ThirdPartyID("api.example.com")); ok {
+		t.Error("the estate's own host became a third party")
+	}
+	web, api := graph.ServiceID("e", "web"), graph.ServiceID("e", "api")
+	if e, ok := rep.Collector.Edge(graph.EdgeID(graph.Calls, web, api)); !ok || e.Props.String("via") != "API_URL" {
+		t.Errorf("web -> api through the public host: %v", e)
+	}
+}
