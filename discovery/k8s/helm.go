@@ -68,6 +68,8 @@ func (HelmAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Coll
 		vals = chartutil.CoalesceTables(v.AsMap(), vals)
 		valueNames = append(valueNames, filepath.Base(vf))
 	}
+	dirs := map[string]string{}
+	aliasDirs(chrt, "", "", dirs)
 	if err := chartutil.ProcessDependenciesWithMerge(chrt, vals); err != nil {
 		return &discovery.FileError{File: chartFile, Msg: "Helm chart dependencies: " + err.Error(), Err: err}
 	}
@@ -76,7 +78,7 @@ func (HelmAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Coll
 	if err != nil {
 		return &discovery.FileError{File: chartFile, Msg: "Helm values: " + err.Error(), Err: err}
 	}
-	out, err := renderDropping(chrt, rv, rel, c)
+	out, err := renderDropping(chrt, rv, rel, dirs, c)
 	if err != nil {
 		return &discovery.FileError{File: chartFile, Msg: "cannot render Helm chart: " + err.Error(), Err: err}
 	}
@@ -95,7 +97,7 @@ func (HelmAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Coll
 			continue
 		}
 		// n is "chart/templates/x.yaml" (or "chart/charts/sub/templates/…").
-		file := path.Join(rel, strings.TrimPrefix(n, chrt.Name()+"/"))
+		file := path.Join(rel, sourcePath(dirs, strings.TrimPrefix(n, chrt.Name()+"/")))
 		if err := readStream(file, []byte(body), variant, c); err != nil {
 			if fe, ok := err.(*discovery.FileError); ok {
 				fe.Msg = fmt.Sprintf("rendered by %s: %s", variant, fe.Msg)
@@ -110,6 +112,42 @@ func (HelmAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Coll
 // shop/templates/x.yaml:12:3: …" for a parse or execution error, and
 // "execution error at (shop/templates/x.yaml:6:15): …" for required and
 // fail.
+// aliasDirs maps the directories subcharts are rendered under, by alias
+// ("charts/orders"), to the directories of their names ("charts/api"),
+// at every depth; it must be read before dependencies are processed,
+// which renames aliased subcharts.
+func aliasDirs(c *chart.Chart, rendered, source string, out map[string]string) {
+	if c.Metadata == nil {
+		return
+	}
+	for _, sub := range c.Dependencies() {
+		r, s := rendered+"charts/"+sub.Name(), source+"charts/"+sub.Name()
+		aliasDirs(sub, r+"/", s+"/", out)
+		for _, d := range c.Metadata.Dependencies {
+			if d.Name == sub.Name() && d.Alias != "" {
+				ra := rendered + "charts/" + d.Alias
+				out[ra] = s
+				aliasDirs(sub, ra+"/", s+"/", out)
+			}
+		}
+	}
+}
+
+// sourcePath turns the name of a rendered template ("charts/orders/
+// templates/x.yaml") into its path in the chart's directory.
+func sourcePath(dirs map[string]string, name string) string {
+	best := ""
+	for r := range dirs {
+		if strings.HasPrefix(name, r+"/") && len(r) > len(best) {
+			best = r
+		}
+	}
+	if best == "" {
+		return name
+	}
+	return dirs[best] + strings.TrimPrefix(name, best)
+}
+
 // capabilities are those of a current cluster. Helm's defaults without a
 // cluster (Kubernetes 1.20, API versions without their kinds) make charts
 // that test .Capabilities.APIVersions.Has "networking.k8s.io/v1/Ingress"
@@ -138,7 +176,7 @@ var reTemplate = regexp.MustCompile(`(?:template: |execution error at \()([^:\s(
 // chart's author never committed, a value that must be set), it drops that
 // template, records the error and renders the rest, so one broken template
 // does not hide a whole chart.
-func renderDropping(chrt *chart.Chart, rv chartutil.Values, rel string, c *discovery.Collector) (map[string]string, error) {
+func renderDropping(chrt *chart.Chart, rv chartutil.Values, rel string, dirs map[string]string, c *discovery.Collector) (map[string]string, error) {
 	for {
 		out, err := engine.Engine{}.Render(chrt, rv)
 		if err == nil {
@@ -149,17 +187,33 @@ func renderDropping(chrt *chart.Chart, rv chartutil.Values, rel string, c *disco
 			return nil, err
 		}
 		name := strings.TrimPrefix(m[1], chrt.Name()+"/")
-		kept := chrt.Templates[:0:0]
-		for _, t := range chrt.Templates {
-			if t.Name != name {
-				kept = append(kept, t)
-			}
-		}
-		if len(kept) == len(chrt.Templates) {
+		if !dropTemplate(chrt, name) {
 			return nil, err
 		}
-		chrt.Templates = kept
 		line, _ := strconv.Atoi(m[2])
-		c.AddError(&discovery.FileError{File: path.Join(rel, name), Line: line, Msg: "Helm template does not render, left out: " + err.Error(), Err: err})
+		c.AddError(&discovery.FileError{File: path.Join(rel, sourcePath(dirs, name)), Line: line, Msg: "Helm template does not render, left out: " + err.Error(), Err: err})
 	}
+}
+
+// dropTemplate removes the template named name ("templates/x.yaml", or
+// "charts/sub/templates/x.yaml" in a subchart) from chart c.
+func dropTemplate(c *chart.Chart, name string) bool {
+	if sub, rest, ok := strings.Cut(strings.TrimPrefix(name, "charts/"), "/"); ok && strings.HasPrefix(name, "charts/") {
+		for _, d := range c.Dependencies() {
+			if d.Name() == sub {
+				return dropTemplate(d, rest)
+			}
+		}
+	}
+	kept := c.Templates[:0:0]
+	for _, t := range c.Templates {
+		if t.Name != name {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) == len(c.Templates) {
+		return false
+	}
+	c.Templates = kept
+	return true
 }

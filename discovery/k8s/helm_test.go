@@ -95,3 +95,39 @@ spec:
 		t.Error("the chart rendered a LoadBalancer: the Ingress kind is not among the capabilities")
 	}
 }
+
+// A subchart rendered under an alias is evidenced at its own directory,
+// and a template of it that does not render is left out like a parent's,
+// instead of losing the whole chart.
+func TestHelmAliasedSubchart(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n  - {name: api, version: 0.1.0, alias: orders}\n",
+		"shop/charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+		"shop/charts/api/templates/deploy.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: {{ .Release.Name }}-{{ .Chart.Name }}}
+spec:
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: api, image: shop/api:1}]
+`,
+		"shop/charts/api/templates/broken.yaml": "{{ required \"api.key is required\" .Values.key }}\n",
+	})
+	rep, err := discovery.Run(context.Background(), []string{filepath.Join(dir, "shop")}, discovery.Options{
+		Env: "e", DirAgents: []discovery.DirAgent{k8s.HelmAgent{}}, Linkers: []discovery.Linker{k8s.Resolver{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Errors) != 1 || !strings.HasSuffix(rep.Errors[0].File, "shop/charts/api/templates/broken.yaml") {
+		t.Errorf("errors %v: want charts/api/templates/broken.yaml reported", rep.Errors)
+	}
+	n, ok := rep.Collector.Node(graph.ServiceID("e", "shop-orders"))
+	if !ok {
+		t.Fatal("the aliased subchart's workload is missing")
+	}
+	if !strings.HasSuffix(n.Sources[0].File, "shop/charts/api/templates/deploy.yaml") {
+		t.Errorf("evidence %v, want the subchart's own directory charts/api", n.Sources[0].File)
+	}
+}
