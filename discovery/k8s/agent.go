@@ -67,18 +67,45 @@ func (Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collector
 // readStream reads a multi-document YAML stream. file is what evidence
 // names; variant says how the stream was produced ("" for a plain file,
 // "helm chart X", "kustomize overlay Y").
+//
+// A document that cannot be read (invalid YAML, a field of the wrong type)
+// does not hide the others: its error is recorded and the stream read on.
+// Only when no document could be read is the error returned, which
+// discards the file.
 func readStream(file string, data []byte, variant string, c *discovery.Collector) error {
-	docs := splitDocs(data)
-	for _, d := range docs {
+	var errs []*discovery.FileError
+	read := 0
+	for _, d := range splitDocs(data) {
 		j, ferr := toJSON(file, d)
+		if ferr == nil {
+			ferr = asFileError(file, d.line, readObject(file, d, j, variant, c))
+		}
 		if ferr != nil {
-			return ferr
+			if variant != "" {
+				ferr.Msg = fmt.Sprintf("rendered by %s: %s", variant, ferr.Msg)
+			}
+			errs = append(errs, ferr)
+			continue
 		}
-		if err := readObject(file, d, j, variant, c); err != nil {
-			return err
-		}
+		read++
+	}
+	if len(errs) > 0 && read == 0 {
+		return errs[0]
+	}
+	for _, e := range errs {
+		c.AddError(e)
 	}
 	return nil
+}
+
+func asFileError(file string, line int, err error) *discovery.FileError {
+	if err == nil {
+		return nil
+	}
+	if fe, ok := err.(*discovery.FileError); ok {
+		return fe
+	}
+	return &discovery.FileError{File: file, Line: line, Msg: err.Error(), Err: err}
 }
 
 func readObject(file string, d doc, j []byte, variant string, c *discovery.Collector) error {
@@ -97,12 +124,24 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 		if ferr := decode(file, d.line, tm, j, &l); ferr != nil {
 			return ferr
 		}
+		var first error
+		read := 0
 		for _, it := range l.Items {
 			if err := readObject(file, d, it, variant, c); err != nil {
-				return err
+				if first == nil {
+					first = err
+				} else {
+					c.AddError(asFileError(file, d.line, err))
+				}
+				continue
 			}
+			read++
 		}
-		return nil
+		if first != nil && read > 0 {
+			c.AddError(asFileError(file, d.line, first))
+			return nil
+		}
+		return first
 	}
 	if tm.Metadata.Name == "" && recorded[tm.Kind] {
 		return &discovery.FileError{File: file, Line: d.line, Msg: fmt.Sprintf("%s %s without metadata.name", tm.APIVersion, tm.Kind)}

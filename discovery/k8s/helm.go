@@ -2,7 +2,6 @@ package k8s
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -99,10 +98,9 @@ func (HelmAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery.Coll
 		// n is "chart/templates/x.yaml" (or "chart/charts/sub/templates/…").
 		file := path.Join(rel, sourcePath(dirs, strings.TrimPrefix(n, chrt.Name()+"/")))
 		if err := readStream(file, []byte(body), variant, c); err != nil {
-			if fe, ok := err.(*discovery.FileError); ok {
-				fe.Msg = fmt.Sprintf("rendered by %s: %s", variant, fe.Msg)
-			}
-			return err
+			// One rendered template that reads as nothing does not hide the
+			// rest of the chart.
+			c.AddError(asFileError(file, 0, err))
 		}
 	}
 	return nil

@@ -101,7 +101,7 @@ spec:
 // instead of losing the whole chart.
 func TestHelmAliasedSubchart(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
-		"shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n  - {name: api, version: 0.1.0, alias: orders}\n",
+		"shop/Chart.yaml":            "apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n  - {name: api, version: 0.1.0, alias: orders}\n",
 		"shop/charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n",
 		"shop/charts/api/templates/deploy.yaml": `apiVersion: apps/v1
 kind: Deployment

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -270,5 +271,52 @@ spec:
 	web, api := graph.ServiceID("e", "web"), graph.ServiceID("e", "api")
 	if e, ok := rep.Collector.Edge(graph.EdgeID(graph.Calls, web, api)); !ok || e.Props.String("via") != "API_URL" {
 		t.Errorf("web -> api through the public host: %v", e)
+	}
+}
+
+// One document of a multi-document file that cannot be read (a field of
+// the wrong type, broken YAML) is reported at its line; the documents
+// around it are still read.
+func TestBadDocumentDoesNotHideTheOthers(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"all.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: a}
+spec:
+  template:
+    metadata: {labels: {app: a}}
+    spec:
+      containers: [{name: a, image: x/a:1}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: b}
+spec:
+  replicas: "three"
+---
+apiVersion: v1
+kind: List
+items:
+  - {apiVersion: v1, kind: Service, metadata: {name: c}, spec: {ports: "80"}}
+  - {apiVersion: apps/v1, kind: Deployment, metadata: {name: d}, spec: {template: {spec: {containers: [{name: d, image: x/d:1}]}}}}
+---
+metadata: {name: e
+`})
+	rep, err := discovery.Run(context.Background(), []string{dir}, discovery.Options{
+		Env: "e", Agents: []discovery.Agent{k8s.Agent{}}, Linkers: []discovery.Linker{k8s.Resolver{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a", "d"} {
+		if _, ok := rep.Collector.Node(graph.ServiceID("e", n)); !ok {
+			t.Errorf("workload %s was lost with the file's bad documents", n)
+		}
+	}
+	var lines []int
+	for _, e := range rep.Errors {
+		lines = append(lines, e.Line)
+	}
+	if !slices.Equal(lines, []int{10, 16, 23}) {
+		t.Errorf("errors %v: want the bad documents at lines 10, 16 and 23 (where the YAML parser stopped)", rep.Errors)
 	}
 }
