@@ -154,23 +154,37 @@ func (a Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collect
 		dir = d
 	}
 	env := a.environment(dir)
-	proj, err := a.load(ctx, f, dir, env, strict)
-	if err != nil {
-		// A variable set in a .env that is not there (only a .env.example
-		// is committed) leaves typed fields empty: retries: $RETRIES.
-		proj, err = a.load(ctx, f, dir, env, lenient)
+	data := f.Data
+	proj, err := a.loadAny(ctx, f, data, dir, env)
+	// A service the loader rejects (ports: ["abc:80"]) is left out and
+	// reported, so that it does not hide the file's other services.
+	var dropped []*discovery.FileError
+	for err != nil && len(dropped) < len(svcNode.Content)/2 {
+		svc, line := culprit(err, f.Data, svcNode)
+		if svc == "" {
+			break
+		}
+		d, ok := withoutService(data, svc)
+		if !ok {
+			break
+		}
+		dropped = append(dropped, &discovery.FileError{File: f.Path, Line: line,
+			Msg: "service " + svc + " is not valid and was left out: " + err.Error(), Err: err})
+		data = d
+		proj, err = a.loadAny(ctx, f, data, dir, env)
+	}
+	if err == nil && len(proj.Services)+len(proj.DisabledServices) == 0 && len(dropped) > 0 {
+		err = dropped[0].Err
 	}
 	if err != nil {
-		// Files that extend or include others, or reference env files, fail
-		// when those are absent; read the file on its own then.
-		proj, err = a.load(ctx, f, dir, env, alone)
-	}
-	if err != nil {
-		line := 0
+		_, line := culprit(err, f.Data, svcNode)
 		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 		}
 		return &discovery.FileError{File: f.Path, Line: line, Msg: "not a valid compose file: " + err.Error(), Err: err}
+	}
+	for _, e := range dropped {
+		c.AddError(e)
 	}
 	r := &reader{f: f, c: c, proj: proj, doc: doc, svcNode: svcNode, env: c.Env(), dir: dir}
 	if r.env == "" {
@@ -262,7 +276,88 @@ func withoutUnread(data []byte) ([]byte, bool) {
 	return out, err == nil
 }
 
-func (a Agent) load(ctx context.Context, f *discovery.File, dir string, env map[string]string, mode loadMode) (proj *types.Project, err error) {
+// loadAny loads data strictly, then leniently, then alone.
+func (a Agent) loadAny(ctx context.Context, f *discovery.File, data []byte, dir string, env map[string]string) (*types.Project, error) {
+	proj, err := a.load(ctx, f, data, dir, env, strict)
+	if err != nil {
+		// A variable set in a .env that is not there (only a .env.example
+		// is committed) leaves typed fields empty: retries: $RETRIES.
+		proj, err = a.load(ctx, f, data, dir, env, lenient)
+	}
+	if err != nil {
+		// Files that extend or include others, or reference env files, fail
+		// when those are absent; read the file on its own then.
+		proj, err = a.load(ctx, f, data, dir, env, alone)
+	}
+	return proj, err
+}
+
+var (
+	reSvcPath  = regexp.MustCompile(`services(?:\.([^.\s:\[\]']+)|\[([^\]]+)\])(?:\.([^.\s:\[\]']+))?`)
+	reLastWord = regexp.MustCompile(`: ([^\s:]+)\s*$`)
+)
+
+// culprit finds the service a loader error is about, and the line to
+// report: from a path in the message (services.web.ports,
+// services[web].environment), or else from the value it names
+// ("invalid hostPort: abc") when that occurs on one line of the file.
+func culprit(err error, data []byte, svcs *yaml.Node) (string, int) {
+	msg := err.Error()
+	if m := reSvcPath.FindStringSubmatch(msg); m != nil {
+		name := m[1] + m[2]
+		n := child(svcs, name)
+		if n == nil {
+			return "", 0
+		}
+		line := keyLine(svcs, name)
+		if l := keyLine(n, m[3]); m[3] != "" && l > 0 {
+			line = l
+		}
+		return name, line
+	}
+	m := reLastWord.FindStringSubmatch(strings.TrimSpace(strings.SplitN(msg, "\n", 2)[0]))
+	if m == nil {
+		return "", 0
+	}
+	at := 0
+	for i, ln := range bytes.Split(data, []byte("\n")) {
+		if bytes.Contains(ln, []byte(m[1])) {
+			if at > 0 {
+				return "", 0 // on several lines: which one is not known
+			}
+			at = i + 1
+		}
+	}
+	name, start := "", 0
+	for i := 0; i+1 < len(svcs.Content); i += 2 {
+		if l := svcs.Content[i].Line; l <= at && l > start {
+			name, start = svcs.Content[i].Value, l
+		}
+	}
+	return name, at
+}
+
+// withoutService returns the compose file without service name.
+func withoutService(data []byte, name string) ([]byte, bool) {
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
+		return nil, false
+	}
+	svcs := child(root.Content[0], "services")
+	if svcs == nil || svcs.Kind != yaml.MappingNode {
+		return nil, false
+	}
+	for i := 0; i+1 < len(svcs.Content); i += 2 {
+		if svcs.Content[i].Value == name {
+			svcs.Content = append(svcs.Content[:i:i], svcs.Content[i+2:]...)
+			out, err := yaml.Marshal(&root)
+			return out, err == nil
+		}
+	}
+	return nil, false
+}
+
+func (a Agent) load(ctx context.Context, f *discovery.File, data []byte, dir string, env map[string]string, mode loadMode) (proj *types.Project, err error) {
 	// compose-go assumes a schema-valid model in places and panics on some
 	// malformed input once validation is skipped (found by FuzzRead); one
 	// bad file must not end the run.
@@ -275,7 +370,6 @@ func (a Agent) load(ctx context.Context, f *discovery.File, dir string, env map[
 	if abs == "" {
 		abs = filepath.Join(dir, filepath.Base(f.Path))
 	}
-	data := f.Data
 	if mode >= lenient {
 		if d, ok := withoutUnread(data); ok {
 			data = d

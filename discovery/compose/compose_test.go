@@ -145,7 +145,7 @@ func TestBrokenFiles(t *testing.T) {
 		msg  string
 	}{
 		{"broken.yml", 6, "invalid YAML"},
-		{"docker-compose.badports.yml", 0, "not a valid compose file"},
+		{"docker-compose.badports.yml", 4, "services.web.ports"},
 	} {
 		f := file(t, c.name)
 		err := agent.Read(context.Background(), f, discovery.NewCollector("dev"))
@@ -336,4 +336,22 @@ func TestStoreBuiltLocally(t *testing.T) {
 		t.Fatalf("clickhouse: %v, want a clickhouse data store", n)
 	}
 	edge(t, c, graph.Reads, graph.ServiceID("dev", "api"), n.ID)
+}
+
+// A service the loader rejects is reported at its line and left out; the
+// file's other services are still read.
+func TestBadServiceDoesNotHideTheOthers(t *testing.T) {
+	f := file(t, "docker-compose.badservice.yml")
+	c := discovery.NewCollector("dev")
+	if err := agent.Read(context.Background(), f, c); err != nil {
+		t.Fatal(err)
+	}
+	edge(t, c, graph.Reads, graph.ServiceID("dev", "api"), graph.DataStoreID("dev", "cache"))
+	if _, ok := c.Node(graph.ServiceID("dev", "web")); ok {
+		t.Error("the invalid service was read")
+	}
+	errs := c.Errors()
+	if len(errs) != 1 || errs[0].Line != 4 || !strings.Contains(errs[0].Msg, "service web") {
+		t.Errorf("errors %v, want service web reported at line 4", errs)
+	}
 }
