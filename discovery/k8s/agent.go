@@ -186,7 +186,7 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 		if typ == "" {
 			typ = "ClusterIP"
 		}
-		c.AddFact(Name, key("service"), service{Namespace: ns, Name: o.Name, Type: typ, Variant: variantKey(file, variant), Selector: o.Spec.Selector,
+		c.AddFact(Name, key("service"), service{Namespace: ns, Name: o.Name, Type: typ, ExternalName: o.Spec.ExternalName, Variant: variantKey(file, variant), Selector: o.Spec.Selector,
 			Ports: o.Spec.Ports, Annotations: o.Annotations, Src: src})
 	case tm.Kind == "Ingress":
 		meta, class, rules, ferr := ingressOf(file, d.line, tm, j)

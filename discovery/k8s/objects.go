@@ -33,6 +33,7 @@ type workload struct {
 
 type service struct {
 	Namespace, Name, Type string
+	ExternalName          string // the DNS name an ExternalName Service stands for
 	Variant               string // which rendering it came from (see variantKey)
 	Selector              map[string]string
 	Ports                 []corev1.ServicePort

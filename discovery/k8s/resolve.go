@@ -592,6 +592,16 @@ func (r *resolver) secretDependencies(w *workload, from graph.ID, ct corev1.Cont
 }
 
 func (r *resolver) dependency(w *workload, from graph.ID, ep endpoint.Endpoint, src graph.Source) {
+	if ext := r.externalName(ep.Host); ext != "" {
+		// An ExternalName Service is an in-cluster alias of an outside
+		// name (a managed database, a vendor's API).
+		ep.Host = ext
+		if ep.Engine == "" {
+			for _, e := range endpoint.Parse(ep.Var, ext) {
+				ep.Engine = e.Engine
+			}
+		}
+	}
 	if endpoint.ClusterLocal(ep.Host) || !strings.Contains(ep.Host, ".") {
 		if ts := r.lookup(ep.Host); len(ts) > 0 {
 			for _, t := range ts {
@@ -663,6 +673,24 @@ func (r *resolver) dependency(w *workload, from graph.ID, ep endpoint.Endpoint, 
 		props["port"] = ep.Port
 	}
 	r.edge(graph.Calls, from, graph.ServiceID(r.env, endpoint.ServiceLabel(ep.Host)), props, src)
+}
+
+// externalName is the outside name an ExternalName Service called host
+// stands for, or "" when host is not one (or also names a workload).
+func (r *resolver) externalName(host string) string {
+	if !endpoint.ClusterLocal(host) && strings.Contains(host, ".") {
+		return ""
+	}
+	label := endpoint.ServiceLabel(host)
+	if len(r.byName[label]) > 0 {
+		return ""
+	}
+	for _, s := range r.f.services {
+		if s.Name == label && s.Type == "ExternalName" && s.ExternalName != "" {
+			return strings.ToLower(strings.TrimSuffix(s.ExternalName, "."))
+		}
+	}
+	return ""
 }
 
 // indexOwnHosts records the host names the estate's gateways serve.

@@ -320,3 +320,56 @@ metadata: {name: e
 		t.Errorf("errors %v: want the bad documents at lines 10, 16 and 23 (where the YAML parser stopped)", rep.Errors)
 	}
 }
+
+// An ExternalName Service is an in-cluster name for an outside one: the
+// workload calling it uses the managed database or the vendor behind it,
+// not a service of the cluster.
+func TestExternalNameService(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"app.yaml": `apiVersion: v1
+kind: Service
+metadata: {name: orders-db}
+spec: {type: ExternalName, externalName: orders.cluster-abc.eu-west-1.rds.amazonaws.com}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: payments}
+spec: {type: ExternalName, externalName: api.stripe.com}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders}
+spec:
+  template:
+    metadata: {labels: {app: orders}}
+    spec:
+      containers:
+        - name: orders
+          image: shop/orders:1
+          env:
+            - {name: DATABASE_URL, value: "postgres://orders@orders-db:5432/orders"}
+            - {name: PAYMENTS_URL, value: "https://payments/v1"}
+`})
+	rep, err := discovery.Run(context.Background(), []string{dir}, discovery.Options{
+		Env: "e", Agents: []discovery.Agent{k8s.Agent{}}, Linkers: []discovery.Linker{k8s.Resolver{}},
+	})
+	if err != nil || len(rep.Errors) > 0 {
+		t.Fatal(err, rep.Errors)
+	}
+	orders := graph.ServiceID("e", "orders")
+	var store graph.ID
+	for _, e := range rep.Batch.Edges {
+		if e.Kind == graph.Reads && e.From == orders {
+			store = e.To
+		}
+	}
+	n, ok := rep.Collector.Node(store)
+	if !ok || n.Props.String("host") != "orders.cluster-abc.eu-west-1.rds.amazonaws.com" || !n.Props.Bool("managed") {
+		t.Errorf("orders reads %v, want the RDS instance behind orders-db", n)
+	}
+	if _, ok := rep.Collector.Edge(graph.EdgeID(graph.Calls, orders, graph.ThirdPartyID("api.stripe.com"))); !ok {
+		t.Error("no CALLS orders -> api.stripe.com behind the payments ExternalName")
+	}
+	if _, ok := rep.Collector.Edge(graph.EdgeID(graph.Calls, orders, graph.ServiceID("e", "payments"))); ok {
+		t.Error("payments, an ExternalName, became an in-cluster service")
+	}
+}
