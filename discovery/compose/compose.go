@@ -47,6 +47,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/dotenv"
 	interp "github.com/compose-spec/compose-go/v2/interpolation"
 	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/compose-spec/compose-go/v2/tree"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/sirupsen/logrus"
@@ -357,6 +358,17 @@ func withoutService(data []byte, name string) ([]byte, bool) {
 	return nil, false
 }
 
+// reRequired matches a required variable, ${NAME:?message} or ${NAME?}.
+var reRequired = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*):?\?[^}]*\}`)
+
+// lenientSubstitute interpolates like compose, except that a required
+// variable the environment does not set (POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?})
+// is left empty instead of failing the file: what the file describes does
+// not depend on a password it does not hold.
+func lenientSubstitute(tmpl string, m template.Mapping) (string, error) {
+	return template.Substitute(reRequired.ReplaceAllString(tmpl, "$${$1}"), m)
+}
+
 func (a Agent) load(ctx context.Context, f *discovery.File, data []byte, dir string, env map[string]string, mode loadMode) (proj *types.Project, err error) {
 	// compose-go assumes a schema-valid model in places and panics on some
 	// malformed input once validation is skipped (found by FuzzRead); one
@@ -399,6 +411,7 @@ func (a Agent) load(ctx context.Context, f *discovery.File, data []byte, dir str
 			for p, c := range o.Interpolate.TypeCastMapping {
 				in.TypeCastMapping[p] = lenientCast(c)
 			}
+			in.Substitute = lenientSubstitute
 			o.Interpolate = &in
 			o.SkipValidation = true
 		}
@@ -498,6 +511,10 @@ func (r *reader) services() []types.ServiceConfig {
 	}
 	for _, s := range r.proj.DisabledServices {
 		out = append(out, s)
+	}
+	for i := range out {
+		// image: app:${TAG:?} with TAG unset, read leniently.
+		out[i].Image = strings.TrimSuffix(out[i].Image, ":")
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -355,3 +355,17 @@ func TestBadServiceDoesNotHideTheOthers(t *testing.T) {
 		t.Errorf("errors %v, want service web reported at line 4", errs)
 	}
 }
+
+// Required variables (${DB_PASSWORD:?}) the environment does not set do
+// not cost the service they appear in: the file is read with them empty.
+func TestRequiredVariablesUnset(t *testing.T) {
+	c := read(t, "docker-compose.required.yml")
+	api, ok := c.Node(graph.ServiceID("dev", "api"))
+	if !ok || api.Props.String("image") != "example/api" {
+		t.Fatalf("api %v", api)
+	}
+	edge(t, c, graph.Reads, api.ID, graph.DataStoreID("dev", "db"))
+	if errs := c.Errors(); len(errs) > 0 {
+		t.Errorf("errors %v", errs)
+	}
+}
