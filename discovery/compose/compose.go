@@ -195,19 +195,32 @@ func (a Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collect
 	return nil
 }
 
+// dotenvNames are the files the variables of a compose file are read
+// from, in order: the .env compose reads, or else the example a project
+// commits in its place (supabase's .env.example, immich's example.env),
+// whose values say how the stack is wired (POSTGRES_HOST=db) far better
+// than empty ones.
+var dotenvNames = []string{".env", ".env.example", ".env.sample", ".env.dist", ".env.template", "example.env", "env.example", "sample.env"}
+
 // environment is the process environment overlaid by the .env file beside
-// the compose file (compose gives the process environment precedence).
+// the compose file, or its committed example (compose gives the process
+// environment precedence).
 func (a Agent) environment(dir string) map[string]string {
 	environ := a.Environ
 	if environ == nil {
 		environ = os.Environ()
 	}
 	env := map[string]string{}
-	if de := filepath.Join(dir, ".env"); fileExists(de) {
+	for _, n := range dotenvNames {
+		de := filepath.Join(dir, n)
+		if !fileExists(de) {
+			continue
+		}
 		if m, err := dotenv.GetEnvFromFile(map[string]string{}, []string{de}); err == nil {
 			for k, v := range m {
 				env[k] = v
 			}
+			break
 		}
 	}
 	for _, kv := range environ {

@@ -369,3 +369,19 @@ func TestRequiredVariablesUnset(t *testing.T) {
 		t.Errorf("errors %v", errs)
 	}
 }
+
+// A project that commits a .env.example instead of its .env is wired by
+// the example's values (POSTGRES_HOST=db), not by empty ones.
+func TestEnvExampleWhenNoDotEnv(t *testing.T) {
+	c := read(t, "envexample/docker-compose.yml")
+	edge(t, c, graph.Reads, graph.ServiceID("dev", "rest"), graph.DataStoreID("dev", "db"))
+	db, _ := c.Node(graph.DataStoreID("dev", "db"))
+	if pp, _ := db.Props["publicPorts"].([]int64); !slices.Equal(pp, []int64{5432}) {
+		t.Errorf("db props %v, want publicPorts [5432]", db.Props)
+	}
+	b, _ := c.Batch(graph.Scope{Source: "compose", Key: "t"}, "r")
+	js, _ := json.Marshal(b)
+	if strings.Contains(string(js), "super-secret") {
+		t.Error("a secret value from .env.example reached the batch")
+	}
+}
