@@ -263,8 +263,10 @@ func lenientCast(c interp.Cast) interp.Cast {
 var unread = []string{"healthcheck", "stop_grace_period"}
 
 // withoutUnread returns the compose file without the unread keys of its
-// services, or false when it cannot be rewritten.
-func withoutUnread(data []byte) ([]byte, bool) {
+// services and without the short-syntax ports unset variables leave with
+// no container port ("${PORT}:${PORT}" reads ":"), or false when it cannot
+// be rewritten.
+func withoutUnread(data []byte, env map[string]string) ([]byte, bool) {
 	var root yaml.Node
 	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
 		return nil, false
@@ -285,6 +287,21 @@ func withoutUnread(data []byte) ([]byte, bool) {
 			}
 		}
 		m.Content = kept
+		if ports := child(m, "ports"); ports != nil && ports.Kind == yaml.SequenceNode {
+			lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+			var ok []*yaml.Node
+			for _, p := range ports.Content {
+				if p.Kind == yaml.ScalarNode && strings.Contains(p.Value, "$") {
+					v, err := lenientSubstitute(p.Value, lookup)
+					target := v[strings.LastIndexByte(v, ':')+1:]
+					if err != nil || strings.Trim(target, "/tcpudp") == "" {
+						continue
+					}
+				}
+				ok = append(ok, p)
+			}
+			ports.Content = ok
+		}
 	}
 	out, err := yaml.Marshal(&root)
 	return out, err == nil
@@ -396,7 +413,7 @@ func (a Agent) load(ctx context.Context, f *discovery.File, data []byte, dir str
 		abs = filepath.Join(dir, filepath.Base(f.Path))
 	}
 	if mode >= lenient {
-		if d, ok := withoutUnread(data); ok {
+		if d, ok := withoutUnread(data, env); ok {
 			data = d
 		}
 	}

@@ -385,3 +385,14 @@ func TestEnvExampleWhenNoDotEnv(t *testing.T) {
 		t.Error("a secret value from .env.example reached the batch")
 	}
 }
+
+// A port mapping unset variables leave without a container port
+// ("${POSTGRES_PORT}:${POSTGRES_PORT}") is dropped, not the whole file.
+func TestPortOfUnsetVariables(t *testing.T) {
+	c := read(t, "docker-compose.emptyport.yml")
+	edge(t, c, graph.Reads, graph.ServiceID("dev", "api"), graph.DataStoreID("dev", "db"))
+	db, _ := c.Node(graph.DataStoreID("dev", "db"))
+	if lp, _ := db.Props["localPorts"].([]int64); !slices.Equal(lp, []int64{8081}) {
+		t.Errorf("db props %v, want localPorts [8081]", db.Props)
+	}
+}
