@@ -169,6 +169,14 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 			for _, e := range ct.Env {
 				w.EnvLines[e.Name] = lineOf(d, "name: "+e.Name)
 			}
+			for _, a := range append(append([]string{}, ct.Command...), ct.Args...) {
+				if strings.Contains(a, "=") || strings.Contains(a, "://") {
+					if w.ArgLines == nil {
+						w.ArgLines = map[string]int{}
+					}
+					w.ArgLines[a] = lineOf(d, a)
+				}
+			}
 		}
 		if len(tmpl.Spec.Containers) > 0 {
 			w.Engine = endpoint.EngineOfImage(tmpl.Spec.Containers[0].Image)

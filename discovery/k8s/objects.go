@@ -27,6 +27,7 @@ type workload struct {
 	Pod                   corev1.PodSpec
 	Engine                string         // data-store engine when the workload is a database, cache or queue
 	EnvLines              map[string]int // env var name → file line
+	ArgLines              map[string]int // command-line argument → file line
 	Variant               string         // which rendering it came from (see variantKey)
 	Src                   graph.Source
 }

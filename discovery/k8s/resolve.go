@@ -543,7 +543,58 @@ func (r *resolver) dependencies(w *workload) {
 			}
 		}
 		r.secretDependencies(w, from, ct)
+		for _, a := range argEndpoints(ct) {
+			line := lineOfArg(w, a.raw)
+			src := graph.Source{Agent: Name, File: w.Src.File, Line: line, Detail: w.Src.Detail + " argument " + a.flag}
+			for _, ep := range endpoint.Parse(a.name, a.value) {
+				ep.Var = a.flag
+				r.dependency(w, from, ep, src)
+			}
+		}
 	}
+}
+
+// argEndpoint is a command-line argument that may name an address:
+// --redis-addr=redis:6379, or --db followed by postgres://….
+type argEndpoint struct {
+	flag, name, value, raw string
+}
+
+// argEndpoints lists the arguments of a container's command that may name
+// an address: a flag=value, or a URL after a flag. Their flag's name reads
+// like a variable's (--catalog-addr is CATALOG_ADDR), so the same rules
+// decide what they name.
+func argEndpoints(ct corev1.Container) []argEndpoint {
+	args := append(append([]string{}, ct.Command...), ct.Args...)
+	var out []argEndpoint
+	for i, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		flag, value, ok := strings.Cut(a, "=")
+		raw := a
+		if !ok {
+			if i+1 >= len(args) || !strings.Contains(args[i+1], "://") {
+				continue
+			}
+			value, raw = args[i+1], args[i+1]
+		}
+		name := strings.ToUpper(strings.ReplaceAll(strings.TrimLeft(flag, "-"), "-", "_"))
+		if name == "" || value == "" {
+			continue
+		}
+		out = append(out, argEndpoint{flag: flag, name: name, value: value, raw: raw})
+	}
+	return out
+}
+
+// lineOfArg is the line of a workload's document holding arg, or the
+// workload's line.
+func lineOfArg(w *workload, arg string) int {
+	if l := w.ArgLines[arg]; l > 0 {
+		return l
+	}
+	return w.Src.Line
 }
 
 // secretDependencies adds what the addresses in the Secrets a container

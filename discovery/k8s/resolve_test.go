@@ -373,3 +373,59 @@ spec:
 		t.Error("payments, an ExternalName, became an in-cluster service")
 	}
 }
+
+// Addresses given on the command line (--catalog-addr=catalog:7000, or a
+// URL after a flag) are read like the environment's; listen addresses and
+// other flags are not dependencies.
+func TestDependenciesFromArguments(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"app.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: front}
+spec:
+  template:
+    metadata: {labels: {app: front}}
+    spec:
+      containers:
+        - name: front
+          image: shop/front:1
+          command: [/front]
+          args:
+            - --catalog-addr=catalog:7000
+            - --listen-addr=0.0.0.0:8080
+            - --log-level=debug
+            - --db
+            - postgres://front@front-db:5432/front
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: catalog}
+spec:
+  template:
+    metadata: {labels: {app: catalog}}
+    spec:
+      containers: [{name: catalog, image: shop/catalog:1}]
+`})
+	rep, err := discovery.Run(context.Background(), []string{dir}, discovery.Options{
+		Env: "e", Agents: []discovery.Agent{k8s.Agent{}}, Linkers: []discovery.Linker{k8s.Resolver{}},
+	})
+	if err != nil || len(rep.Errors) > 0 {
+		t.Fatal(err, rep.Errors)
+	}
+	front := graph.ServiceID("e", "front")
+	e, ok := rep.Collector.Edge(graph.EdgeID(graph.Calls, front, graph.ServiceID("e", "catalog")))
+	if !ok || e.Props.String("via") != "--catalog-addr" || e.Sources[0].Line != 13 {
+		t.Errorf("front -> catalog from --catalog-addr: %+v", e)
+	}
+	if _, ok := rep.Collector.Edge(graph.EdgeID(graph.Reads, front, graph.DataStoreID("e", "front-db"))); !ok {
+		t.Error("no READS front -> front-db from --db")
+	}
+	var n int
+	for _, e := range rep.Batch.Edges {
+		if e.From == front && e.Kind != graph.RunsImage {
+			n++
+		}
+	}
+	if n != 3 { // CALLS catalog, READS and WRITES front-db
+		t.Errorf("front has %d dependency edges, want 3", n)
+	}
+}
