@@ -22,7 +22,8 @@
 //     depends_on, links, and environment values that name another compose
 //     service (*_ADDR, *_URL, *_HOST, *_SERVICE, … and connection strings
 //     such as postgres://, mongodb://, redis://, amqp://, jdbc:…), with the
-//     variable in "via"; CALLS to a ThirdParty for external hosts. A
+//     variable in "via", and from command-line flags read the same way
+//     (--catalog-addr=catalog:7000); CALLS to a ThirdParty for external hosts. A
 //     depends_on entry counts only when the environment and links name no
 //     dependency of the service (otherwise it is start-up order; the list
 //     is kept in dependsOn).
@@ -1029,6 +1030,15 @@ func (r *reader) dependencies(s types.ServiceConfig) {
 			}
 		}
 	}
+	for _, a := range argTargets(append(append([]string{}, s.Entrypoint...), s.Command...)) {
+		line := r.lineOf(s.Name, "command")
+		for _, t := range targets(a.name, a.value) {
+			if name, ok := r.aliases[t.host]; ok && name != s.Name && !done[name] {
+				r.link(from, name, a.flag, t.port, r.src(line, "command "+a.flag))
+				done[name] = true
+			}
+		}
+	}
 	for _, l := range s.Links {
 		name, _, _ := strings.Cut(l, ":")
 		if tgt, ok := r.aliases[strings.ToLower(name)]; ok && !done[tgt] && tgt != s.Name {
@@ -1050,6 +1060,34 @@ func (r *reader) dependencies(s types.ServiceConfig) {
 			done[tgt] = true
 		}
 	}
+}
+
+// argTarget is a command-line argument that may name an address.
+type argTarget struct{ flag, name, value string }
+
+// argTargets lists the arguments that may name an address: a flag=value
+// (--redis-addr=cache:6379), or a URL after a flag. Their flag's name reads
+// like a variable's (--redis-addr is REDIS_ADDR), so the same rules
+// decide what they name.
+func argTargets(args []string) []argTarget {
+	var out []argTarget
+	for i, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		flag, value, ok := strings.Cut(a, "=")
+		if !ok {
+			if i+1 >= len(args) || !strings.Contains(args[i+1], "://") {
+				continue
+			}
+			value = args[i+1]
+		}
+		name := strings.ToUpper(strings.ReplaceAll(strings.TrimLeft(flag, "-"), "-", "_"))
+		if name != "" && value != "" {
+			out = append(out, argTarget{flag: flag, name: name, value: value})
+		}
+	}
+	return out
 }
 
 func (r *reader) link(from graph.ID, to, via string, port int, src graph.Source) {

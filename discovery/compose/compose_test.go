@@ -396,3 +396,13 @@ func TestPortOfUnsetVariables(t *testing.T) {
 		t.Errorf("db props %v, want localPorts [8081]", db.Props)
 	}
 }
+
+// Addresses given on the command line are read like the environment's.
+func TestDependenciesFromCommand(t *testing.T) {
+	c := read(t, "docker-compose.args.yml")
+	front := graph.ServiceID("dev", "front")
+	if e := edge(t, c, graph.Calls, front, graph.ServiceID("dev", "catalog")); e.Props.String("via") != "--catalog-addr" || e.Props.Int("port") != 7000 {
+		t.Errorf("front -> catalog props %v", e.Props)
+	}
+	edge(t, c, graph.Reads, front, graph.DataStoreID("dev", "cache"))
+}
