@@ -143,6 +143,11 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 		}
 		return first
 	}
+	if helmTest(tm.Metadata.Annotations["helm.sh/hook"]) {
+		// A chart's test Pod (helm test) is run by hand against a release;
+		// it is not part of what is deployed, and its name is often random.
+		return nil
+	}
 	if tm.Metadata.Name == "" && recorded[tm.Kind] {
 		return &discovery.FileError{File: file, Line: d.line, Msg: fmt.Sprintf("%s %s without metadata.name", tm.APIVersion, tm.Kind)}
 	}
@@ -339,6 +344,17 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 		c.AddFact(Name, key("routes"), rs)
 	}
 	return nil
+}
+
+// helmTest says whether a helm.sh/hook annotation makes the object a test.
+func helmTest(hooks string) bool {
+	for _, h := range strings.Split(hooks, ",") {
+		switch strings.TrimSpace(h) {
+		case "test", "test-success", "test-failure":
+			return true
+		}
+	}
+	return false
 }
 
 // variantKey groups the objects of one rendering: a chart or an overlay,

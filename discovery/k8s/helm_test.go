@@ -131,3 +131,43 @@ spec:
 		t.Errorf("evidence %v, want the subchart's own directory charts/api", n.Sources[0].File)
 	}
 }
+
+// A chart's test Pods (helm.sh/hook: test) are not part of the release:
+// they are left out, and their random names never become services.
+func TestHelmTestHooksLeftOut(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+		"app/templates/web.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: shop/web:1}]
+`,
+		"app/templates/tests/smoke.yaml": `apiVersion: v1
+kind: Pod
+metadata:
+  name: web-smoke-{{ randAlphaNum 5 | lower }}
+  annotations: {"helm.sh/hook": test, "helm.sh/hook-delete-policy": hook-succeeded}
+spec:
+  containers:
+    - name: curl
+      image: curlimages/curl:8
+      env: [{name: WEB_URL, value: "http://web:80"}]
+  restartPolicy: Never
+`,
+	})
+	rep, err := discovery.Run(context.Background(), []string{filepath.Join(dir, "app")}, discovery.Options{
+		Env: "e", DirAgents: []discovery.DirAgent{k8s.HelmAgent{}}, Linkers: []discovery.Linker{k8s.Resolver{}},
+	})
+	if err != nil || len(rep.Errors) > 0 {
+		t.Fatal(err, rep.Errors)
+	}
+	for _, n := range rep.Batch.Nodes {
+		if n.Kind == graph.Service && n.Name != "web" {
+			t.Errorf("service %s: a test hook was read as part of the release", n.Name)
+		}
+	}
+}
