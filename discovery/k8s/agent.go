@@ -10,6 +10,14 @@
 // Deployment's CART_ADDR=cart:7070 finds the Service named cart wherever it
 // was defined, and the same workload seen as a plain manifest, in an
 // overlay and in a chart becomes one service with three pieces of evidence.
+//
+// A workload's dependencies are read from its environment (literals,
+// ConfigMaps, and the addresses connection strings in Secrets name, never
+// their credentials) and from its command-line flags; an ExternalName
+// Service leads to the outside name it stands for, and a host the estate's
+// own gateways serve is not a third party. A Service selects the workloads
+// of its own rendering first. Unreadable documents are reported one by one;
+// a chart's test hooks are not part of the release and are skipped.
 package k8s
 
 import (
