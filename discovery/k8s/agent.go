@@ -160,7 +160,11 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 		return &discovery.FileError{File: file, Line: d.line, Msg: fmt.Sprintf("%s %s without metadata.name", tm.APIVersion, tm.Kind)}
 	}
 	src := graph.Source{Agent: Name, File: file, Line: d.line, Detail: detail(tm, variant)}
-	key := func(kind string) string { return fmt.Sprintf("k8s/%s/%s#%d/%s", kind, file, d.line, tm.Metadata.Name) }
+	// The variant is part of the key: overlays built from one base file
+	// name the same file and line for different objects.
+	key := func(kind string) string {
+		return fmt.Sprintf("k8s/%s/%s#%d/%s@%s", kind, file, d.line, tm.Metadata.Name, variant)
+	}
 	g, _ := splitAPIVersion(tm.APIVersion)
 	ns := tm.Metadata.Namespace
 	if ns == "" {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path"
 	"path/filepath"
@@ -50,7 +51,7 @@ func (KustomizeAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery
 	// Remote bases would be fetched over the network; discovery reads what
 	// is on disk only. The overlay is built without them (in every
 	// kustomization it reaches), and each is reported.
-	fs := localFS{FileSystem: filesys.MakeFsOnDisk()}
+	fs := localFS{FileSystem: filesys.MakeFsOnDisk(), top: filepath.Join(absDir(dir), name)}
 	opts := krusty.MakeDefaultOptions()
 	k := krusty.MakeKustomizer(opts)
 	rm, err := k.Run(&fs, dir)
@@ -68,18 +69,80 @@ func (KustomizeAgent) ReadDir(ctx context.Context, dir, rel string, c *discovery
 		return &discovery.FileError{File: file, Msg: "cannot build Kustomize overlay: " + err.Error(), Err: err}
 	}
 	variant := "kustomize overlay " + rel
+	origins := map[string][]doc{}
 	for _, r := range rm.Resources() {
 		j, err := r.MarshalJSON()
 		if err != nil {
 			return &discovery.FileError{File: file, Msg: "kustomize output: " + err.Error(), Err: err}
 		}
-		// Built objects have no line of their own; evidence names the
-		// overlay's kustomization file and the object.
-		if err := readObject(file, doc{}, j, variant, c); err != nil {
-			return err
+		// Evidence names the file and document the object came from (its
+		// origin annotation, asked for below), or else the overlay's
+		// kustomization file.
+		f, d := file, doc{}
+		if o := originPath(r.GetAnnotations()[originAnnotation]); o != "" {
+			src := filepath.Join(dir, filepath.FromSlash(o))
+			if _, ok := origins[src]; !ok {
+				if b, err := os.ReadFile(src); err == nil {
+					origins[src] = splitDocs(b)
+				} else {
+					origins[src] = nil
+				}
+			}
+			if od, ok := findDoc(origins[src], r.GetKind(), r.GetName()); ok {
+				f, d = path.Clean(path.Join(rel, o)), od
+			}
+		}
+		if err := readObject(f, d, j, variant, c); err != nil {
+			c.AddError(asFileError(f, d.line, err))
 		}
 	}
 	return nil
+}
+
+// originAnnotation is where kustomize records the file a built object
+// came from when the kustomization asks for originAnnotations.
+const originAnnotation = "config.kubernetes.io/origin"
+
+// originPath is the local path in an origin annotation ("path:
+// ../base/app.yaml"), or "" for none or a remote one.
+func originPath(ann string) string {
+	var o struct {
+		Path string `json:"path"`
+		Repo string `json:"repo"`
+	}
+	if ann == "" || yaml.Unmarshal([]byte(ann), &o) != nil || o.Repo != "" {
+		return ""
+	}
+	return filepath.ToSlash(o.Path)
+}
+
+// findDoc is the document of docs that defined the built object kind/name:
+// of that kind, with the longest name the built one contains (a
+// namePrefix or nameSuffix made app into prod-app-v2).
+func findDoc(docs []doc, kind, built string) (doc, bool) {
+	var best doc
+	bestLen := -1
+	for _, d := range docs {
+		j, err := yaml.YAMLToJSON(d.text)
+		if err != nil {
+			continue
+		}
+		var tm typeMeta
+		if json.Unmarshal(j, &tm) != nil || tm.Kind != kind || !strings.Contains(built, tm.Metadata.Name) {
+			continue
+		}
+		if len(tm.Metadata.Name) > bestLen {
+			best, bestLen = d, len(tm.Metadata.Name)
+		}
+	}
+	return best, bestLen >= 0
+}
+
+func absDir(dir string) string {
+	if a, err := filepath.Abs(dir); err == nil {
+		return a
+	}
+	return dir
 }
 
 // remoteRef is a remote entry left out of a kustomization.
@@ -92,6 +155,7 @@ type remoteRef struct {
 // come without their remote resources, bases and components.
 type localFS struct {
 	filesys.FileSystem
+	top    string // the overlay's own kustomization file, which is asked for origin annotations
 	remote []remoteRef
 }
 
@@ -105,6 +169,13 @@ func (l *localFS) ReadFile(p string) ([]byte, error) {
 		return data, nil // krusty reports it
 	}
 	changed := false
+	if filepath.Clean(absDir(p)) == l.top {
+		bm, _ := k["buildMetadata"].([]any)
+		if !slices.Contains(bm, any("originAnnotations")) {
+			k["buildMetadata"] = append(bm, "originAnnotations")
+			changed = true
+		}
+	}
 	for _, field := range []string{"resources", "bases", "components"} {
 		entries, ok := k[field].([]any)
 		if !ok {

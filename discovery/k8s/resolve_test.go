@@ -429,3 +429,44 @@ spec:
 		t.Errorf("front has %d dependency edges, want 3", n)
 	}
 }
+
+// An object an overlay builds is evidenced at the file and document it
+// came from (a base's app.yaml, second document), not at the overlay's
+// kustomization file with no line.
+func TestKustomizeEvidenceAtOrigin(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"base/kustomization.yaml": "resources: [app.yaml]\n",
+		"base/app.yaml": `apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: example/web:1}]
+`,
+		"prod/kustomization.yaml": "resources: [../base]\nnamePrefix: prod-\n",
+		"staging/kustomization.yaml": "resources: [../base]\nnamePrefix: staging-\n",
+	})
+	rep, err := discovery.Run(context.Background(), []string{filepath.Join(dir, "prod"), filepath.Join(dir, "staging")}, discovery.Options{
+		Env: "e", DirAgents: []discovery.DirAgent{k8s.KustomizeAgent{}}, Linkers: []discovery.Linker{k8s.Resolver{}},
+	})
+	if err != nil || len(rep.Errors) > 0 {
+		t.Fatal(err, rep.Errors)
+	}
+	for _, name := range []string{"prod-web", "staging-web"} {
+		n, ok := rep.Collector.Node(graph.ServiceID("e", name))
+		if !ok {
+			t.Errorf("%s missing", name)
+			continue
+		}
+		if s := n.Sources[0]; !strings.HasSuffix(s.File, "base/app.yaml") || s.Line != 6 {
+			t.Errorf("%s evidence %+v, want base/app.yaml:6", name, s)
+		}
+	}
+}
