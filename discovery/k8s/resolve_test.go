@@ -450,7 +450,7 @@ spec:
     spec:
       containers: [{name: web, image: example/web:1}]
 `,
-		"prod/kustomization.yaml": "resources: [../base]\nnamePrefix: prod-\n",
+		"prod/kustomization.yaml":    "resources: [../base]\nnamePrefix: prod-\n",
 		"staging/kustomization.yaml": "resources: [../base]\nnamePrefix: staging-\n",
 	})
 	rep, err := discovery.Run(context.Background(), []string{filepath.Join(dir, "prod"), filepath.Join(dir, "staging")}, discovery.Options{
