@@ -14,13 +14,16 @@
 //     rabbitmq, kafka, elasticsearch, … or by a *-db name with a database
 //     port), keyed graph.DataStoreID(env, name);
 //   - Internet -ROUTES_TO-> service for ports published on all interfaces
-//     (no host IP, 0.0.0.0 or ::); ports bound to a loopback address are
-//     recorded in localPorts and are not internet-facing;
+//     (no host IP, 0.0.0.0 or ::), including a bare container port
+//     ("8080") that Docker publishes on a host port it picks (listed in
+//     ephemeralPorts); ports bound to a loopback address are recorded in
+//     localPorts and are not internet-facing;
 //   - CALLS between services and READS/WRITES to data stores from
 //     depends_on, links, and environment values that name another compose
 //     service (*_ADDR, *_URL, *_HOST, *_SERVICE, … and connection strings
 //     such as postgres://, mongodb://, redis://, amqp://, jdbc:…), with the
-//     variable in "via"; CALLS to a ThirdParty for external hosts. A
+//     variable in "via", and from command-line flags read the same way
+//     (--catalog-addr=catalog:7000); CALLS to a ThirdParty for external hosts. A
 //     depends_on entry counts only when the environment and links name no
 //     dependency of the service (otherwise it is start-up order; the list
 //     is kept in dependsOn).
@@ -43,7 +46,10 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/dotenv"
+	interp "github.com/compose-spec/compose-go/v2/interpolation"
 	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/template"
+	"github.com/compose-spec/compose-go/v2/tree"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/sirupsen/logrus"
 	"gopkg.in/yaml.v3"
@@ -146,21 +152,43 @@ func (a Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collect
 		abs = f.Path
 	}
 	dir := filepath.Dir(abs)
+	if d, err := filepath.Abs(dir); err == nil {
+		dir = d
+	}
 	env := a.environment(dir)
-	proj, err := a.load(ctx, f, dir, env, false)
-	if err != nil {
-		// Files that extend or include others, or reference env files, fail
-		// when those are absent; read the file on its own then.
-		proj, err = a.load(ctx, f, dir, env, true)
+	data := f.Data
+	proj, err := a.loadAny(ctx, f, data, dir, env)
+	// A service the loader rejects (ports: ["abc:80"]) is left out and
+	// reported, so that it does not hide the file's other services.
+	var dropped []*discovery.FileError
+	for err != nil && len(dropped) < len(svcNode.Content)/2 {
+		svc, line := culprit(err, f.Data, svcNode)
+		if svc == "" {
+			break
+		}
+		d, ok := withoutService(data, svc)
+		if !ok {
+			break
+		}
+		dropped = append(dropped, &discovery.FileError{File: f.Path, Line: line,
+			Msg: "service " + svc + " is not valid and was left out: " + err.Error(), Err: err})
+		data = d
+		proj, err = a.loadAny(ctx, f, data, dir, env)
+	}
+	if err == nil && len(proj.Services)+len(proj.DisabledServices) == 0 && len(dropped) > 0 {
+		err = dropped[0].Err
 	}
 	if err != nil {
-		line := 0
+		_, line := culprit(err, f.Data, svcNode)
 		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 		}
 		return &discovery.FileError{File: f.Path, Line: line, Msg: "not a valid compose file: " + err.Error(), Err: err}
 	}
-	r := &reader{f: f, c: c, proj: proj, doc: doc, svcNode: svcNode, env: c.Env()}
+	for _, e := range dropped {
+		c.AddError(e)
+	}
+	r := &reader{f: f, c: c, proj: proj, doc: doc, svcNode: svcNode, env: c.Env(), dir: dir}
 	if r.env == "" {
 		r.env = "compose"
 	}
@@ -168,19 +196,32 @@ func (a Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collect
 	return nil
 }
 
+// dotenvNames are the files the variables of a compose file are read
+// from, in order: the .env compose reads, or else the example a project
+// commits in its place (supabase's .env.example, immich's example.env),
+// whose values say how the stack is wired (POSTGRES_HOST=db) far better
+// than empty ones.
+var dotenvNames = []string{".env", ".env.example", ".env.sample", ".env.dist", ".env.template", "example.env", "env.example", "sample.env"}
+
 // environment is the process environment overlaid by the .env file beside
-// the compose file (compose gives the process environment precedence).
+// the compose file, or its committed example (compose gives the process
+// environment precedence).
 func (a Agent) environment(dir string) map[string]string {
 	environ := a.Environ
 	if environ == nil {
 		environ = os.Environ()
 	}
 	env := map[string]string{}
-	if de := filepath.Join(dir, ".env"); fileExists(de) {
+	for _, n := range dotenvNames {
+		de := filepath.Join(dir, n)
+		if !fileExists(de) {
+			continue
+		}
 		if m, err := dotenv.GetEnvFromFile(map[string]string{}, []string{de}); err == nil {
 			for k, v := range m {
 				env[k] = v
 			}
+			break
 		}
 	}
 	for _, kv := range environ {
@@ -196,7 +237,170 @@ func fileExists(p string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-func (a Agent) load(ctx context.Context, f *discovery.File, dir string, env map[string]string, alone bool) (proj *types.Project, err error) {
+// loadMode is how forgiving a load is.
+type loadMode int
+
+const (
+	strict  loadMode = iota // as docker compose reads the file
+	lenient                 // a typed field left empty by an unset variable is dropped
+	alone                   // lenient, without what the file extends, includes or takes from env files
+)
+
+// lenientCast wraps an interpolation cast so that an empty value (an
+// unset variable) drops the field instead of failing the file; any other
+// value that does not convert is still an error.
+func lenientCast(c interp.Cast) interp.Cast {
+	return func(v string) (any, error) {
+		out, err := c(v)
+		if err != nil && strings.TrimSpace(v) == "" {
+			return nil, nil
+		}
+		return out, err
+	}
+}
+
+// unread are service keys discovery does not read whose durations fail to
+// decode when a variable leaves them empty (interval: "$HEALTHCHECK_INTERVAL").
+var unread = []string{"healthcheck", "stop_grace_period"}
+
+// withoutUnread returns the compose file without the unread keys of its
+// services and without the short-syntax ports unset variables leave with
+// no container port ("${PORT}:${PORT}" reads ":"), or false when it cannot
+// be rewritten.
+func withoutUnread(data []byte, env map[string]string) ([]byte, bool) {
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
+		return nil, false
+	}
+	svcs := child(root.Content[0], "services")
+	if svcs == nil || svcs.Kind != yaml.MappingNode {
+		return nil, false
+	}
+	for i := 1; i < len(svcs.Content); i += 2 {
+		m := svcs.Content[i]
+		if m.Kind != yaml.MappingNode {
+			continue
+		}
+		kept := m.Content[:0:0]
+		for j := 0; j+1 < len(m.Content); j += 2 {
+			if !slices.Contains(unread, m.Content[j].Value) {
+				kept = append(kept, m.Content[j], m.Content[j+1])
+			}
+		}
+		m.Content = kept
+		if ports := child(m, "ports"); ports != nil && ports.Kind == yaml.SequenceNode {
+			lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+			var ok []*yaml.Node
+			for _, p := range ports.Content {
+				if p.Kind == yaml.ScalarNode && strings.Contains(p.Value, "$") {
+					v, err := lenientSubstitute(p.Value, lookup)
+					target := v[strings.LastIndexByte(v, ':')+1:]
+					if err != nil || strings.Trim(target, "/tcpudp") == "" {
+						continue
+					}
+				}
+				ok = append(ok, p)
+			}
+			ports.Content = ok
+		}
+	}
+	out, err := yaml.Marshal(&root)
+	return out, err == nil
+}
+
+// loadAny loads data strictly, then leniently, then alone.
+func (a Agent) loadAny(ctx context.Context, f *discovery.File, data []byte, dir string, env map[string]string) (*types.Project, error) {
+	proj, err := a.load(ctx, f, data, dir, env, strict)
+	if err != nil {
+		// A variable set in a .env that is not there (only a .env.example
+		// is committed) leaves typed fields empty: retries: $RETRIES.
+		proj, err = a.load(ctx, f, data, dir, env, lenient)
+	}
+	if err != nil {
+		// Files that extend or include others, or reference env files, fail
+		// when those are absent; read the file on its own then.
+		proj, err = a.load(ctx, f, data, dir, env, alone)
+	}
+	return proj, err
+}
+
+var (
+	reSvcPath  = regexp.MustCompile(`services(?:\.([^.\s:\[\]']+)|\[([^\]]+)\])(?:\.([^.\s:\[\]']+))?`)
+	reLastWord = regexp.MustCompile(`: ([^\s:]+)\s*$`)
+)
+
+// culprit finds the service a loader error is about, and the line to
+// report: from a path in the message (services.web.ports,
+// services[web].environment), or else from the value it names
+// ("invalid hostPort: abc") when that occurs on one line of the file.
+func culprit(err error, data []byte, svcs *yaml.Node) (string, int) {
+	msg := err.Error()
+	if m := reSvcPath.FindStringSubmatch(msg); m != nil {
+		name := m[1] + m[2]
+		n := child(svcs, name)
+		if n == nil {
+			return "", 0
+		}
+		line := keyLine(svcs, name)
+		if l := keyLine(n, m[3]); m[3] != "" && l > 0 {
+			line = l
+		}
+		return name, line
+	}
+	m := reLastWord.FindStringSubmatch(strings.TrimSpace(strings.SplitN(msg, "\n", 2)[0]))
+	if m == nil {
+		return "", 0
+	}
+	at := 0
+	for i, ln := range bytes.Split(data, []byte("\n")) {
+		if bytes.Contains(ln, []byte(m[1])) {
+			if at > 0 {
+				return "", 0 // on several lines: which one is not known
+			}
+			at = i + 1
+		}
+	}
+	name, start := "", 0
+	for i := 0; i+1 < len(svcs.Content); i += 2 {
+		if l := svcs.Content[i].Line; l <= at && l > start {
+			name, start = svcs.Content[i].Value, l
+		}
+	}
+	return name, at
+}
+
+// withoutService returns the compose file without service name.
+func withoutService(data []byte, name string) ([]byte, bool) {
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
+		return nil, false
+	}
+	svcs := child(root.Content[0], "services")
+	if svcs == nil || svcs.Kind != yaml.MappingNode {
+		return nil, false
+	}
+	for i := 0; i+1 < len(svcs.Content); i += 2 {
+		if svcs.Content[i].Value == name {
+			svcs.Content = append(svcs.Content[:i:i], svcs.Content[i+2:]...)
+			out, err := yaml.Marshal(&root)
+			return out, err == nil
+		}
+	}
+	return nil, false
+}
+
+// reRequired matches a required variable, ${NAME:?message} or ${NAME?}.
+var reRequired = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*):?\?[^}]*\}`)
+
+// lenientSubstitute interpolates like compose, except that a required
+// variable the environment does not set (POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?})
+// is left empty instead of failing the file: what the file describes does
+// not depend on a password it does not hold.
+func lenientSubstitute(tmpl string, m template.Mapping) (string, error) {
+	return template.Substitute(reRequired.ReplaceAllString(tmpl, "$${$1}"), m)
+}
+
+func (a Agent) load(ctx context.Context, f *discovery.File, data []byte, dir string, env map[string]string, mode loadMode) (proj *types.Project, err error) {
 	// compose-go assumes a schema-valid model in places and panics on some
 	// malformed input once validation is skipped (found by FuzzRead); one
 	// bad file must not end the run.
@@ -209,9 +413,14 @@ func (a Agent) load(ctx context.Context, f *discovery.File, dir string, env map[
 	if abs == "" {
 		abs = filepath.Join(dir, filepath.Base(f.Path))
 	}
+	if mode >= lenient {
+		if d, ok := withoutUnread(data, env); ok {
+			data = d
+		}
+	}
 	details := types.ConfigDetails{
 		WorkingDir:  dir,
-		ConfigFiles: []types.ConfigFile{{Filename: abs, Content: f.Data}},
+		ConfigFiles: []types.ConfigFile{{Filename: abs, Content: data}},
 		Environment: env,
 	}
 	name := loader.NormalizeProjectName(filepath.Base(dir))
@@ -222,9 +431,22 @@ func (a Agent) load(ctx context.Context, f *discovery.File, dir string, env map[
 		o.SetProjectName(name, false)
 		o.Profiles = []string{"*"}
 		o.SkipConsistencyCheck = true
-		o.ResolvePaths = false
+		// Relative paths (env_file, extends.file, build contexts) are
+		// resolved against the compose file's directory; unresolved, the
+		// loader would read them from riskgraph's working directory.
+		o.ResolvePaths = true
 		o.ResourceLoaders = nil
-		if alone {
+		if mode >= lenient && o.Interpolate != nil {
+			in := *o.Interpolate
+			in.TypeCastMapping = make(map[tree.Path]interp.Cast, len(o.Interpolate.TypeCastMapping))
+			for p, c := range o.Interpolate.TypeCastMapping {
+				in.TypeCastMapping[p] = lenientCast(c)
+			}
+			in.Substitute = lenientSubstitute
+			o.Interpolate = &in
+			o.SkipValidation = true
+		}
+		if mode == alone {
 			o.SkipExtends = true
 			o.SkipInclude = true
 			o.SkipResolveEnvironment = true
@@ -266,6 +488,7 @@ type reader struct {
 	doc     *yaml.Node
 	svcNode *yaml.Node
 	env     string
+	dir     string // the compose file's directory, which relative paths are resolved against
 
 	stores  map[string]string   // service name → engine, for data stores
 	aliases map[string]string   // host name (service, container, alias) → service name
@@ -319,6 +542,10 @@ func (r *reader) services() []types.ServiceConfig {
 	}
 	for _, s := range r.proj.DisabledServices {
 		out = append(out, s)
+	}
+	for i := range out {
+		// image: app:${TAG:?} with TAG unset, read leniently.
+		out[i].Image = strings.TrimSuffix(out[i].Image, ":")
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -439,9 +666,9 @@ type published struct {
 func (r *reader) publishedPorts(s types.ServiceConfig) (public, local []published) {
 	portsNode := child(child(r.svcNode, s.Name), "ports")
 	for i, p := range s.Ports {
-		if p.Published == "" {
-			continue
-		}
+		// A port with no published side ("8080", or target without
+		// published) is still published: Docker picks a free host port,
+		// on all interfaces unless a host IP is given.
 		hp, _ := strconv.Atoi(strings.Split(p.Published, "-")[0])
 		line := r.lineOf(s.Name, "ports")
 		if portsNode != nil && i < len(portsNode.Content) {
@@ -455,6 +682,18 @@ func (r *reader) publishedPorts(s types.ServiceConfig) (public, local []publishe
 		}
 	}
 	return public, local
+}
+
+// ephemeral lists the container ports of ps published on a host port
+// Docker picks.
+func ephemeral(ps []published) []int64 {
+	var out []int64
+	for _, p := range ps {
+		if p.host == 0 && p.target > 0 {
+			out = append(out, int64(p.target))
+		}
+	}
+	return out
 }
 
 func isLoopback(ip string) bool {
@@ -480,6 +719,12 @@ func portDetail(kind string, p published, raw string) string {
 	d := fmt.Sprintf("%s port %d:%d", kind, p.host, p.target)
 	if p.ip != "" {
 		d = fmt.Sprintf("%s port %s:%d:%d", kind, p.ip, p.host, p.target)
+	}
+	if p.host == 0 {
+		d = fmt.Sprintf("%s port %d on an ephemeral host port", kind, p.target)
+		if p.ip != "" {
+			d += " of " + p.ip
+		}
 	}
 	if raw != "" && strings.Contains(raw, "${") {
 		d += " (from " + raw + ")"
@@ -508,8 +753,8 @@ func (r *reader) service(s types.ServiceConfig) {
 	if len(secrets) > 0 {
 		props["secretRefs"] = secrets
 	}
-	if s.Build != nil && s.Build.Context != "" && !strings.Contains(s.Build.Context, "://") {
-		props["buildContext"] = path.Clean(path.Join(path.Dir(filepath.ToSlash(r.f.Path)), filepath.ToSlash(s.Build.Context)))
+	if bc := r.buildContext(s); bc != "" {
+		props["buildContext"] = bc
 	}
 	if keys := sortedKeys(s.Environment); len(keys) > 0 {
 		props["envKeys"] = keys
@@ -524,9 +769,13 @@ func (r *reader) service(s types.ServiceConfig) {
 	if len(local) > 0 {
 		var lp []int64
 		for _, p := range local {
-			lp = append(lp, int64(p.host))
+			if p.host > 0 {
+				lp = append(lp, int64(p.host))
+			}
 		}
-		props["localPorts"] = lp
+		if len(lp) > 0 {
+			props["localPorts"] = lp
+		}
 	}
 	detail := "compose service " + s.Name
 	if len(s.Profiles) > 0 {
@@ -543,12 +792,20 @@ func (r *reader) service(s types.ServiceConfig) {
 		e := graph.NewEdge(graph.RoutesTo, graph.InternetID, id)
 		var ports []int64
 		for _, p := range public {
-			ports = append(ports, int64(p.host))
+			if p.host > 0 {
+				ports = append(ports, int64(p.host))
+			}
 			e.Sources = append(e.Sources, r.src(p.line, portDetail("published", p, r.rawPort(p.line))))
 		}
-		e.Props = graph.Props{"port": ports[0]}
+		e.Props = graph.Props{}
+		if len(ports) > 0 {
+			e.Props["port"] = ports[0]
+		}
 		if len(ports) > 1 {
 			e.Props["ports"] = ports
+		}
+		if eph := ephemeral(public); len(eph) > 0 {
+			e.Props["ephemeralPorts"] = eph
 		}
 		r.c.AddEdge(AgentName, e)
 	}
@@ -563,6 +820,23 @@ func (r *reader) service(s types.ServiceConfig) {
 		r.c.AddEdge(AgentName, e)
 	}
 	r.labels(s, id)
+}
+
+// buildContext is a service's local build context as a path like the
+// file's own (relative to the walk root), or "" for none or a remote one.
+func (r *reader) buildContext(s types.ServiceConfig) string {
+	if s.Build == nil || s.Build.Context == "" || strings.Contains(s.Build.Context, "://") {
+		return ""
+	}
+	ctx := s.Build.Context
+	if filepath.IsAbs(ctx) {
+		rel, err := filepath.Rel(r.dir, ctx)
+		if err != nil {
+			return ""
+		}
+		ctx = rel
+	}
+	return path.Clean(path.Join(path.Dir(filepath.ToSlash(r.f.Path)), filepath.ToSlash(ctx)))
 }
 
 // labels turns ownership labels into PART_OF and OWNED_BY edges.
@@ -691,17 +965,28 @@ func (r *reader) store(s types.ServiceConfig) {
 	if len(public) > 0 {
 		var pp []int64
 		for _, p := range public {
-			pp = append(pp, int64(p.host))
+			if p.host > 0 {
+				pp = append(pp, int64(p.host))
+			}
 			srcs = append(srcs, r.src(p.line, portDetail("published", p, r.rawPort(p.line))+" on all interfaces"))
 		}
-		props["publicPorts"] = pp
+		if len(pp) > 0 {
+			props["publicPorts"] = pp
+		}
+		if eph := ephemeral(public); len(eph) > 0 {
+			props["ephemeralPorts"] = eph
+		}
 	}
 	if len(local) > 0 {
 		var lp []int64
 		for _, p := range local {
-			lp = append(lp, int64(p.host))
+			if p.host > 0 {
+				lp = append(lp, int64(p.host))
+			}
 		}
-		props["localPorts"] = lp
+		if len(lp) > 0 {
+			props["localPorts"] = lp
+		}
 	}
 	r.c.AddNode(AgentName, graph.Node{ID: id, Kind: graph.DataStore, Name: s.Name, Env: r.env, Props: props, Sources: srcs})
 }
@@ -745,6 +1030,15 @@ func (r *reader) dependencies(s types.ServiceConfig) {
 			}
 		}
 	}
+	for _, a := range argTargets(append(append([]string{}, s.Entrypoint...), s.Command...)) {
+		line := r.lineOf(s.Name, "command")
+		for _, t := range targets(a.name, a.value) {
+			if name, ok := r.aliases[t.host]; ok && name != s.Name && !done[name] {
+				r.link(from, name, a.flag, t.port, r.src(line, "command "+a.flag))
+				done[name] = true
+			}
+		}
+	}
 	for _, l := range s.Links {
 		name, _, _ := strings.Cut(l, ":")
 		if tgt, ok := r.aliases[strings.ToLower(name)]; ok && !done[tgt] && tgt != s.Name {
@@ -766,6 +1060,34 @@ func (r *reader) dependencies(s types.ServiceConfig) {
 			done[tgt] = true
 		}
 	}
+}
+
+// argTarget is a command-line argument that may name an address.
+type argTarget struct{ flag, name, value string }
+
+// argTargets lists the arguments that may name an address: a flag=value
+// (--redis-addr=cache:6379), or a URL after a flag. Their flag's name reads
+// like a variable's (--redis-addr is REDIS_ADDR), so the same rules
+// decide what they name.
+func argTargets(args []string) []argTarget {
+	var out []argTarget
+	for i, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		flag, value, ok := strings.Cut(a, "=")
+		if !ok {
+			if i+1 >= len(args) || !strings.Contains(args[i+1], "://") {
+				continue
+			}
+			value = args[i+1]
+		}
+		name := strings.ToUpper(strings.ReplaceAll(strings.TrimLeft(flag, "-"), "-", "_"))
+		if name != "" && value != "" {
+			out = append(out, argTarget{flag: flag, name: name, value: value})
+		}
+	}
+	return out
 }
 
 func (r *reader) link(from graph.ID, to, via string, port int, src graph.Source) {
@@ -845,7 +1167,7 @@ var images = map[string]string{
 	"elasticsearch": "elasticsearch", "opensearch": "opensearch", "cassandra": "cassandra",
 	"couchdb": "couchdb", "couchbase": "couchbase", "neo4j": "neo4j", "nats": "nats",
 	"dynamodb-local": "dynamodb", "minio": "s3", "localstack": "aws", "cockroach": "cockroachdb",
-	"influxdb": "influxdb", "clickhouse-server": "clickhouse", "etcd": "etcd", "activemq": "activemq",
+	"influxdb": "influxdb", "clickhouse-server": "clickhouse", "clickhouse": "clickhouse", "etcd": "etcd", "activemq": "activemq",
 	"artemis": "activemq", "mssql": "sqlserver", "server": "", "oracle": "oracle", "sqlserver": "sqlserver",
 }
 
@@ -874,12 +1196,12 @@ func engineOf(s types.ServiceConfig) (string, bool) {
 	if eng, ok := images[repo]; ok && eng != "" {
 		return eng, true
 	}
-	if s.Image == "" && s.Build == nil {
-		// An override entry (docker-compose.monitoring.yml naming rabbitmq):
-		// go by the name.
-		if eng, ok := images[strings.ToLower(s.Name)]; ok && eng != "" {
-			return eng, true
-		}
+	// A service named after an engine is that engine: an override entry
+	// (docker-compose.monitoring.yml naming rabbitmq) or a store built
+	// locally on the engine's image (sentry's clickhouse, image
+	// clickhouse-self-hosted-local).
+	if eng, ok := images[strings.ToLower(s.Name)]; ok && eng != "" {
+		return eng, true
 	}
 	envEngine := ""
 	for k := range s.Environment {

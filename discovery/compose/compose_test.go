@@ -145,7 +145,7 @@ func TestBrokenFiles(t *testing.T) {
 		msg  string
 	}{
 		{"broken.yml", 6, "invalid YAML"},
-		{"docker-compose.badports.yml", 0, "not a valid compose file"},
+		{"docker-compose.badports.yml", 4, "services.web.ports"},
 	} {
 		f := file(t, c.name)
 		err := agent.Read(context.Background(), f, discovery.NewCollector("dev"))
@@ -275,4 +275,134 @@ func TestPublishesEnvAndAliases(t *testing.T) {
 			t.Errorf("environment passed on: %v (credentials must not be)", env)
 		}
 	}
+}
+
+// An env_file is read beside the compose file, whatever the process's
+// working directory: a relative path once made it depend on where
+// riskgraph ran, and the file's variables (and the calls they name) were
+// lost when run from elsewhere.
+func TestEnvFileBesideComposeFile(t *testing.T) {
+	wd, _ := os.Getwd()
+	f := file(t, "envfile/compose.yml")
+	if err := os.Chdir(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	c := discovery.NewCollector("dev")
+	if err := agent.Read(context.Background(), f, c); err != nil {
+		t.Fatal(err)
+	}
+	app, _ := c.Node(graph.ServiceID("dev", "app"))
+	if keys := app.Props.Strings("envKeys"); !slices.Contains(keys, "CACHE_HOST") {
+		t.Errorf("envKeys %v, want CACHE_HOST from app.env", keys)
+	}
+	edge(t, c, graph.Reads, graph.ServiceID("dev", "app"), graph.DataStoreID("dev", "cache"))
+}
+
+// A bare container port in ports is published on a host port Docker
+// picks, on every interface: the service is internet-facing all the same.
+func TestEphemeralPublishedPorts(t *testing.T) {
+	c := read(t, "docker-compose.ephemeral.yml")
+	e := edge(t, c, graph.RoutesTo, graph.InternetID, graph.ServiceID("dev", "proxy"))
+	if eph, _ := e.Props["ephemeralPorts"].([]int64); !slices.Equal(eph, []int64{8080}) || e.Props["port"] != nil {
+		t.Errorf("proxy internet edge props %v, want ephemeralPorts [8080] and no host port", e.Props)
+	}
+	if _, ok := c.Edge(graph.EdgeID(graph.RoutesTo, graph.InternetID, graph.ServiceID("dev", "admin"))); ok {
+		t.Error("a port bound to 127.0.0.1 on an ephemeral host port is internet-facing")
+	}
+	cache, _ := c.Node(graph.DataStoreID("dev", "cache"))
+	if eph, _ := cache.Props["ephemeralPorts"].([]int64); !slices.Equal(eph, []int64{6379}) {
+		t.Errorf("cache props %v, want ephemeralPorts [6379]", cache.Props)
+	}
+}
+
+// Variables set in a .env that is not committed (only a .env.example is)
+// leave typed fields empty; docker compose refuses such a file, but what
+// it describes is still readable and must not be lost.
+func TestUnsetVariablesInTypedFields(t *testing.T) {
+	c := read(t, "docker-compose.unsetvars.yml")
+	api := graph.ServiceID("dev", "api")
+	if n, ok := c.Node(api); !ok || n.Props.String("image") != "example/api:1" {
+		t.Fatalf("api %v", n)
+	}
+	edge(t, c, graph.Reads, api, graph.DataStoreID("dev", "db"))
+}
+
+// A store built locally on its engine's image is known by its name.
+func TestStoreBuiltLocally(t *testing.T) {
+	c := read(t, "docker-compose.builtstore.yml")
+	n, ok := c.Node(graph.DataStoreID("dev", "clickhouse"))
+	if !ok || n.Props.String("engine") != "clickhouse" {
+		t.Fatalf("clickhouse: %v, want a clickhouse data store", n)
+	}
+	edge(t, c, graph.Reads, graph.ServiceID("dev", "api"), n.ID)
+}
+
+// A service the loader rejects is reported at its line and left out; the
+// file's other services are still read.
+func TestBadServiceDoesNotHideTheOthers(t *testing.T) {
+	f := file(t, "docker-compose.badservice.yml")
+	c := discovery.NewCollector("dev")
+	if err := agent.Read(context.Background(), f, c); err != nil {
+		t.Fatal(err)
+	}
+	edge(t, c, graph.Reads, graph.ServiceID("dev", "api"), graph.DataStoreID("dev", "cache"))
+	if _, ok := c.Node(graph.ServiceID("dev", "web")); ok {
+		t.Error("the invalid service was read")
+	}
+	errs := c.Errors()
+	if len(errs) != 1 || errs[0].Line != 4 || !strings.Contains(errs[0].Msg, "service web") {
+		t.Errorf("errors %v, want service web reported at line 4", errs)
+	}
+}
+
+// Required variables (${DB_PASSWORD:?}) the environment does not set do
+// not cost the service they appear in: the file is read with them empty.
+func TestRequiredVariablesUnset(t *testing.T) {
+	c := read(t, "docker-compose.required.yml")
+	api, ok := c.Node(graph.ServiceID("dev", "api"))
+	if !ok || api.Props.String("image") != "example/api" {
+		t.Fatalf("api %v", api)
+	}
+	edge(t, c, graph.Reads, api.ID, graph.DataStoreID("dev", "db"))
+	if errs := c.Errors(); len(errs) > 0 {
+		t.Errorf("errors %v", errs)
+	}
+}
+
+// A project that commits a .env.example instead of its .env is wired by
+// the example's values (POSTGRES_HOST=db), not by empty ones.
+func TestEnvExampleWhenNoDotEnv(t *testing.T) {
+	c := read(t, "envexample/docker-compose.yml")
+	edge(t, c, graph.Reads, graph.ServiceID("dev", "rest"), graph.DataStoreID("dev", "db"))
+	db, _ := c.Node(graph.DataStoreID("dev", "db"))
+	if pp, _ := db.Props["publicPorts"].([]int64); !slices.Equal(pp, []int64{5432}) {
+		t.Errorf("db props %v, want publicPorts [5432]", db.Props)
+	}
+	b, _ := c.Batch(graph.Scope{Source: "compose", Key: "t"}, "r")
+	js, _ := json.Marshal(b)
+	if strings.Contains(string(js), "super-secret") {
+		t.Error("a secret value from .env.example reached the batch")
+	}
+}
+
+// A port mapping unset variables leave without a container port
+// ("${POSTGRES_PORT}:${POSTGRES_PORT}") is dropped, not the whole file.
+func TestPortOfUnsetVariables(t *testing.T) {
+	c := read(t, "docker-compose.emptyport.yml")
+	edge(t, c, graph.Reads, graph.ServiceID("dev", "api"), graph.DataStoreID("dev", "db"))
+	db, _ := c.Node(graph.DataStoreID("dev", "db"))
+	if lp, _ := db.Props["localPorts"].([]int64); !slices.Equal(lp, []int64{8081}) {
+		t.Errorf("db props %v, want localPorts [8081]", db.Props)
+	}
+}
+
+// Addresses given on the command line are read like the environment's.
+func TestDependenciesFromCommand(t *testing.T) {
+	c := read(t, "docker-compose.args.yml")
+	front := graph.ServiceID("dev", "front")
+	if e := edge(t, c, graph.Calls, front, graph.ServiceID("dev", "catalog")); e.Props.String("via") != "--catalog-addr" || e.Props.Int("port") != 7000 {
+		t.Errorf("front -> catalog props %v", e.Props)
+	}
+	edge(t, c, graph.Reads, front, graph.DataStoreID("dev", "cache"))
 }

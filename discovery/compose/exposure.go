@@ -27,7 +27,10 @@ func (Exposure) Link(ctx context.Context, c *discovery.Collector) error {
 		}
 		for _, api := range exposes[e.To] {
 			r := graph.NewEdge(graph.RoutesTo, graph.InternetID, api)
-			r.Props = graph.Props{"port": e.Props["port"]}
+			r.Props = graph.Props{}
+			if p, ok := e.Props["port"]; ok {
+				r.Props["port"] = p
+			}
 			r.Sources = e.Sources
 			c.AddEdge(AgentName, r)
 		}

@@ -10,6 +10,14 @@
 // Deployment's CART_ADDR=cart:7070 finds the Service named cart wherever it
 // was defined, and the same workload seen as a plain manifest, in an
 // overlay and in a chart becomes one service with three pieces of evidence.
+//
+// A workload's dependencies are read from its environment (literals,
+// ConfigMaps, and the addresses connection strings in Secrets name, never
+// their credentials) and from its command-line flags; an ExternalName
+// Service leads to the outside name it stands for, and a host the estate's
+// own gateways serve is not a third party. A Service selects the workloads
+// of its own rendering first. Unreadable documents are reported one by one;
+// a chart's test hooks are not part of the release and are skipped.
 package k8s
 
 import (
@@ -67,18 +75,45 @@ func (Agent) Read(ctx context.Context, f *discovery.File, c *discovery.Collector
 // readStream reads a multi-document YAML stream. file is what evidence
 // names; variant says how the stream was produced ("" for a plain file,
 // "helm chart X", "kustomize overlay Y").
+//
+// A document that cannot be read (invalid YAML, a field of the wrong type)
+// does not hide the others: its error is recorded and the stream read on.
+// Only when no document could be read is the error returned, which
+// discards the file.
 func readStream(file string, data []byte, variant string, c *discovery.Collector) error {
-	docs := splitDocs(data)
-	for _, d := range docs {
+	var errs []*discovery.FileError
+	read := 0
+	for _, d := range splitDocs(data) {
 		j, ferr := toJSON(file, d)
+		if ferr == nil {
+			ferr = asFileError(file, d.line, readObject(file, d, j, variant, c))
+		}
 		if ferr != nil {
-			return ferr
+			if variant != "" {
+				ferr.Msg = fmt.Sprintf("rendered by %s: %s", variant, ferr.Msg)
+			}
+			errs = append(errs, ferr)
+			continue
 		}
-		if err := readObject(file, d, j, variant, c); err != nil {
-			return err
-		}
+		read++
+	}
+	if len(errs) > 0 && read == 0 {
+		return errs[0]
+	}
+	for _, e := range errs {
+		c.AddError(e)
 	}
 	return nil
+}
+
+func asFileError(file string, line int, err error) *discovery.FileError {
+	if err == nil {
+		return nil
+	}
+	if fe, ok := err.(*discovery.FileError); ok {
+		return fe
+	}
+	return &discovery.FileError{File: file, Line: line, Msg: err.Error(), Err: err}
 }
 
 func readObject(file string, d doc, j []byte, variant string, c *discovery.Collector) error {
@@ -97,18 +132,39 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 		if ferr := decode(file, d.line, tm, j, &l); ferr != nil {
 			return ferr
 		}
+		var first error
+		read := 0
 		for _, it := range l.Items {
 			if err := readObject(file, d, it, variant, c); err != nil {
-				return err
+				if first == nil {
+					first = err
+				} else {
+					c.AddError(asFileError(file, d.line, err))
+				}
+				continue
 			}
+			read++
 		}
+		if first != nil && read > 0 {
+			c.AddError(asFileError(file, d.line, first))
+			return nil
+		}
+		return first
+	}
+	if helmTest(tm.Metadata.Annotations["helm.sh/hook"]) {
+		// A chart's test Pod (helm test) is run by hand against a release;
+		// it is not part of what is deployed, and its name is often random.
 		return nil
 	}
 	if tm.Metadata.Name == "" && recorded[tm.Kind] {
 		return &discovery.FileError{File: file, Line: d.line, Msg: fmt.Sprintf("%s %s without metadata.name", tm.APIVersion, tm.Kind)}
 	}
 	src := graph.Source{Agent: Name, File: file, Line: d.line, Detail: detail(tm, variant)}
-	key := func(kind string) string { return fmt.Sprintf("k8s/%s/%s#%d/%s", kind, file, d.line, tm.Metadata.Name) }
+	// The variant is part of the key: overlays built from one base file
+	// name the same file and line for different objects.
+	key := func(kind string) string {
+		return fmt.Sprintf("k8s/%s/%s#%d/%s@%s", kind, file, d.line, tm.Metadata.Name, variant)
+	}
 	g, _ := splitAPIVersion(tm.APIVersion)
 	ns := tm.Metadata.Namespace
 	if ns == "" {
@@ -130,9 +186,20 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 			for _, e := range ct.Env {
 				w.EnvLines[e.Name] = lineOf(d, "name: "+e.Name)
 			}
+			for _, a := range append(append([]string{}, ct.Command...), ct.Args...) {
+				if strings.Contains(a, "=") || strings.Contains(a, "://") {
+					if w.ArgLines == nil {
+						w.ArgLines = map[string]int{}
+					}
+					w.ArgLines[a] = lineOf(d, a)
+				}
+			}
 		}
 		if len(tmpl.Spec.Containers) > 0 {
 			w.Engine = endpoint.EngineOfImage(tmpl.Spec.Containers[0].Image)
+			if w.Engine == "" {
+				w.Engine = engineOfPorts(meta.Name, tmpl.Spec.Containers[0])
+			}
 		}
 		c.AddFact(Name, key("workload"), w)
 	case tm.Kind == "Service" && g == "":
@@ -144,7 +211,7 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 		if typ == "" {
 			typ = "ClusterIP"
 		}
-		c.AddFact(Name, key("service"), service{Namespace: ns, Name: o.Name, Type: typ, Selector: o.Spec.Selector,
+		c.AddFact(Name, key("service"), service{Namespace: ns, Name: o.Name, Type: typ, ExternalName: o.Spec.ExternalName, Variant: variantKey(file, variant), Selector: o.Spec.Selector,
 			Ports: o.Spec.Ports, Annotations: o.Annotations, Src: src})
 	case tm.Kind == "Ingress":
 		meta, class, rules, ferr := ingressOf(file, d.line, tm, j)
@@ -181,7 +248,7 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 		if ferr := decode(file, d.line, tm, j, &o); ferr != nil {
 			return ferr
 		}
-		c.AddFact(Name, key("secret"), secret{Namespace: ns, Name: o.Name, Fingerprint: fingerprintSecret(&o), Src: src})
+		c.AddFact(Name, key("secret"), secret{Namespace: ns, Name: o.Name, Fingerprint: fingerprintSecret(&o), Endpoints: secretEndpoints(&o), Src: src})
 	case tm.Kind == "ServiceAccount":
 		var o corev1.ServiceAccount
 		if ferr := decode(file, d.line, tm, j, &o); ferr != nil {
@@ -291,6 +358,17 @@ func readObject(file string, d doc, j []byte, variant string, c *discovery.Colle
 	return nil
 }
 
+// helmTest says whether a helm.sh/hook annotation makes the object a test.
+func helmTest(hooks string) bool {
+	for _, h := range strings.Split(hooks, ",") {
+		switch strings.TrimSpace(h) {
+		case "test", "test-success", "test-failure":
+			return true
+		}
+	}
+	return false
+}
+
 // variantKey groups the objects of one rendering: a chart or an overlay,
 // or the directory of a plain manifest, so that a workload takes its
 // ConfigMaps from its own variant when several define the same name.
@@ -342,6 +420,30 @@ func fingerprintSecret(s *corev1.Secret) string {
 		h.Write([]byte{0})
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// secretEndpoints parses the addresses a Secret's values name; only
+// host, port, scheme and engine are kept, never a credential.
+func secretEndpoints(s *corev1.Secret) map[string][]endpoint.Endpoint {
+	out := map[string][]endpoint.Endpoint{}
+	add := func(k, v string) {
+		if endpoint.SecretName(k) {
+			return // a password, token or key, not an address
+		}
+		if eps := endpoint.Parse(k, v); len(eps) > 0 {
+			out[k] = eps
+		}
+	}
+	for k, v := range s.Data {
+		add(k, string(v))
+	}
+	for k, v := range s.StringData {
+		add(k, v)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func appendUniq(xs []string, x string) []string {

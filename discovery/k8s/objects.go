@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/riskgraph/riskgraph/discovery"
+	"github.com/riskgraph/riskgraph/discovery/internal/endpoint"
 	"github.com/riskgraph/riskgraph/graph"
 )
 
@@ -26,12 +27,15 @@ type workload struct {
 	Pod                   corev1.PodSpec
 	Engine                string         // data-store engine when the workload is a database, cache or queue
 	EnvLines              map[string]int // env var name → file line
+	ArgLines              map[string]int // command-line argument → file line
 	Variant               string         // which rendering it came from (see variantKey)
 	Src                   graph.Source
 }
 
 type service struct {
 	Namespace, Name, Type string
+	ExternalName          string // the DNS name an ExternalName Service stands for
+	Variant               string // which rendering it came from (see variantKey)
 	Selector              map[string]string
 	Ports                 []corev1.ServicePort
 	Annotations           map[string]string
@@ -73,7 +77,11 @@ type configMap struct {
 type secret struct {
 	Namespace, Name string
 	Fingerprint     string // sha256 of the sorted keys and values; the values are never kept
-	Src             graph.Source
+	// Endpoints are the addresses its values name (DATABASE_URL:
+	// postgres://user:pw@db:5432/app is host db, port 5432, postgresql),
+	// by key; they hold no credential.
+	Endpoints map[string][]endpoint.Endpoint
+	Src       graph.Source
 }
 
 type serviceAccount struct {

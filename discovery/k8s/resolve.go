@@ -84,6 +84,9 @@ type resolver struct {
 	// routes accumulates ROUTES_TO gateway → service props across rules.
 	routeProps map[graph.ID]*graph.Edge
 	storeUse   []storeUse
+	// ownHosts maps the host names the estate's gateways serve (Ingress
+	// rules, routes, listeners) to the Service names they route to.
+	ownHosts map[string][]string
 }
 
 // storeUse is one workload connecting to one data store.
@@ -106,6 +109,7 @@ func (Resolver) Link(ctx context.Context, c *discovery.Collector) error {
 		routeProps: map[graph.ID]*graph.Edge{}}
 	r.workloadNodes()
 	r.indexServices()
+	r.indexOwnHosts()
 	r.networkPolicies()
 	for i := range f.workloads {
 		r.dependencies(&f.workloads[i])
@@ -442,27 +446,40 @@ func (r *resolver) ownership(w *workload, id graph.ID) {
 }
 
 // indexServices maps each Kubernetes Service name to the workloads it
-// selects, so a host name resolves to a service or a data store.
+// selects, so a host name resolves to a service or a data store. A
+// Service selects the workloads of its own rendering (the same overlay,
+// chart or manifest directory) when any match there: an overlay that
+// renames a base's objects keeps their labels, and its Service must not
+// select the base's workloads, nor theirs it.
 func (r *resolver) indexServices() {
 	for _, s := range r.f.services {
 		if len(s.Selector) == 0 {
 			continue
 		}
 		sel := labels.SelectorFromSet(s.Selector)
-		var ts []target
+		var matched []*workload
+		sameVariant := false
 		for i := range r.f.workloads {
 			w := &r.f.workloads[i]
 			if w.Namespace != s.Namespace && !r.sameAppAnyNS(s, w) {
 				continue
 			}
 			if sel.Matches(labels.Set(w.PodLabels)) {
-				t := target{id: workloadID(r.env, w), kind: kindOf(w), name: w.Name, port: firstPort(w.Pod.Containers)}
-				if len(s.Ports) > 0 && s.Ports[0].TargetPort.IntVal > 0 {
-					t.port = int64(s.Ports[0].TargetPort.IntVal)
-				}
-				if !containsTarget(ts, t.id) {
-					ts = append(ts, t)
-				}
+				matched = append(matched, w)
+				sameVariant = sameVariant || w.Variant == s.Variant
+			}
+		}
+		var ts []target
+		for _, w := range matched {
+			if sameVariant && w.Variant != s.Variant {
+				continue
+			}
+			t := target{id: workloadID(r.env, w), kind: kindOf(w), name: w.Name, port: firstPort(w.Pod.Containers)}
+			if len(s.Ports) > 0 && s.Ports[0].TargetPort.IntVal > 0 {
+				t.port = int64(s.Ports[0].TargetPort.IntVal)
+			}
+			if !containsTarget(ts, t.id) {
+				ts = append(ts, t)
 			}
 		}
 		if s.Name != "" && len(ts) > 0 {
@@ -525,10 +542,117 @@ func (r *resolver) dependencies(w *workload) {
 				r.dependency(w, from, ep, src)
 			}
 		}
+		r.secretDependencies(w, from, ct)
+		for _, a := range argEndpoints(ct) {
+			line := lineOfArg(w, a.raw)
+			src := graph.Source{Agent: Name, File: w.Src.File, Line: line, Detail: w.Src.Detail + " argument " + a.flag}
+			for _, ep := range endpoint.Parse(a.name, a.value) {
+				ep.Var = a.flag
+				r.dependency(w, from, ep, src)
+			}
+		}
+	}
+}
+
+// argEndpoint is a command-line argument that may name an address:
+// --redis-addr=redis:6379, or --db followed by postgres://….
+type argEndpoint struct {
+	flag, name, value, raw string
+}
+
+// argEndpoints lists the arguments of a container's command that may name
+// an address: a flag=value, or a URL after a flag. Their flag's name reads
+// like a variable's (--catalog-addr is CATALOG_ADDR), so the same rules
+// decide what they name.
+func argEndpoints(ct corev1.Container) []argEndpoint {
+	args := append(append([]string{}, ct.Command...), ct.Args...)
+	var out []argEndpoint
+	for i, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		flag, value, ok := strings.Cut(a, "=")
+		raw := a
+		if !ok {
+			if i+1 >= len(args) || !strings.Contains(args[i+1], "://") {
+				continue
+			}
+			value, raw = args[i+1], args[i+1]
+		}
+		name := strings.ToUpper(strings.ReplaceAll(strings.TrimLeft(flag, "-"), "-", "_"))
+		if name == "" || value == "" {
+			continue
+		}
+		out = append(out, argEndpoint{flag: flag, name: name, value: value, raw: raw})
+	}
+	return out
+}
+
+// lineOfArg is the line of a workload's document holding arg, or the
+// workload's line.
+func lineOfArg(w *workload, arg string) int {
+	if l := w.ArgLines[arg]; l > 0 {
+		return l
+	}
+	return w.Src.Line
+}
+
+// secretDependencies adds what the addresses in the Secrets a container
+// takes its environment from name (a DATABASE_URL kept in a Secret).
+func (r *resolver) secretDependencies(w *workload, from graph.ID, ct corev1.Container) {
+	for _, ef := range ct.EnvFrom {
+		if ef.SecretRef == nil {
+			continue
+		}
+		sf, ok := r.f.secrets[w.Namespace+"/"+ef.SecretRef.Name]
+		if !ok {
+			continue
+		}
+		keys := make([]string, 0, len(sf.Endpoints))
+		for k := range sf.Endpoints {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			src := graph.Source{Agent: Name, File: sf.Src.File, Line: sf.Src.Line, Detail: w.Src.Detail + " env " + ef.Prefix + k + " from Secret " + sf.Name}
+			for _, ep := range sf.Endpoints[k] {
+				ep.Var = ef.Prefix + k
+				r.dependency(w, from, ep, src)
+			}
+		}
+	}
+	for _, e := range ct.Env {
+		if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+			continue
+		}
+		ref := e.ValueFrom.SecretKeyRef
+		sf, ok := r.f.secrets[w.Namespace+"/"+ref.Name]
+		if !ok {
+			continue
+		}
+		line := w.EnvLines[e.Name]
+		if line == 0 {
+			line = w.Src.Line
+		}
+		src := graph.Source{Agent: Name, File: w.Src.File, Line: line, Detail: w.Src.Detail + " env " + e.Name + " from Secret " + sf.Name}
+		for _, ep := range sf.Endpoints[ref.Key] {
+			ep.Var = e.Name
+			r.dependency(w, from, ep, src)
+		}
 	}
 }
 
 func (r *resolver) dependency(w *workload, from graph.ID, ep endpoint.Endpoint, src graph.Source) {
+	if ext := r.externalName(ep.Host); ext != "" {
+		// An ExternalName Service is an in-cluster alias of an outside
+		// name (a managed database, a vendor's API).
+		ep.Host = ext
+		if ep.Engine == "" {
+			for _, e := range endpoint.Parse(ep.Var, ext) {
+				ep.Engine = e.Engine
+			}
+		}
+	}
 	if endpoint.ClusterLocal(ep.Host) || !strings.Contains(ep.Host, ".") {
 		if ts := r.lookup(ep.Host); len(ts) > 0 {
 			for _, t := range ts {
@@ -571,6 +695,22 @@ func (r *resolver) dependency(w *workload, from graph.ID, ep endpoint.Endpoint, 
 		r.storeUse = append(r.storeUse, storeUse{from: from, fromNm: w.Name, store: id, storeNm: name, engine: fmt.Sprint(props["engine"]), via: ep.Var, src: src})
 		return
 	}
+	if svcs, own := r.ownHost(ep.Host); own {
+		// The estate's own public name (PUBLIC_URL, a callback): not a
+		// third party. A call when the name leads to one service.
+		var ts []target
+		for _, s := range svcs {
+			for _, t := range r.lookup(s) {
+				if t.kind == graph.Service && !containsTarget(ts, t.id) {
+					ts = append(ts, t)
+				}
+			}
+		}
+		if len(ts) == 1 && ts[0].id != from {
+			r.edge(graph.Calls, from, ts[0].id, graph.Props{"via": ep.Var, "host": ep.Host}, src)
+		}
+		return
+	}
 	if !endpoint.ClusterLocal(ep.Host) {
 		id := graph.ThirdPartyID(ep.Host)
 		r.node(graph.Node{ID: id, Kind: graph.ThirdParty, Name: ep.Host, Props: graph.Props{"host": ep.Host}, Sources: []graph.Source{src}})
@@ -584,6 +724,69 @@ func (r *resolver) dependency(w *workload, from graph.ID, ep endpoint.Endpoint, 
 		props["port"] = ep.Port
 	}
 	r.edge(graph.Calls, from, graph.ServiceID(r.env, endpoint.ServiceLabel(ep.Host)), props, src)
+}
+
+// externalName is the outside name an ExternalName Service called host
+// stands for, or "" when host is not one (or also names a workload).
+func (r *resolver) externalName(host string) string {
+	if !endpoint.ClusterLocal(host) && strings.Contains(host, ".") {
+		return ""
+	}
+	label := endpoint.ServiceLabel(host)
+	if len(r.byName[label]) > 0 {
+		return ""
+	}
+	for _, s := range r.f.services {
+		if s.Name == label && s.Type == "ExternalName" && s.ExternalName != "" {
+			return strings.ToLower(strings.TrimSuffix(s.ExternalName, "."))
+		}
+	}
+	return ""
+}
+
+// indexOwnHosts records the host names the estate's gateways serve.
+func (r *resolver) indexOwnHosts() {
+	r.ownHosts = map[string][]string{}
+	add := func(host, svc string) {
+		host = strings.ToLower(strings.TrimSuffix(host, "."))
+		if host == "" || host == "*" {
+			return
+		}
+		if _, ok := r.ownHosts[host]; !ok {
+			r.ownHosts[host] = nil
+		}
+		if svc != "" && !slices.Contains(r.ownHosts[host], svc) {
+			r.ownHosts[host] = append(r.ownHosts[host], svc)
+		}
+	}
+	for _, ing := range r.f.ingresses {
+		for _, ru := range ing.Rules {
+			add(ru.Host, ru.Service)
+		}
+	}
+	for _, rt := range r.f.routes {
+		add(rt.Host, rt.Service)
+	}
+	for _, g := range r.f.gateways {
+		for _, h := range g.Hosts {
+			add(h, "")
+		}
+	}
+}
+
+// ownHost says whether host is served by one of the estate's gateways
+// (exactly, or by a wildcard *.example.com), and the Services it routes to.
+func (r *resolver) ownHost(host string) ([]string, bool) {
+	host = strings.ToLower(host)
+	if svcs, ok := r.ownHosts[host]; ok {
+		return svcs, true
+	}
+	if _, rest, ok := strings.Cut(host, "."); ok {
+		if svcs, ok := r.ownHosts["*."+rest]; ok {
+			return svcs, true
+		}
+	}
+	return nil, false
 }
 
 // storeEdges applies the read/write rule:

@@ -9,6 +9,11 @@
 // service named after the file's directory; the proxy gateway is then
 // reached through that service, so its routes are internet-facing exactly
 // when that service is.
+//
+// Upstreams on the loopback address (127.0.0.1:3000) lead to the one
+// container publishing that host port. A proxy no service runs whose
+// upstreams are such ports runs on the host itself, and takes traffic from
+// the Internet when it listens on a public address.
 package nginx
 
 import (
@@ -19,7 +24,6 @@ import (
 	"path"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -66,6 +70,7 @@ type Config struct {
 	Dir        string
 	Vars       []string // ${VARS} the file uses
 	ServerName []string
+	Listen     []string // addresses of listen directives (port, addr:port, unix:…)
 	Routes     []Route
 }
 
@@ -104,6 +109,10 @@ func Parse(file string, data []byte) (*Config, error) {
 							upstreams[d.Args[0]] = append(upstreams[d.Args[0]], s.Args[0])
 						}
 					}
+				}
+			case "listen":
+				if len(d.Args) > 0 && !slices.Contains(cfg.Listen, d.Args[0]) {
+					cfg.Listen = append(cfg.Listen, d.Args[0])
 				}
 			case "server_name":
 				for _, a := range d.Args {
@@ -251,12 +260,6 @@ func link(c *discovery.Collector, cfg Config, envs map[graph.ID][]discovery.Serv
 	if len(cfg.Routes) == 0 {
 		return
 	}
-	c.AddNode(Name, graph.Node{ID: gid, Kind: graph.Gateway, Name: name, Env: env, Props: props, Sources: []graph.Source{src}})
-	if bound != "" {
-		e := graph.NewEdge(graph.RoutesTo, bound, gid)
-		e.Sources = []graph.Source{{Agent: Name, File: cfg.File, Line: 1, Detail: "nginx configuration run by " + boundName}}
-		c.AddEdge(Name, e)
-	}
 	type acc struct {
 		prefixes, upstream []string
 		sources            []graph.Source
@@ -264,9 +267,16 @@ func link(c *discovery.Collector, cfg Config, envs map[graph.ID][]discovery.Serv
 	}
 	routes := map[graph.ID]*acc{}
 	var order []graph.ID
+	local := loopbackPorts(c, env)
+	onHost := false // a route reached a container through a port it publishes on the host
 	for _, r := range cfg.Routes {
-		for _, host := range hostsOf(r, boundEnv) {
+		for _, hp := range hostsOf(r, boundEnv) {
+			host := hp.host
 			to := resolve(c, env, host)
+			if isLoopback(host) {
+				to = local[hp.port]
+				onHost = onHost || to != ""
+			}
 			if to == "" || to == bound {
 				continue
 			}
@@ -294,6 +304,25 @@ func link(c *discovery.Collector, cfg Config, envs map[graph.ID][]discovery.Serv
 			a.sources = append(a.sources, graph.Source{Agent: Name, File: cfg.File, Line: r.Line, Detail: "location " + r.Prefix + " proxy_pass " + r.Host})
 		}
 	}
+	// A proxy no service runs, whose upstreams are containers' ports on
+	// the host's loopback, runs on the host itself: it takes traffic from
+	// the Internet when it listens on a public address.
+	onHostPublic := bound == "" && onHost && listensPublicly(cfg.Listen)
+	if onHostPublic {
+		props["public"] = true
+	}
+	c.AddNode(Name, graph.Node{ID: gid, Kind: graph.Gateway, Name: name, Env: env, Props: props, Sources: []graph.Source{src}})
+	if bound != "" {
+		e := graph.NewEdge(graph.RoutesTo, bound, gid)
+		e.Sources = []graph.Source{{Agent: Name, File: cfg.File, Line: 1, Detail: "nginx configuration run by " + boundName}}
+		c.AddEdge(Name, e)
+	}
+	if onHostPublic {
+		e := graph.NewEdge(graph.RoutesTo, graph.InternetID, gid)
+		e.Sources = []graph.Source{{Agent: Name, File: cfg.File, Line: 1,
+			Detail: "nginx on the host (upstreams on 127.0.0.1) listening on " + strings.Join(cfg.Listen, ", ")}}
+		c.AddEdge(Name, e)
+	}
 	for _, to := range order {
 		a := routes[to]
 		e := graph.NewEdge(graph.RoutesTo, gid, to)
@@ -310,16 +339,25 @@ func link(c *discovery.Collector, cfg Config, envs map[graph.ID][]discovery.Serv
 	}
 }
 
+// hostPort is a host a route proxies to, with its port when known.
+type hostPort struct {
+	host string
+	port int64
+}
+
 // hostsOf returns the hosts a route proxies to: the upstream block's
 // servers, or its host with ${VARS} filled from the bound service's env.
-func hostsOf(r Route, env map[string]string) []string {
+func hostsOf(r Route, env map[string]string) []hostPort {
 	var raw []string
 	if len(r.Upstream) > 0 {
 		raw = r.Upstream
 	} else {
 		raw = []string{r.Host}
+		if r.Port > 0 {
+			raw[0] = net.JoinHostPort(r.Host, strconv.FormatInt(r.Port, 10))
+		}
 	}
-	var out []string
+	var out []hostPort
 	for _, h := range raw {
 		h = reEnvVar.ReplaceAllStringFunc(h, func(m string) string {
 			return env[m[2:len(m)-1]]
@@ -327,13 +365,91 @@ func hostsOf(r Route, env map[string]string) []string {
 		if h == "" || strings.Contains(h, "$") {
 			continue // an nginx runtime variable: not knowable from the file
 		}
+		hp := hostPort{host: h}
 		if u, err := url.Parse("http://" + h); err == nil && u.Hostname() != "" {
-			h = u.Hostname()
+			hp.host = u.Hostname()
+			hp.port, _ = strconv.ParseInt(u.Port(), 10, 64)
 		}
-		out = append(out, strings.ToLower(h))
+		hp.host = strings.ToLower(hp.host)
+		out = append(out, hp)
 	}
-	sort.Strings(out)
+	slices.SortFunc(out, func(a, b hostPort) int {
+		if c := strings.Compare(a.host, b.host); c != 0 {
+			return c
+		}
+		return int(a.port - b.port)
+	})
 	return slices.Compact(out)
+}
+
+// listensPublicly is true when some listen address is not a loopback
+// address or a unix socket (a bare port listens on every interface).
+func listensPublicly(listen []string) bool {
+	for _, l := range listen {
+		if strings.HasPrefix(l, "unix:") {
+			continue
+		}
+		host := l
+		if h, _, err := net.SplitHostPort(l); err == nil {
+			host = h
+		} else if _, err := strconv.Atoi(l); err == nil {
+			return true
+		}
+		if !isLoopback(host) {
+			return true
+		}
+	}
+	return false
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackPorts maps host ports that services of env publish (on the
+// loopback address or all interfaces) to those services, so that a proxy
+// on the host (upstream 127.0.0.1:3000) reaches the container publishing
+// 3000. A port two services publish is ambiguous and left out.
+func loopbackPorts(c *discovery.Collector, env string) map[int64]graph.ID {
+	seen := map[int64][]graph.ID{}
+	add := func(p int64, id graph.ID) {
+		if p > 0 && !slices.Contains(seen[p], id) {
+			seen[p] = append(seen[p], id)
+		}
+	}
+	for _, n := range c.Nodes(graph.Service) {
+		if n.Env != env {
+			continue
+		}
+		ps, _ := n.Props["localPorts"].([]int64)
+		for _, p := range ps {
+			add(p, n.ID)
+		}
+	}
+	for _, e := range c.Edges(graph.RoutesTo) {
+		if e.From != graph.InternetID {
+			continue
+		}
+		if k, _ := e.To.KindOf(); k != graph.Service {
+			continue
+		}
+		add(e.Props.Int("port"), e.To)
+		ps, _ := e.Props["ports"].([]int64)
+		for _, p := range ps {
+			add(p, e.To)
+		}
+	}
+	out := map[int64]graph.ID{}
+	for p, ids := range seen {
+		if len(ids) == 1 {
+			out[p] = ids[0]
+		}
+	}
+	return out
 }
 
 // resolve maps a host to a service id: a name another agent declared as

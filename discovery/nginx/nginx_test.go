@@ -154,3 +154,41 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A proxy on the host (mastodon's dist/nginx.conf) reaches containers
+// through the ports they publish on 127.0.0.1; nothing runs it, and it
+// listens on the host's public address, so it takes traffic from the
+// Internet.
+func TestLoopbackUpstreamsReachPublishedPorts(t *testing.T) {
+	c := discovery.NewCollector("prod")
+	web, streaming := graph.ServiceID("prod", "web"), graph.ServiceID("prod", "streaming")
+	c.AddNode("compose", graph.Node{ID: web, Kind: graph.Service, Name: "web", Env: "prod", Props: graph.Props{"localPorts": []int64{3000}}})
+	c.AddNode("compose", graph.Node{ID: streaming, Kind: graph.Service, Name: "streaming", Env: "prod", Props: graph.Props{"localPorts": []int64{4000}}})
+	conf := `upstream backend { server 127.0.0.1:3000 fail_timeout=0; }
+server {
+  listen 443 ssl;
+  server_name social.example.org;
+  location / { proxy_pass http://backend; }
+  location ^~ /api/v1/streaming { proxy_pass http://localhost:4000; }
+  location /metrics { proxy_pass http://127.0.0.1:9394; }
+}
+`
+	if err := (Agent{}).Read(context.Background(), &discovery.File{Path: "dist/nginx.conf", Data: []byte(conf)}, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := (Linker{}).Link(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	gw := graph.GatewayID("prod", "dist-proxy")
+	for _, to := range []graph.ID{web, streaming} {
+		if _, ok := c.Edge(graph.EdgeID(graph.RoutesTo, gw, to)); !ok {
+			t.Errorf("no route %s -> %s", gw, to)
+		}
+	}
+	if _, ok := c.Edge(graph.EdgeID(graph.RoutesTo, graph.InternetID, gw)); !ok {
+		t.Error("the host's proxy listening on 443 is not internet-facing")
+	}
+	if n, _ := c.Node(gw); !n.Props.Bool("public") {
+		t.Errorf("gateway props %v", n.Props)
+	}
+}
