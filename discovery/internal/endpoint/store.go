@@ -38,15 +38,29 @@ func EngineOfImage(image string) string {
 	if e, ok := imageEngines[name]; ok {
 		return e
 	}
-	// Images named after a store ("user-db", "catalogue-db" built on mysql)
-	// are stores of an engine the name does not say.
-	for _, suf := range []string{"-db", "_db", "-database", "-redis", "-mongo", "-mysql", "-postgres"} {
-		if strings.HasSuffix(name, suf) {
-			if e, ok := imageEngines[strings.TrimPrefix(suf[1:], "")]; ok {
-				return e
-			}
-			return "unknown"
+	// Images named after their engine ("bookinfo-mongodb", "ratings-mysqldb",
+	// "orders-postgres-db") run it; images named after a store ("user-db",
+	// "catalogue-db" built on mysql) are stores of an engine the name does
+	// not say. Only the last word counts: "redis-exporter" and "kafka-ui"
+	// are services.
+	words := strings.FieldsFunc(name, func(r rune) bool { return r == '-' || r == '_' })
+	if len(words) < 2 {
+		return ""
+	}
+	last := words[len(words)-1]
+	if e, ok := imageEngines[last]; ok {
+		return e
+	}
+	if base, ok := strings.CutSuffix(last, "db"); ok {
+		if e, ok := imageEngines[base]; ok {
+			return e
 		}
+	}
+	if last == "db" || last == "database" {
+		if e, ok := imageEngines[words[len(words)-2]]; ok {
+			return e
+		}
+		return "unknown"
 	}
 	return ""
 }
@@ -58,7 +72,7 @@ var schemeEngines = map[string]string{
 	"amqp": "rabbitmq", "amqps": "rabbitmq", "kafka": "kafka", "nats": "nats", "s3": "s3", "gs": "gcs",
 	"sqlserver": "sqlserver", "mssql": "sqlserver", "oracle": "oracle", "cassandra": "cassandra", "neo4j": "neo4j",
 	"bolt": "neo4j", "elasticsearch": "elasticsearch", "clickhouse": "clickhouse", "cockroachdb": "cockroachdb",
-	"sqlite": "sqlite", "couchbase": "couchbase", "etcd": "etcd",
+	"sqlite": "sqlite", "couchbase": "couchbase", "etcd": "etcd", "h2": "h2", "hsqldb": "hsqldb", "derby": "derby",
 }
 
 // Engines by a word in the env var name, for bare host:port values.
@@ -124,10 +138,26 @@ func Parse(name, value string) []Endpoint {
 
 func parseOne(uname, v string) (Endpoint, bool) {
 	ep := Endpoint{Var: uname}
+	sub := "" // a JDBC subprotocol given before the URL's own scheme
 	low := strings.ToLower(v)
 	if strings.HasPrefix(low, "jdbc:") {
 		v = v[len("jdbc:"):]
 		low = low[len("jdbc:"):]
+		// Embedded databases (in memory or a file of the process's own) are
+		// no store to connect to; their server modes (jdbc:h2:tcp://…) are.
+		for _, p := range []string{"h2:", "hsqldb:", "derby:", "sqlite:"} {
+			if strings.HasPrefix(low, p) && !strings.Contains(low, "://") {
+				return ep, false
+			}
+		}
+		// jdbc:h2:tcp://host/db, jdbc:mysql:loadbalance://h1,h2/db: the
+		// subprotocol names the engine, the rest is the URL.
+		if i := strings.Index(low, "://"); i > 0 {
+			if j := strings.IndexByte(low[:i], ':'); j > 0 {
+				sub = low[:j]
+				v, low = v[j+1:], low[j+1:]
+			}
+		}
 		// jdbc:sqlserver://host;databaseName=x and jdbc:oracle:thin:@host:1521/x
 		if strings.HasPrefix(low, "oracle:") {
 			if i := strings.IndexByte(v, '@'); i >= 0 {
@@ -181,6 +211,9 @@ func parseOne(uname, v string) (Endpoint, bool) {
 	if host == "" || !validHost(host) {
 		return ep, false
 	}
+	if strings.Contains(host, ":") && net.ParseIP(host) == nil {
+		return ep, false // only an IPv6 address has colons ("h2:mem:x", "tcp:x" are not hosts)
+	}
 	switch host {
 	case "localhost", "127.0.0.1", "0.0.0.0", "::1", "::":
 		return ep, false
@@ -189,8 +222,15 @@ func parseOne(uname, v string) (Endpoint, bool) {
 		return ep, false
 	}
 	ep.Host = host
-	if n, err := strconv.ParseInt(port, 10, 64); err == nil {
+	if port != "" {
+		n, err := strconv.ParseInt(port, 10, 64)
+		if err != nil {
+			return ep, false // "host:name" is no address
+		}
 		ep.Port = n
+	}
+	if sub != "" {
+		ep.Scheme = sub
 	}
 	ep.Engine = engineOf(ep)
 	return ep, true

@@ -1,0 +1,50 @@
+package endpoint
+
+import "testing"
+
+func TestEngineOfImage(t *testing.T) {
+	for image, want := range map[string]string{
+		"postgres:16":                                   "postgresql",
+		"docker.io/library/redis@sha256:abc":            "redis",
+		"docker.io/istio/examples-bookinfo-mongodb:1.2": "mongodb",
+		"istio/examples-bookinfo-mysqldb:1.20":          "mysql",
+		"registry.example/orders-postgres-db:3":         "postgresql",
+		"weaveworksdemos/user-db:0.3.0":                 "unknown",
+		"catalogue_database":                            "unknown",
+		"sentry-kafka":                                  "kafka",
+		"cockroachdb/cockroach:v23":                     "cockroachdb",
+		"oliver006/redis_exporter":                      "",
+		"provectuslabs/kafka-ui":                        "",
+		"payments-api:3.2.0":                            "",
+		"db":                                            "",
+	} {
+		if got := EngineOfImage(image); got != want {
+			t.Errorf("EngineOfImage(%q) = %q, want %q", image, got, want)
+		}
+	}
+}
+
+func TestParseEmbeddedAndOddHosts(t *testing.T) {
+	for _, c := range []struct {
+		name, value string
+		host        string // "" = no endpoint
+	}{
+		{"SPRING_DATASOURCE_URL", "jdbc:h2:mem:testdb", ""},
+		{"SPRING_DATASOURCE_URL", "jdbc:h2:file:./data/app;AUTO_SERVER=TRUE", ""},
+		{"DB_URL", "jdbc:hsqldb:mem:x", ""},
+		{"DB_URL", "jdbc:derby:memory:demo;create=true", ""},
+		{"DB_URL", "jdbc:sqlite:/var/lib/app.db", ""},
+		{"DB_URL", "jdbc:h2:tcp://h2-server:9092/~/test", "h2-server"},
+		{"DB_URL", "jdbc:postgresql://orders-db:5432/orders", "orders-db"},
+		{"CACHE_HOST", "[fd00::12]:6379", "fd00::12"},
+		{"BROKER_ADDR", "tcp:queue", ""},
+	} {
+		eps := Parse(c.name, c.value)
+		switch {
+		case c.host == "" && len(eps) > 0:
+			t.Errorf("%s=%s: endpoint %+v, want none", c.name, c.value, eps[0])
+		case c.host != "" && (len(eps) != 1 || eps[0].Host != c.host):
+			t.Errorf("%s=%s: %+v, want host %s", c.name, c.value, eps, c.host)
+		}
+	}
+}
