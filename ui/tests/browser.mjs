@@ -448,10 +448,19 @@ async function graphiqlRun(base, query, token) {
   if (token) await page.addInitScript((t) => sessionStorage.setItem("riskgraph.token", t), token);
   await page.goto(base + "/graphiql?query=" + encodeURIComponent(query));
   await page.locator(".graphiql-container").waitFor({ timeout: 30000 });
-  await page.locator(".graphiql-execute-button").click();
-  const result = page.locator(".result-window");
-  await page.waitForFunction(() => /"(data|errors)"/.test(document.querySelector(".result-window")?.innerText ?? ""), null, { timeout: 30000 });
-  const text = await result.innerText();
+  // The editors load in chunks of their own: run the query once the query
+  // editor shows it (on a loaded machine a click before that is lost), and
+  // click again if no answer comes.
+  const q = query.replace(/\s+/g, "");
+  await page.waitForFunction((q) => (document.querySelector(".graphiql-query-editor .CodeMirror-code")?.innerText ?? "").replace(/\s+/g, "").includes(q), q, { timeout: 60000 });
+  const answered = () => page.waitForFunction(() => /"(data|errors)"/.test(document.querySelector(".result-window")?.innerText ?? ""), null, { timeout: 20000 }).then(() => true, () => false);
+  let ok = false;
+  for (let i = 0; i < 3 && !ok; i++) {
+    await page.locator(".graphiql-execute-button").click();
+    ok = await answered();
+  }
+  check(ok, `GraphiQL at ${base} showed no answer to ${query}`);
+  const text = await page.locator(".result-window").innerText();
   check(foreign.length === 0, `GraphiQL loaded from another origin: ${foreign.slice(0, 3)}`);
   return { page, text };
 }
