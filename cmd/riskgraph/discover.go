@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -44,7 +49,7 @@ scope. A run with unreadable files applies what the good files gave, lists the
 bad ones, exits non-zero and does not sweep.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := df.check("discover"); err != nil {
+			if err := df.check(g, "discover"); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
@@ -100,7 +105,9 @@ func (df *deliverFlags) bind(f *pflag.FlagSet) {
 	f.StringVarP(&df.output, "output", "o", "text", "output format: text or json")
 }
 
-func (df *deliverFlags) check(name string) error {
+// check validates the flags and sets the key secret values are
+// fingerprinted with, before any agent runs.
+func (df *deliverFlags) check(g *globals, name string) error {
 	if df.output != "text" && df.output != "json" {
 		return fmt.Errorf("%s: --output %q: want text or json", name, df.output)
 	}
@@ -110,7 +117,77 @@ func (df *deliverFlags) check(name string) error {
 	if df.dataDir == "" && df.server == "" && !df.dryRun {
 		return fmt.Errorf("%s: --data-dir (or --server, or --dry-run) is required", name)
 	}
+	key, err := df.fingerprintKey(g, name)
+	if err != nil {
+		return err
+	}
+	discovery.SetFingerprintKey(key)
 	return nil
+}
+
+// fingerprintKeyEnv names the estate's fingerprint key for runs that send
+// their batch to a server: every machine discovering into one server sets
+// the same value, so that one credential gets one fingerprint.
+const fingerprintKeyEnv = "RISKGRAPH_FINGERPRINT_KEY"
+
+// fingerprintKey is the key of this run's fingerprints: $RISKGRAPH_FINGERPRINT_KEY
+// when set; else the data directory's own key (fingerprint.key, created on
+// first use, readable by its owner only); else a key for this run alone
+// (--dry-run, or --server without the variable: said in a warning, as
+// fingerprints then match nothing stored before).
+func (df *deliverFlags) fingerprintKey(g *globals, name string) ([]byte, error) {
+	if k := os.Getenv(fingerprintKeyEnv); k != "" {
+		return []byte(k), nil
+	}
+	if df.dataDir != "" {
+		return dataDirKey(df.dataDir)
+	}
+	if df.server != "" {
+		g.logger.Warn(name+": "+fingerprintKeyEnv+" is not set: secret fingerprints of this run are keyed for it alone and will not match those already stored",
+			"server", df.server)
+	}
+	k := make([]byte, 32)
+	_, err := rand.Read(k)
+	return k, err
+}
+
+// dataDirKey reads the data directory's fingerprint key, making it on
+// first use.
+func dataDirKey(dir string) ([]byte, error) {
+	path := filepath.Join(dir, "fingerprint.key")
+	if b, err := os.ReadFile(path); err == nil {
+		// The text itself is the key, so that $RISKGRAPH_FINGERPRINT_KEY set
+		// to it gives the same fingerprints.
+		k := strings.TrimSpace(string(b))
+		if _, err := hex.DecodeString(k); err != nil || len(k) < 32 {
+			return nil, fmt.Errorf("%s: want the hex of at least 16 random bytes (delete it to make a new key; stored fingerprints then stop matching)", path)
+		}
+		return []byte(k), nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	// O_EXCL: of two runs starting at once, one writes the key and the
+	// other reads it.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return dataDirKey(dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	text := hex.EncodeToString(k)
+	if _, err := f.WriteString(text + "\n"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return []byte(text), f.Close()
 }
 
 // deliver applies rep.Batch to the target, sweeps the run's scope only when

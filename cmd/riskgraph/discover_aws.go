@@ -38,7 +38,7 @@ A service or region that fails (access denied, timeout) is reported, the rest is
 applied, the command exits non-zero and nothing is swept.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := df.check("discover aws"); err != nil {
+			if err := df.check(g, "discover aws"); err != nil {
 				return err
 			}
 			if allRegions && len(regions) > 0 {

@@ -37,7 +37,7 @@ A file that cannot be read is listed, contributes nothing, and the run exits
 non-zero.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := df.check("discover otel"); err != nil {
+			if err := df.check(g, "discover otel"); err != nil {
 				return err
 			}
 			run := graph.RunID("otel-" + time.Now().UTC().Format("20060102T150405.000000000Z"))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/riskgraph/riskgraph/discovery"
 	"github.com/riskgraph/riskgraph/discovery/aws/awsfake"
+	"github.com/riskgraph/riskgraph/discovery/internal/endpoint"
 	"github.com/riskgraph/riskgraph/discovery/terraform"
 	"github.com/riskgraph/riskgraph/graph"
 	"github.com/riskgraph/riskgraph/graph/memdb"
@@ -409,8 +410,13 @@ func TestEstate(t *testing.T) {
 				}
 			}
 			n := ix.node(t, sc.node)
+			// Keyed: the value's plain digest (a word-list lookup away from
+			// it) is nowhere either.
 			sum := sha256.Sum256([]byte(sc.value))
-			fp := sc.key + "=sha256:" + hex.EncodeToString(sum[:])
+			if strings.Contains(string(data), hex.EncodeToString(sum[:])) {
+				t.Errorf("%s: the value's unkeyed sha256 appears in the batch", what)
+			}
+			fp := sc.key + "=" + endpoint.Fingerprint(sc.value)
 			if !slices.Contains(n.Props.Strings("credentialFingerprints"), fp) || !slices.Contains(n.Props.Strings("secretEnvKeys"), sc.key) {
 				t.Errorf("%s: %s lacks fingerprint %s: %v", what, sc.node, fp, n.Props.Strings("credentialFingerprints"))
 			}

@@ -23,7 +23,6 @@ package k8s
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -396,11 +395,11 @@ func detail(tm typeMeta, variant string) string {
 	return s
 }
 
-// fingerprintSecret hashes a Secret's keys and values so that two
-// workloads sharing a credential can be recognised without the value ever
-// being stored.
+// fingerprintSecret hashes a Secret's keys and values (keyed, as every
+// fingerprint) so that two workloads sharing a credential can be recognised
+// without the value ever being stored.
 func fingerprintSecret(s *corev1.Secret) string {
-	h := sha256.New()
+	h := endpoint.NewFingerprintHash()
 	var keys []string
 	for k := range s.Data {
 		keys = append(keys, k)
@@ -419,7 +418,7 @@ func fingerprintSecret(s *corev1.Secret) string {
 		}
 		h.Write([]byte{0})
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+	return endpoint.FingerprintPrefix + hex.EncodeToString(h.Sum(nil))
 }
 
 // secretEndpoints parses the addresses a Secret's values name; only

@@ -76,7 +76,7 @@ type configMap struct {
 
 type secret struct {
 	Namespace, Name string
-	Fingerprint     string // sha256 of the sorted keys and values; the values are never kept
+	Fingerprint     string // keyed hash of the sorted keys and values; the values are never kept
 	// Endpoints are the addresses its values name (DATABASE_URL:
 	// postgres://user:pw@db:5432/app is host db, port 5432, postgresql),
 	// by key; they hold no credential.

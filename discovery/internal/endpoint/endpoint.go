@@ -5,12 +5,18 @@
 package endpoint
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // internalSuffixes are hosts that are never third parties: the cloud's own
@@ -56,10 +62,51 @@ func SecretName(name string) bool { return secretName.MatchString(name) }
 
 var secretName = regexp.MustCompile(`(?i)(SECRET|PASSWORD|PASSWD|TOKEN|ACCESS_?KEY|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
 
-// Fingerprint identifies a secret value without keeping it ("sha256:…"),
-// the same way in every agent, so one credential reused by two workloads
-// (a manifest and a Lambda function) can be matched.
+// Fingerprint identifies a secret value without keeping it
+// ("hmac-sha256:…"), the same way in every agent, so one credential reused
+// by two workloads (a manifest and a Lambda function) can be matched. It is
+// keyed (SetFingerprintKey): a plain digest of a weak password is that
+// password to anyone with a word list, and fingerprints are readable by
+// every reader of the graph.
 func Fingerprint(v string) string {
-	sum := sha256.Sum256([]byte(v))
-	return "sha256:" + hex.EncodeToString(sum[:])
+	h := NewFingerprintHash()
+	h.Write([]byte(v))
+	return FingerprintPrefix + hex.EncodeToString(h.Sum(nil))
+}
+
+// FingerprintPrefix starts every fingerprint.
+const FingerprintPrefix = "hmac-sha256:"
+
+// NewFingerprintHash is the keyed hash fingerprints are made with (for
+// agents that fingerprint several values as one, like a Secret's keys and
+// values).
+func NewFingerprintHash() hash.Hash { return hmac.New(sha256.New, fingerprintKey()) }
+
+var (
+	fpKey     atomic.Pointer[[]byte]
+	fpKeyOnce sync.Once
+)
+
+// SetFingerprintKey sets the key of every fingerprint made after it. The
+// CLI sets the estate's key before discovery runs; fingerprints only match
+// between runs made with one key.
+func SetFingerprintKey(k []byte) {
+	k = slices.Clone(k)
+	fpKey.Store(&k)
+}
+
+// fingerprintKey is the key set, or else one made for this process alone
+// (library use and tests: fingerprints then match within the process).
+func fingerprintKey() []byte {
+	fpKeyOnce.Do(func() {
+		if fpKey.Load() != nil {
+			return
+		}
+		k := make([]byte, 32)
+		if _, err := rand.Read(k); err != nil {
+			panic(err) // crypto/rand does not fail on supported platforms
+		}
+		fpKey.CompareAndSwap(nil, &k)
+	})
+	return *fpKey.Load()
 }

@@ -1,6 +1,12 @@
 package endpoint
 
-import "testing"
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"testing"
+)
 
 func TestEngineOfImage(t *testing.T) {
 	for image, want := range map[string]string{
@@ -46,5 +52,23 @@ func TestParseEmbeddedAndOddHosts(t *testing.T) {
 		case c.host != "" && (len(eps) != 1 || eps[0].Host != c.host):
 			t.Errorf("%s=%s: %+v, want host %s", c.name, c.value, eps, c.host)
 		}
+	}
+}
+
+func TestFingerprintKeyed(t *testing.T) {
+	SetFingerprintKey([]byte("estate-a"))
+	a1, a2 := Fingerprint("hunter2"), Fingerprint("hunter2")
+	mac := hmac.New(sha256.New, []byte("estate-a"))
+	mac.Write([]byte("hunter2"))
+	if a1 != a2 || a1 != FingerprintPrefix+hex.EncodeToString(mac.Sum(nil)) {
+		t.Errorf("fingerprint under key a: %s, %s", a1, a2)
+	}
+	SetFingerprintKey([]byte("estate-b"))
+	if b := Fingerprint("hunter2"); b == a1 {
+		t.Error("two keys give one fingerprint")
+	}
+	plain := sha256.Sum256([]byte("hunter2"))
+	if strings.Contains(a1, hex.EncodeToString(plain[:])) {
+		t.Error("the fingerprint is the value's plain sha256")
 	}
 }
