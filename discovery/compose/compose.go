@@ -268,12 +268,8 @@ var unread = []string{"healthcheck", "stop_grace_period"}
 // no container port ("${PORT}:${PORT}" reads ":"), or false when it cannot
 // be rewritten.
 func withoutUnread(data []byte, env map[string]string) ([]byte, bool) {
-	var root yaml.Node
-	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
-		return nil, false
-	}
-	svcs := child(root.Content[0], "services")
-	if svcs == nil || svcs.Kind != yaml.MappingNode {
+	root, svcs, ok := servicesOf(data)
+	if !ok {
 		return nil, false
 	}
 	for i := 1; i < len(svcs.Content); i += 2 {
@@ -304,7 +300,7 @@ func withoutUnread(data []byte, env map[string]string) ([]byte, bool) {
 			ports.Content = ok
 		}
 	}
-	out, err := yaml.Marshal(&root)
+	out, err := yaml.Marshal(root)
 	return out, err == nil
 }
 
@@ -369,20 +365,30 @@ func culprit(err error, data []byte, svcs *yaml.Node) (string, int) {
 	return name, at
 }
 
+// servicesOf parses a compose file for rewriting: its document and its
+// services mapping.
+func servicesOf(data []byte) (root, svcs *yaml.Node, ok bool) {
+	root = &yaml.Node{}
+	if yaml.Unmarshal(data, root) != nil || len(root.Content) == 0 {
+		return nil, nil, false
+	}
+	svcs = child(root.Content[0], "services")
+	if svcs == nil || svcs.Kind != yaml.MappingNode {
+		return nil, nil, false
+	}
+	return root, svcs, true
+}
+
 // withoutService returns the compose file without service name.
 func withoutService(data []byte, name string) ([]byte, bool) {
-	var root yaml.Node
-	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
-		return nil, false
-	}
-	svcs := child(root.Content[0], "services")
-	if svcs == nil || svcs.Kind != yaml.MappingNode {
+	root, svcs, ok := servicesOf(data)
+	if !ok {
 		return nil, false
 	}
 	for i := 0; i+1 < len(svcs.Content); i += 2 {
 		if svcs.Content[i].Value == name {
 			svcs.Content = append(svcs.Content[:i:i], svcs.Content[i+2:]...)
-			out, err := yaml.Marshal(&root)
+			out, err := yaml.Marshal(root)
 			return out, err == nil
 		}
 	}
