@@ -3,6 +3,7 @@ package endpoint
 import (
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -114,16 +115,24 @@ type Endpoint struct {
 func Parse(name, value string) []Endpoint {
 	uname := strings.ToUpper(name)
 	value = strings.TrimSpace(value)
-	if value == "" || strings.ContainsAny(value, " \t\n\"'") || strings.Contains(value, "$(") || strings.Contains(value, "${") {
+	if value == "" || strings.Contains(value, "$(") || strings.Contains(value, "${") {
 		return nil
 	}
-	hasScheme := strings.Contains(value, "://") || strings.HasPrefix(strings.ToLower(value), "jdbc:")
 	named := false
 	for _, s := range endpointSuffixes {
 		if strings.HasSuffix(uname, s) || uname == strings.TrimPrefix(s, "_") {
 			named = true
 		}
 	}
+	if named || strings.Contains(uname, "PG") || strings.Contains(uname, "POSTGRES") || strings.Contains(uname, "DB") || strings.Contains(uname, "DATABASE") {
+		if ep, ok := keywordDSN(uname, value); ok {
+			return []Endpoint{ep}
+		}
+	}
+	if strings.ContainsAny(value, " \t\n\"'") {
+		return nil
+	}
+	hasScheme := strings.Contains(value, "://") || strings.HasPrefix(strings.ToLower(value), "jdbc:")
 	if !named && !hasScheme {
 		return nil
 	}
@@ -136,8 +145,49 @@ func Parse(name, value string) []Endpoint {
 	return out
 }
 
+// keywordDSN reads libpq's keyword form ("host=orders-db port=5432
+// dbname=orders user=app"): PostgreSQL's, the only driver that writes it.
+// A socket directory or a local host is no store to reach.
+func keywordDSN(uname, value string) (Endpoint, bool) {
+	if !strings.Contains(value, "host=") {
+		return Endpoint{}, false
+	}
+	kv := map[string]string{}
+	for _, f := range strings.Fields(value) {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			return Endpoint{}, false
+		}
+		kv[strings.ToLower(k)] = strings.Trim(v, "'")
+	}
+	host := strings.ToLower(strings.Split(kv["host"], ",")[0])
+	if host == "" || strings.HasPrefix(host, "/") || !validHost(host) {
+		return Endpoint{}, false
+	}
+	switch host {
+	case "localhost", "127.0.0.1", "::1":
+		return Endpoint{}, false
+	}
+	ep := Endpoint{Var: uname, Host: host, Scheme: "postgresql", Engine: "postgresql", Port: 5432}
+	if p := strings.Split(kv["port"], ",")[0]; p != "" {
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return Endpoint{}, false
+		}
+		ep.Port = n
+	}
+	return ep, true
+}
+
+// goMySQLAddr is the address in a Go MySQL driver DSN
+// ("user:pass@tcp(orders-db:3306)/orders").
+var goMySQLAddr = regexp.MustCompile(`@tcp\(([^)]+)\)`)
+
 func parseOne(uname, v string) (Endpoint, bool) {
 	ep := Endpoint{Var: uname}
+	if m := goMySQLAddr.FindStringSubmatch(v); m != nil && !strings.Contains(v, "://") {
+		v = "mysql://" + m[1]
+	}
 	sub := "" // a JDBC subprotocol given before the URL's own scheme
 	low := strings.ToLower(v)
 	if strings.HasPrefix(low, "jdbc:") {

@@ -44,6 +44,10 @@ func TestParseEmbeddedAndOddHosts(t *testing.T) {
 		{"DB_URL", "jdbc:postgresql://orders-db:5432/orders", "orders-db"},
 		{"CACHE_HOST", "[fd00::12]:6379", "fd00::12"},
 		{"BROKER_ADDR", "tcp:queue", ""},
+		{"DATABASE_DSN", "host=orders-db port=6432 dbname=orders user=app password=s3cret sslmode=require", "orders-db"},
+		{"PG_CONN", "host=/var/run/postgresql dbname=orders", ""},
+		{"PG_CONN", "host=localhost dbname=orders", ""},
+		{"MYSQL_DSN", "app:s3cret@tcp(catalogue-db:3306)/socksdb?parseTime=true", "catalogue-db"},
 	} {
 		eps := Parse(c.name, c.value)
 		switch {
@@ -52,6 +56,16 @@ func TestParseEmbeddedAndOddHosts(t *testing.T) {
 		case c.host != "" && (len(eps) != 1 || eps[0].Host != c.host):
 			t.Errorf("%s=%s: %+v, want host %s", c.name, c.value, eps, c.host)
 		}
+	}
+	// Engines and ports of the keyword and Go MySQL forms.
+	if eps := Parse("DATABASE_DSN", "host=orders-db port=6432 dbname=orders"); len(eps) != 1 || eps[0].Engine != "postgresql" || eps[0].Port != 6432 {
+		t.Errorf("keyword DSN: %+v", eps)
+	}
+	if eps := Parse("MYSQL_DSN", "app:pw@tcp(catalogue-db:3306)/socksdb"); len(eps) != 1 || eps[0].Engine != "mysql" || eps[0].Port != 3306 {
+		t.Errorf("Go MySQL DSN: %+v", eps)
+	}
+	if eps := Parse("DB_URL", "jdbc:h2:tcp://h2-server:9092/~/test"); len(eps) != 1 || eps[0].Engine != "h2" {
+		t.Errorf("H2 server: %+v", eps)
 	}
 }
 
