@@ -320,6 +320,12 @@ async function authTests() {
   check(!page.url().includes(tok), "the token is in the BASE");
   check((await page.evaluate(() => sessionStorage.getItem("riskgraph.token"))) === tok, "the token is not in session storage");
   check((await page.evaluate(() => localStorage.length)) === 0, "something was written to local storage");
+  // The GraphQL link opens GraphiQL in a tab that has the signed-in token
+  // (session storage is per tab: the link keeps its opener so it is copied).
+  const [tab] = await Promise.all([page.waitForEvent("popup"), page.locator('[data-testid="graphiql-link"]').click()]);
+  await tab.waitForLoadState();
+  check(new URL(tab.url()).pathname === "/graphiql", `the GraphQL link opened ${tab.url()}`);
+  check((await tab.evaluate(() => sessionStorage.getItem("riskgraph.token"))) === tok, "GraphiQL's tab has not the signed-in token");
   // The 401s before login are the browser's own network log lines, not the app's.
   const appErrors = page.consoleErrors.filter((e) => !e.includes("401"));
   check(appErrors.length === 0, "console errors with auth: " + appErrors.join(" | "));
