@@ -3,6 +3,7 @@ package k8s
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -320,12 +321,7 @@ func (r *resolver) envOf(w *workload, ct corev1.Container) []envKV {
 		if !ok {
 			continue
 		}
-		keys := make([]string, 0, len(cm.Data))
-		for k := range cm.Data {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(cm.Data)) {
 			out = append(out, envKV{name: ef.Prefix + k, value: cm.Data[k], line: cm.Src.Line, from: cm.Src.File})
 		}
 	}
@@ -608,12 +604,7 @@ func (r *resolver) secretDependencies(w *workload, from graph.ID, ct corev1.Cont
 		if !ok {
 			continue
 		}
-		keys := make([]string, 0, len(sf.Endpoints))
-		for k := range sf.Endpoints {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(sf.Endpoints)) {
 			src := graph.Source{Agent: Name, File: sf.Src.File, Line: sf.Src.Line, Detail: w.Src.Detail + " env " + ef.Prefix + k + " from Secret " + sf.Name}
 			for _, ep := range sf.Endpoints[k] {
 				ep.Var = ef.Prefix + k

@@ -23,10 +23,11 @@ var storePorts = map[int32]struct {
 	9200:  {"elasticsearch", []string{"elastic", "opensearch"}},
 }
 
-// engineOfPorts recognises a data store built on an image of its own
-// (istio/examples-bookinfo-mongodb, acme/orders-mysqldb): the container
-// listens on an engine's well-known port and the port's name, the image
-// or the workload's name says the engine. The port alone is not enough:
+// engineOfPorts recognises a data store whose image name does not end in
+// its engine (endpoint.EngineOfImage reads bookinfo-mongodb already) but
+// whose workload, container or port does: the container listens on an
+// engine's well-known port and the port's name, the image or the
+// workload's name says the engine. The port alone is not enough:
 // an application may listen on 9200 or 6379 for its own reasons.
 func engineOfPorts(name string, ct corev1.Container) string {
 	img := strings.ToLower(ct.Image)

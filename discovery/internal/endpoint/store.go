@@ -185,8 +185,10 @@ var goMySQLAddr = regexp.MustCompile(`@tcp\(([^)]+)\)`)
 
 func parseOne(uname, v string) (Endpoint, bool) {
 	ep := Endpoint{Var: uname}
-	if m := goMySQLAddr.FindStringSubmatch(v); m != nil && !strings.Contains(v, "://") {
-		v = "mysql://" + m[1]
+	if !strings.Contains(v, "://") && strings.Contains(v, "@tcp(") {
+		if m := goMySQLAddr.FindStringSubmatch(v); m != nil {
+			v = "mysql://" + m[1]
+		}
 	}
 	sub := "" // a JDBC subprotocol given before the URL's own scheme
 	low := strings.ToLower(v)
